@@ -1,0 +1,135 @@
+"""Turn untrusted submitted fields into a :class:`~moderation.models.Comment`.
+
+One set of rules for every way a comment arrives: the form and JSON posts of the
+intake service, ``moderation import`` and the lines of ``train``/``classify``.
+Each failure is a :class:`~moderation.errors.ValidationError` naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ValidationError
+from .models import Comment, utcnow
+
+MAX_BODY = 10_000
+MAX_NAME = 100
+MAX_URL = 500
+MAX_EMAIL = 254
+MAX_ARTICLE = 200
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_COMMENT_ID = re.compile(r"^[A-Za-z0-9-]+$")
+# Tab, newline and carriage return are ordinary text in a comment body.
+_BODY_WHITESPACE = {"\t", "\n", "\r"}
+
+
+def _has_control(text: str, allowed: set[str] | frozenset[str] = frozenset()) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text)
+
+
+def _text(fields: Mapping[str, Any], *names: str) -> str:
+    """The first of ``names`` present, as a stripped string ('' when absent)."""
+    for name in names:
+        value = fields.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise ValidationError(name, f"must be a string, got {type(value).__name__}")
+        return value.strip()
+    return ""
+
+
+def _check_length(field: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise ValidationError(field, f"is {len(value):,} characters long; the limit is {limit:,}")
+
+
+def validate_url(value: str, field: str = "url") -> str | None:
+    """An http(s) URL with a host, or ``None`` for an empty value."""
+    if not value:
+        return None
+    _check_length(field, value, MAX_URL)
+    if _has_control(value) or any(ch.isspace() for ch in value):
+        raise ValidationError(field, "must not contain spaces or control characters")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValidationError(field, f"must be an http:// or https:// address, got {value!r}")
+    return value
+
+
+def validate_email(value: str, field: str = "email") -> str | None:
+    if not value:
+        return None
+    _check_length(field, value, MAX_EMAIL)
+    if _has_control(value) or not _EMAIL.match(value):
+        raise ValidationError(field, f"is not a valid email address: {value!r}")
+    return value
+
+
+def parse_submission(
+    fields: Mapping[str, Any],
+    *,
+    origin: str = "form",
+    ip: str | None = None,
+    user_agent: str | None = None,
+    referrer: str | None = None,
+    language: str | None = None,
+    received_at: datetime | None = None,
+    require_article: bool = True,
+) -> Comment:
+    """Validate submitted ``fields`` and build an unsaved comment.
+
+    The form's names (``name``, ``url``) and the comment file's names (``author``,
+    ``author_url``) are both accepted.
+    """
+    article = _text(fields, "article")
+    if not article:
+        if require_article:
+            raise ValidationError("article", "is required")
+    else:
+        _check_length("article", article, MAX_ARTICLE)
+        if _has_control(article) or "/" in article:
+            raise ValidationError("article", f"is not an article slug: {article!r}")
+
+    author = _text(fields, "name", "author")
+    if not author:
+        raise ValidationError("name", "is required")
+    _check_length("name", author, MAX_NAME)
+    if _has_control(author):
+        raise ValidationError("name", "must not contain control characters")
+
+    body = _text(fields, "body")
+    if not body:
+        raise ValidationError("body", "is required")
+    _check_length("body", body, MAX_BODY)
+    if _has_control(body, _BODY_WHITESPACE):
+        raise ValidationError("body", "must not contain control characters")
+
+    email = validate_email(_text(fields, "email"))
+    url_field = "url" if "url" in fields else "author_url"
+    author_url = validate_url(_text(fields, "url", "author_url"), url_field)
+
+    reply_to = _text(fields, "reply_to") or None
+    if reply_to is not None and not _COMMENT_ID.match(reply_to):
+        raise ValidationError("reply_to", f"is not a comment id: {reply_to!r}")
+
+    return Comment(
+        article=article,
+        author=author,
+        body=body.replace("\r\n", "\n"),
+        email=email,
+        author_url=author_url,
+        reply_to=reply_to,
+        ip=ip,
+        user_agent=user_agent,
+        referrer=referrer,
+        language=language,
+        received_at=received_at or utcnow(),
+        origin=origin,
+    )

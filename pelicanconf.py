@@ -1,0 +1,99 @@
+"""Settings for the demo blog, read by Pelican, the comments plugin and moderation.
+
+Every ``COMMENTS_*`` key below is documented in README.md ("Settings"). Both the
+plugin and ``moderation`` let an environment variable of the same name override
+a key; its value is parsed as JSON (``COMMENTS_RATE_LIMIT=0``).
+"""
+
+AUTHOR = "Mara Lindqvist"
+SITENAME = "Learning Out Loud"
+SITESUBTITLE = "Notes on learning in the social age"
+SITEURL = ""
+RELATIVE_URLS = True
+
+PATH = "content"
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+# Comment files are read by the comments plugin, never as articles or pages.
+ARTICLE_EXCLUDES = ["comments"]
+PAGE_EXCLUDES = ["comments"]
+STATIC_PATHS = ["images"]
+
+TIMEZONE = "Europe/Stockholm"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%d %B %Y, %H:%M %Z"
+DEFAULT_PAGINATION = 5
+
+THEME = "theme"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["comments"]
+
+ARTICLE_URL = "{date:%Y}/{slug}.html"
+ARTICLE_SAVE_AS = "{date:%Y}/{slug}.html"
+PAGE_URL = "pages/{slug}.html"
+PAGE_SAVE_AS = "pages/{slug}.html"
+
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives"]
+TEMPLATE_PAGES = {"404.html": "404.html"}
+
+AUTHOR_BIOS = {
+    "Mara Lindqvist": (
+        "Mara designs workplace learning programmes and has spent fifteen years "
+        "watching online communities grow, thrive and, too often, get sold."
+    ),
+}
+
+MENUITEMS = [("Archives", "archives.html"), ("Tags", "tags.html")]
+
+# --- Comments: shared by the plugin (rendering) and moderation (intake, screening) ---
+
+# The public address of the site. Moderation uses it for permalinks sent to
+# Akismet, for the redirect after a form post and for the Origin allowlist.
+COMMENTS_SITE_URL = "http://127.0.0.1:8000"
+# Where the article's comment form posts (the intake service).
+COMMENTS_INTAKE_URL = "http://127.0.0.1:8080/comments"
+# The hidden trap field; humans never see it, bots fill it.
+COMMENTS_HONEYPOT_FIELD = "website"
+# Page shown after a form post; relative to COMMENTS_SITE_URL.
+COMMENTS_THANKS_URL = "pages/comment-received.html"
+COMMENTS_PRIVACY_URL = "pages/comments-and-privacy.html"
+
+# Plugin: rendering
+COMMENTS_PATH = "comments"  # inside PATH: content/comments/<article-slug>/<id>.md
+COMMENTS_MAX_DEPTH = 4
+COMMENTS_CLOSE_AFTER_DAYS = 0  # 0 keeps comments open for ever
+COMMENTS_STRICT = True  # a bad comment file fails the build
+COMMENTS_FEED_ATOM = "feeds/comments/{slug}.atom.xml"
+COMMENTS_ALL_FEED_ATOM = "feeds/comments.atom.xml"
+COMMENTS_RECENT_COUNT = 5
+
+# Intake: the thread index the plugin writes and the service reads.
+COMMENTS_THREADS = "output/comments/threads.json"
+COMMENTS_RATE_LIMIT = 5  # submissions per minute per IP; 0 turns it off
+COMMENTS_MIN_SECONDS = 3  # faster than this after the form was served: held
+COMMENTS_TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+COMMENTS_ALLOWED_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
+COMMENTS_MAX_REQUEST_BYTES = 64 * 1024
+
+# Screening: every signal runs; the policy maps the combined score to a decision.
+COMMENTS_MODERATION = {
+    "approve_below": 0.40,  # combined score under this: approve
+    "spam_at": 0.85,  # at or over this: spam; in between: hold
+    "max_links": 2,  # this many links or more: hold
+    "moderation_keys": [],  # a match holds the comment
+    "disallowed_keys": [],  # words, domains, emails or IPs: a match is spam
+    "flood_seconds": 15,  # two comments from one IP closer than this: flood
+    "trust_after_approved": 1,  # earlier approved comments that make an author trusted
+}
+COMMENTS_AKISMET_RECHECK_MINUTES = 20
+COMMENTS_AKISMET_GIVE_UP_DAYS = 15
+COMMENTS_AKISMET_CONCURRENCY = 16
+
+# Privacy
+COMMENTS_RETENTION_DAYS = 30  # then IP and user agent become a keyed hash
