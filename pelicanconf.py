@@ -21,7 +21,8 @@ STATIC_PATHS = ["images"]
 
 TIMEZONE = "Europe/Stockholm"
 DEFAULT_LANG = "en"
-DEFAULT_DATE_FORMAT = "%d %B %Y, %H:%M %Z"
+# Dates carry fixed offsets, for which %Z prints nothing: show the offset itself.
+DEFAULT_DATE_FORMAT = "%d %B %Y, %H:%M UTC%z"
 DEFAULT_PAGINATION = 5
 
 THEME = "theme"
@@ -46,6 +47,11 @@ AUTHOR_BIOS = {
     "Mara Lindqvist": (
         "Mara designs workplace learning programmes and has spent fifteen years "
         "watching online communities grow, thrive and, too often, get sold."
+    ),
+    "Tomás Reyes": (
+        "Tomás ran social media channels for a software company for eight years before "
+        "deciding he preferred listening to broadcasting. He now advises organisations on "
+        "how to take part in online communities without treating them as markets."
     ),
 }
 
