@@ -1,0 +1,8 @@
+"""``python -m moderation``: the same as the ``moderation`` command."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,586 @@
+"""``moderation``: the command line face of the library.
+
+Every command parses its arguments, makes one library call and presents the
+result (tables with rich, JSON where a program reads it). A
+:class:`~moderation.errors.ModerationError` becomes one ``error: ...`` line on
+stderr and its ``exit_code``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from .errors import ModerationError
+from .models import State
+from .privacy import apply_retention, erase_commenter, export_commenter, mask_email
+from .publish import publish
+from .review import ACTIONS, moderate, select_comments
+from .settings import Settings, load_settings
+from .store import Store, default_db_path
+
+logger = logging.getLogger(__name__)
+
+PAST_TENSE = {
+    "approve": "approved",
+    "reject": "rejected",
+    "spam": "marked as spam",
+    "promo": "marked as promotion",
+    "restore": "restored",
+}
+
+
+class UsageError(ModerationError):
+    """The command line itself is wrong (a missing or conflicting option)."""
+
+    exit_code = 2
+
+
+class Session:
+    """What a command works with: settings, the store and two consoles, opened lazily."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.db_path = Path(args.db) if args.db else default_db_path()
+        self._settings: Settings | None = None
+        self._store: Store | None = None
+        # Not a terminal (a pipe, a test): wide enough that tables don't fold.
+        width = None if sys.stdout.isatty() else 160
+        self.out = Console(file=sys.stdout, width=width, highlight=False, emoji=False)
+        self.err = Console(file=sys.stderr, width=width, highlight=False, emoji=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.args.settings)
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.db_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def say(self, text: str) -> None:
+        # Plain print: comment text and JSON must come out exactly as they are,
+        # never read as rich markup or emoji codes.
+        print(text, file=sys.stdout)
+
+    def warn(self, text: str) -> None:
+        print(text, file=sys.stderr)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "–"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _score(score: float | None) -> str:
+    return "–" if score is None else f"{score:.2f}"
+
+
+# -- commands -------------------------------------------------------------------
+
+
+def cmd_status(session: Session, args: argparse.Namespace) -> int:
+    counts = session.store.counts()
+    if args.json:
+        session.say(json.dumps(counts))
+        return 0
+    table = Table(title=Text(f"Comments in {session.db_path}"))
+    table.add_column("State")
+    table.add_column("Comments", justify="right")
+    for state, count in counts.items():
+        table.add_row(state, str(count))
+    table.add_row(Text("total", style="bold"), Text(str(sum(counts.values())), style="bold"))
+    session.out.print(table)
+    return 0
+
+
+def cmd_list(session: Session, args: argparse.Namespace) -> int:
+    store = session.store
+    comments = store.list_comments(
+        status=args.status, article=args.article, reason=args.reason, limit=args.limit
+    )
+    if not comments:
+        session.say("no comments match")
+        return 0
+    table = Table()
+    for name in ("id", "article", "author", "received", "status", "score", "reasons"):
+        table.add_column(name, no_wrap=name in ("id", "received"))
+    for comment in comments:
+        latest = store.latest_screening(comment.id)
+        table.add_row(
+            comment.id,
+            Text(comment.article),
+            Text(comment.author),
+            _when(comment.received_at),
+            str(comment.status),
+            _score(latest.score if latest else None),
+            Text("; ".join(latest.reasons[:2]) if latest else "not screened yet"),
+        )
+    session.out.print(table)
+    session.say(_count(len(comments), "comment"))
+    return 0
+
+
+def cmd_show(session: Session, args: argparse.Namespace) -> int:
+    store = session.store
+    comment = store.get(args.id)
+    context = store.request_context(comment.id)
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    for label, value in (
+        ("id", comment.id),
+        ("article", comment.article),
+        ("status", str(comment.status)),
+        ("received", comment.received_at.isoformat()),
+        ("origin", comment.origin),
+        ("author", comment.author),
+        ("email", mask_email(comment.email) or "–"),
+        ("author url", comment.author_url or "–"),
+        ("reply to", comment.reply_to or "–"),
+        ("ip", context["ip"] or (f"hashed {context['ip_hash']}" if context["ip_hash"] else "–")),
+        (
+            "user agent",
+            context["user_agent"]
+            or (f"hashed {context['user_agent_hash']}" if context["user_agent_hash"] else "–"),
+        ),
+        ("referrer", comment.referrer or "–"),
+        ("language", comment.language or "–"),
+        ("intake flags", ", ".join(comment.intake_flags) or "–"),
+        ("next check", _when(store.next_check_at(comment.id))),
+        ("failing since", _when(store.first_failure_at(comment.id))),
+    ):
+        facts.add_row(label, Text(value))
+    session.out.print(facts)
+    session.say("")
+    session.out.rule("body")
+    session.say(comment.body)
+    session.out.rule()
+
+    runs = store.screenings(comment.id)
+    if not runs:
+        session.say("\nnot screened yet")
+    for number, run in enumerate(runs, start=1):
+        table = Table(
+            title=Text(
+                f"screening {number} at {_when(run.screened_at)}: {run.decision} "
+                f"(score {_score(run.score)})"
+            ),
+            caption=Text("; ".join(run.reasons)),
+            title_justify="left",
+        )
+        for name in ("signal", "score", "floor", "reason", "findings", "retry"):
+            table.add_column(name)
+        for signal in run.signals:
+            table.add_row(
+                signal.signal,
+                _score(signal.score),
+                str(signal.floor or "–"),
+                Text(signal.reason),
+                Text("\n".join(signal.findings) or "–"),
+                "yes" if signal.retry else "",
+            )
+        session.out.print(table)
+
+    log = Table(title="decision log", title_justify="left")
+    for name in ("at", "actor", "from", "to", "label", "note"):
+        log.add_column(name)
+    for entry in store.decisions(comment.id):
+        log.add_row(
+            _when(entry.at),
+            Text(entry.actor),
+            str(entry.from_state or "–"),
+            str(entry.to_state),
+            str(entry.label or "–"),
+            Text(entry.note or ""),
+        )
+    session.out.print(log)
+    return 0
+
+
+def cmd_moderate(session: Session, args: argparse.Namespace) -> int:
+    filters = args.article or args.reason or args.older_than is not None
+    bulk = args.all_in  # State.HELD for --all-held, State.SPAM for --all-spam
+    if bulk and args.ids:
+        raise UsageError(f"give comment ids or --all-{bulk}, not both")
+    if not bulk and not args.ids:
+        raise UsageError(f"{args.command}: give comment ids, --all-held or --all-spam")
+    if filters and not bulk:
+        raise UsageError("--article, --reason and --older-than go with --all-held or --all-spam")
+    targets: list[Any] = args.ids
+    if bulk:
+        targets = select_comments(
+            session.store,
+            bulk,
+            article=args.article,
+            reason=args.reason,
+            older_than=None if args.older_than is None else timedelta(days=args.older_than),
+        )
+        if not targets:
+            session.say(f"no {bulk} comments match")
+            return 0
+    report = moderate(
+        session.store,
+        session.settings,
+        targets,
+        args.command,
+        actor=args.actor,
+        note=args.note,
+    )
+    for entry in report.changed:
+        session.say(
+            f"{PAST_TENSE[args.command]} {entry.comment_id} ({entry.from_state} → {entry.to_state})"
+        )
+    for comment_id, why in report.unchanged:
+        session.say(f"unchanged {comment_id}: {why}")
+    for line in report.feedback:
+        session.say(line)
+    if report.training is not None:
+        session.say(report.training.message)
+    for warning in report.warnings:
+        session.warn(f"warning: {warning}")
+    return 0
+
+
+class _ProgressBar:
+    """A rich progress bar fed by screening's progress callback."""
+
+    def __init__(self, session: Session, description: str) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=session.err,
+            transient=True,
+        )
+        self.task = self.progress.add_task(description, total=None)
+
+    def __enter__(self) -> Callable[..., None]:
+        self.progress.start()
+        return self.update
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.progress.stop()
+
+    def update(self, done: int, total: int | None = None) -> None:
+        self.progress.update(self.task, completed=done, total=total)
+
+
+def _retention(session: Session) -> None:
+    hashed = apply_retention(session.store, session.settings)
+    if hashed:
+        days = session.settings["COMMENTS_RETENTION_DAYS"]
+        session.say(
+            f"retention: IP and user agent of {_count(hashed, 'comment')} older than "
+            f"{days} days replaced by keyed hashes"
+        )
+
+
+def cmd_screen(session: Session, args: argparse.Namespace) -> int:
+    from .screening import Screener, screen_due
+
+    store, settings = session.store, session.settings
+    screener = Screener.from_settings(settings, store)
+    with _ProgressBar(session, "screening") as progress:
+        report = screen_due(store, screener, progress=progress)
+    session.say(str(report))
+    # After screening, so a comment imported late still reaches Akismet with its IP.
+    _retention(session)
+    return 0
+
+
+def cmd_recheck(session: Session, args: argparse.Namespace) -> int:
+    from .screening import Screener, ScreenReport, screen_and_record
+
+    store, settings = session.store, session.settings
+    held = store.list_comments(status=State.HELD)
+    if not args.all:
+        held = [c for c in held if store.next_check_at(c.id) is not None]
+    if not held:
+        session.say("no held comments to recheck" if args.all else "no recheck pending")
+        return 0
+    screener = Screener.from_settings(settings, store)
+    report = ScreenReport()
+    with _ProgressBar(session, "rechecking") as progress:
+        screen_and_record(store, screener, held, progress=progress, report=report)
+    session.say(str(report))
+    return 0
+
+
+def cmd_retrain(session: Session, args: argparse.Namespace) -> int:
+    from .screening import learned
+
+    session.say(learned.retrain(session.store).message)
+    return 0
+
+
+def cmd_import(session: Session, args: argparse.Namespace) -> int:
+    from .importer import import_file
+
+    report = import_file(session.store, session.settings, args.file)
+    for error in report.errors:
+        session.warn(f"error: {error}")
+    for line, existing in report.duplicates:
+        session.say(f"{args.file}:line {line}: already stored as {existing}, skipped")
+    session.say(
+        f"imported {_count(len(report.imported), 'comment')} from {args.file} "
+        f"({_count(report.lines, 'line')}, {_count(len(report.duplicates), 'duplicate')}, "
+        f"{_count(len(report.errors), 'error')})"
+    )
+    return 1 if report.errors else 0
+
+
+def cmd_publish(session: Session, args: argparse.Namespace) -> int:
+    store, settings = session.store, session.settings
+    _retention(session)
+    report = publish(store, settings, args.content)
+    for path in report.written:
+        session.say(f"wrote {path}")
+    for path in report.removed:
+        session.say(f"removed {path}")
+    for comment_id, why in report.skipped:
+        session.say(f"skipped {comment_id}: {why}")
+    session.say(
+        f"{report.comments_dir}: {len(report.written)} written, {len(report.unchanged)} "
+        f"unchanged, {len(report.removed)} removed, {len(report.skipped)} skipped"
+    )
+    return 0
+
+
+def _with_content(session: Session, content: Path | None) -> Settings:
+    """The settings, with PATH replaced when ``--content`` names another folder."""
+    if content is None:
+        return session.settings
+    return session.settings.with_overrides(PATH=str(content.resolve()))
+
+
+def cmd_export(session: Session, args: argparse.Namespace) -> int:
+    data = export_commenter(session.store, _with_content(session, args.content), args.email)
+    if not data["comments"]:
+        session.warn(f"no comments are held for {mask_email(args.email)}")
+    session.say(json.dumps(data, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_erase(session: Session, args: argparse.Namespace) -> int:
+    report = erase_commenter(session.store, _with_content(session, args.content), args.email)
+    if not report.comments:
+        session.say(f"nothing is held for {report.email}")
+        return 0
+    for comment_id in report.comments:
+        session.say(f"erased comment {comment_id}")
+    for path in report.files_removed:
+        session.say(f"removed {path}")
+    for path in report.tombstones:
+        session.say(f"replaced {path} by a tombstone (others replied to it)")
+    if report.model_retrained:
+        session.say("retrained the model without them")
+    session.say(f"erased everything held for {report.email}")
+    if report.files_removed or report.tombstones:
+        session.say("rebuild and deploy the site so the pages and feeds drop them too")
+    return 0
+
+
+def _batch_errors(session: Session, report: Any) -> int:
+    for error in report.errors:
+        session.warn(f"error: {session.args.file}: {error}")
+    return 1 if report.errors else 0
+
+
+def cmd_train(session: Session, args: argparse.Namespace) -> int:
+    from .batch import train_file
+
+    report = train_file(session.store, session.settings, args.file)
+    session.say(f"trained from {args.file}: {report}")
+    return _batch_errors(session, report)
+
+
+def cmd_classify(session: Session, args: argparse.Namespace) -> int:
+    from .batch import classify_file
+
+    report = classify_file(session.store, session.settings, args.file, sys.stdout)
+    sys.stdout.flush()
+    return _batch_errors(session, report)
+
+
+def cmd_serve(session: Session, args: argparse.Namespace) -> int:
+    from .web import serve
+
+    intake = urlsplit(session.settings["COMMENTS_INTAKE_URL"])
+    host = args.host or intake.hostname or "127.0.0.1"
+    port = args.port or intake.port or 8080
+    _retention(session)
+    session.close()  # the service opens its own connections, one per thread
+    serve(session.settings, session.db_path, host, port)
+    return 0
+
+
+# -- the parser --------------------------------------------------------------------
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("social-comments")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout, not installed
+        return "(not installed)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="moderation", description="Review, publish and look after blog comments."
+    )
+    parser.add_argument(
+        "--db", metavar="PATH", help="the database (default: $MODERATION_DB or var/moderation.db)"
+    )
+    parser.add_argument(
+        "--settings", metavar="FILE", help="settings file (default: ./pelicanconf.py if present)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable[..., int], help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    sub = command("status", cmd_status, "how many comments are in each state")
+    sub.add_argument("--json", action="store_true", help="print JSON")
+
+    sub = command("list", cmd_list, "list comments with their first screening reasons")
+    sub.add_argument("--status", choices=[str(s) for s in State])
+    sub.add_argument("--article", metavar="SLUG")
+    sub.add_argument("--reason", metavar="TEXT", help="latest screening reasons contain TEXT")
+    sub.add_argument("--limit", type=int, metavar="N")
+
+    sub = command("show", cmd_show, "everything about one comment")
+    sub.add_argument("id")
+
+    for action in ACTIONS:
+        sub = command(action, cmd_moderate, f"{action} comments")
+        sub.add_argument("ids", nargs="*", metavar="ID")
+        bulk = sub.add_mutually_exclusive_group()
+        bulk.add_argument(
+            "--all-held",
+            dest="all_in",
+            action="store_const",
+            const=State.HELD,
+            help="every held comment that matches the filters",
+        )
+        bulk.add_argument(
+            "--all-spam",
+            dest="all_in",
+            action="store_const",
+            const=State.SPAM,
+            help="every spam comment that matches (to rescue false positives)",
+        )
+        sub.add_argument("--article", metavar="SLUG", help="bulk: only this article")
+        sub.add_argument("--reason", metavar="TEXT", help="bulk: latest reasons contain TEXT")
+        sub.add_argument(
+            "--older-than", type=float, metavar="DAYS", help="bulk: received more than DAYS ago"
+        )
+        sub.add_argument("--note", help="kept in the decision log")
+        sub.add_argument("--actor", default="moderator", help=argparse.SUPPRESS)
+
+    command("screen", cmd_screen, "screen new comments and recheck those due")
+    sub = command(
+        "recheck", cmd_recheck, "recheck held comments waiting for an Akismet retry, due or not"
+    )
+    sub.add_argument("--all", action="store_true", help="recheck every held comment")
+    command("retrain", cmd_retrain, "rebuild the learned model from the decision log")
+
+    sub = command("import", cmd_import, "import comments from a JSON-lines file")
+    sub.add_argument("file", type=Path, metavar="FILE.jsonl")
+
+    sub = command("publish", cmd_publish, "write approved comments into the content folder")
+    sub.add_argument("--content", type=Path, metavar="DIR", help="content folder (default: PATH)")
+
+    for name, handler, text in (
+        ("export", cmd_export, "print everything held about one commenter as JSON"),
+        ("erase", cmd_erase, "delete everything held about one commenter, published files too"),
+    ):
+        sub = command(name, handler, text)
+        sub.add_argument("--email", required=True)
+        sub.add_argument(
+            "--content", type=Path, metavar="DIR", help="where comments were published"
+        )
+
+    sub = command("train", cmd_train, "teach the model from a labelled JSON-lines file")
+    sub.add_argument("file", type=Path, metavar="FILE.jsonl")
+    sub = command("classify", cmd_classify, "classify a JSON-lines file (JSON lines out)")
+    sub.add_argument("file", type=Path, metavar="FILE.jsonl")
+
+    sub = command("serve", cmd_serve, "run the comment intake service")
+    sub.add_argument("--host", help="default: the host of COMMENTS_INTAKE_URL")
+    sub.add_argument("--port", type=int, help="default: the port of COMMENTS_INTAKE_URL")
+    return parser
+
+
+_log_handler: logging.Handler | None = None
+
+
+def configure_logging(verbose: bool) -> None:
+    """Log the package's messages to stderr (replacing any earlier handler of ours)."""
+    global _log_handler
+    package_logger = logging.getLogger("moderation")
+    if _log_handler is not None:
+        package_logger.removeHandler(_log_handler)
+    _log_handler = logging.StreamHandler(sys.stderr)
+    _log_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    package_logger.addHandler(_log_handler)
+    package_logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version or a usage error already printed
+        return int(exc.code or 0)
+    configure_logging(args.verbose)
+    session = Session(args)
+    try:
+        return args.handler(session, args)
+    except ModerationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except sqlite3.Error as exc:
+        # Reached when another writer held the database past the busy timeout.
+        print(f"error: database {session.db_path}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``moderation classify F | head``): stop quietly.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - flushed at exit, never read
+        return 1
+    finally:
+        session.close()

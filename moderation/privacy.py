@@ -1,0 +1,197 @@
+"""Privacy: retention of request context, and export and erasure for one commenter.
+
+An email address never leaves the database except as the salted avatar hash in a
+published file, in the commenter's own export, and masked (``j***@example.org``)
+where a moderator needs to tell commenters apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .models import Comment, utcnow
+from .publish import (
+    comment_path,
+    existing_comment_files,
+    remove_if_empty,
+    replies_in_file_tree,
+    tombstone_text,
+    write_atomically,
+)
+from .settings import Settings
+from .store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def mask_email(email: str | None) -> str:
+    """``jane@example.org`` → ``j***@example.org``: enough to tell people apart, no more."""
+    if not email:
+        return ""
+    local, at, domain = email.partition("@")
+    return f"{local[:1]}***{at}{domain}"
+
+
+def apply_retention(store: Store, settings: Settings, now: datetime | None = None) -> int:
+    """Hash the IP and user agent of comments older than ``COMMENTS_RETENTION_DAYS``."""
+    return store.apply_retention(settings["COMMENTS_RETENTION_DAYS"], now=now)
+
+
+def _time(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _published_file(comments_dir: Path, comment: Comment) -> Path | None:
+    path = comment_path(comments_dir, comment.article, comment.id)
+    return path if path.is_file() else None
+
+
+def export_commenter(
+    store: Store, settings: Settings, email: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """Everything held about the commenter who used ``email``, as JSON-ready data."""
+    comments_dir = settings.comments_dir.resolve()
+    exported = []
+    for comment in store.list_comments(email=email, include_training=True):
+        context = store.request_context(comment.id)
+        published = _published_file(comments_dir, comment)
+        exported.append(
+            {
+                "id": comment.id,
+                "article": comment.article,
+                "status": str(comment.status),
+                "origin": comment.origin,
+                "received_at": _time(comment.received_at),
+                "author": comment.author,
+                "email": comment.email,
+                "author_url": comment.author_url,
+                "reply_to": comment.reply_to,
+                "body": comment.body,
+                "request": {
+                    "ip": context["ip"],
+                    "ip_hash": context["ip_hash"],
+                    "user_agent": context["user_agent"],
+                    "user_agent_hash": context["user_agent_hash"],
+                    "referrer": comment.referrer,
+                    "language": comment.language,
+                    "intake_flags": list(comment.intake_flags),
+                },
+                "published_file": str(published) if published else None,
+                "published_text": published.read_text(encoding="utf-8") if published else None,
+                "screenings": [
+                    {
+                        "screened_at": _time(run.screened_at),
+                        "decision": str(run.decision),
+                        "score": run.score,
+                        "reasons": list(run.reasons),
+                        "signals": [
+                            {
+                                "signal": s.signal,
+                                "score": s.score,
+                                "reason": s.reason,
+                                "floor": s.floor and str(s.floor),
+                                "findings": list(s.findings),
+                                "retry": s.retry,
+                            }
+                            for s in run.signals
+                        ],
+                        "akismet_params": run.akismet_params,
+                    }
+                    for run in store.screenings(comment.id)
+                ],
+                "decisions": [
+                    {
+                        "at": _time(entry.at),
+                        "actor": entry.actor,
+                        "from": entry.from_state and str(entry.from_state),
+                        "to": str(entry.to_state),
+                        "label": entry.label and str(entry.label),
+                        "note": entry.note,
+                    }
+                    for entry in store.decisions(comment.id)
+                ],
+            }
+        )
+    return {
+        "email": email,
+        "exported_at": _time(now or utcnow()),
+        "avatar": store.avatar_hash(email),
+        "comments": exported,
+    }
+
+
+@dataclass
+class EraseReport:
+    email: str  # masked
+    comments: list[str] = field(default_factory=list)
+    files_removed: list[Path] = field(default_factory=list)
+    tombstones: list[Path] = field(default_factory=list)
+    model_retrained: bool = False
+
+
+def _needs_tombstone(erased: dict[str, Comment], comments_dir: Path) -> set[str]:
+    """Erased, published comments that other people's published replies still hang from.
+
+    A reply by the same person goes too; if someone else answered that reply, the
+    chain above it must stay, so this runs until nothing more is added.
+    """
+    children: dict[str, set[str]] = {}
+    for article in {c.article for c in erased.values()}:
+        for parent, kids in replies_in_file_tree(comments_dir, article).items():
+            children.setdefault(parent, set()).update(kids)
+    published = {i for i, c in erased.items() if _published_file(comments_dir, c)}
+    keep: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for comment_id in published - keep:
+            if any(k not in erased or k in keep for k in children.get(comment_id, ())):
+                keep.add(comment_id)
+                changed = True
+    return keep
+
+
+def erase_commenter(store: Store, settings: Settings, email: str) -> EraseReport:
+    """Delete everything held about ``email``: rows, screenings, decisions and files.
+
+    Files go first: if anything fails half-way, running erase again still finds
+    the rows and finishes the job.
+    """
+    comments_dir = settings.comments_dir.resolve()
+    report = EraseReport(email=mask_email(email))
+    erased = {c.id: c for c in store.list_comments(email=email, include_training=True)}
+    if not erased:
+        return report
+    tombstoned = _needs_tombstone(erased, comments_dir)
+    # A file for one of these ids in some other folder is ours too (a stale copy).
+    for path in existing_comment_files(comments_dir):
+        comment = erased.get(path.stem)
+        if comment is None:
+            continue
+        if path.stem in tombstoned and path.parent.name == comment.article:
+            write_atomically(path, tombstone_text(comment))
+            report.tombstones.append(path)
+        else:
+            path.unlink(missing_ok=True)
+            report.files_removed.append(path)
+            remove_if_empty(path.parent)
+    labelled = {c.id for c, _label in store.labelled_examples()} & set(erased)
+    report.comments = [c.id for c in store.erase_by_email(email)]
+    logger.info(
+        "erased %d comments of %s (%d files removed, %d tombstones)",
+        len(report.comments),
+        report.email,
+        len(report.files_removed),
+        len(report.tombstones),
+    )
+    if labelled:
+        # The model's vocabulary was learned from these comments too.
+        from .screening import learned
+
+        learned.retrain(store)
+        report.model_retrained = True
+    return report
