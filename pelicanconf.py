@@ -55,6 +55,8 @@ AUTHOR_BIOS = {
     ),
 }
 
+# Categories are in the sidebar; on a phone they would wrap the menu to three lines.
+DISPLAY_CATEGORIES_ON_MENU = False
 MENUITEMS = [("Archives", "archives.html"), ("Tags", "tags.html")]
 
 # --- Comments: shared by the plugin (rendering) and moderation (intake, screening) ---

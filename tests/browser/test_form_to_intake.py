@@ -1,0 +1,119 @@
+"""The theme's form posting into the real intake service (python -m moderation serve)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.site.sitebuild import FIXTURE_CONTENT, PLUGIN_INIT, ROOT, build_site
+
+pytestmark = pytest.mark.slow
+
+ARTICLE_PATH = "2026/open-thread.html"
+PARENT_ID = "c-2026-07-14-aa01"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"intake exited early:\n{process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"intake did not answer on {url}")
+
+
+@pytest.fixture
+def site_with_intake(served_root, tmp_path):
+    if not PLUGIN_INIT.is_file() or not (ROOT / "moderation" / "__main__.py").is_file():
+        pytest.skip("the comments plugin or the moderation package is not there yet")
+    root, site_base = served_root
+    intake_port = free_port()
+    intake_url = f"http://127.0.0.1:{intake_port}/comments"
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, content)
+    output = root / "to-intake"
+    build_site(content, output, COMMENTS_INTAKE_URL=intake_url)
+    database = tmp_path / "moderation.db"
+    env = {
+        **os.environ,
+        "MODERATION_DB": str(database),
+        # moderation reads COMMENTS_* variables as JSON.
+        "COMMENTS_INTAKE_URL": json.dumps(intake_url),
+        "COMMENTS_SITE_URL": json.dumps(f"{site_base}/to-intake"),
+        "COMMENTS_THREADS": json.dumps(str(output / "comments" / "threads.json")),
+        "COMMENTS_ALLOWED_ORIGINS": json.dumps([site_base]),
+        "COMMENTS_MIN_SECONDS": "0",
+        "COMMENTS_RATE_LIMIT": "0",
+    }
+    command = [sys.executable, "-m", "moderation", "serve"]
+    process = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(intake_port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_up(f"{intake_url}/token", process)
+        yield f"{site_base}/to-intake", env
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def moderation(env, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "moderation", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_a_reply_posted_from_the_article_reaches_the_queue(page, site_with_intake):
+    site, env = site_with_intake
+    page.goto(f"{site}/{ARTICLE_PATH}")
+    token = page.locator('#comment-form [name="token"]')
+    page.wait_for_function("el => el.value !== ''", arg=token.element_handle())
+    page.locator(f"#comment-{PARENT_ID} > .comment__actions a.comment-reply").click()
+    page.fill("#comment-name", "Form Tester")
+    page.fill("#comment-body", "Writing the question down really was half of the work for me.")
+    with page.expect_navigation():
+        page.click('#comment-form button[type="submit"]')
+    assert page.url == f"{site}/pages/comment-received.html"
+    assert page.locator("h1").inner_text() == "Thank you for your comment"
+
+    listing = moderation(env, "list", "--article", "open-thread")
+    ids = re.findall(r"c-\d{4}-\d\d-\d\d-[0-9a-f]+", listing)
+    assert len(ids) == 1, listing
+    shown = moderation(env, "show", ids[0])
+    assert "Form Tester" in shown
+    assert re.search(rf"reply to\s+{PARENT_ID}", shown), shown
