@@ -1,0 +1,511 @@
+"""The intake service's routes: thin Starlette handlers over ``moderation.intake``.
+
+``POST /comments`` takes the theme's form (urlencoded or multipart) or JSON,
+validates it, stores it through the writer thread (committed before the answer)
+and answers 303 to the site's thank-you page, or 202 with the new id for JSON.
+Screening happens afterwards in the worker thread. ``GET /comments/token`` gives
+the form its token, ``GET /comments/form`` renders the form for reply links and
+browsers without JavaScript, and ``GET /health`` reports on the service.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..errors import UnknownComment, ValidationError
+from ..intake import (
+    FormTokens,
+    IntakeError,
+    RateLimited,
+    RateLimiter,
+    SiteNotBuilt,
+    Submission,
+    Thread,
+    ThreadIndex,
+    UnknownParent,
+    client_ip,
+    first_language,
+    origin_of,
+    parse_networks,
+    rate_limit_key,
+)
+from ..models import Comment, State
+from ..settings import Settings
+from ..store import Store
+from ..submission import parse_submission
+from . import parsing
+from .middleware import BodyLimitMiddleware, RequestTooLarge, SecurityHeadersMiddleware
+from .worker import ScreeningWorker
+from .writer import CommentWriter
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).parent / "templates"
+#: Inlined into every page (allowed by its hash in the CSP): no extra request.
+STYLESHEET = Path(__file__).parent / "static" / "form.css"
+MAX_USER_AGENT = 512
+MAX_REFERRER = 2048
+_COMMENT_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
+
+
+class Forbidden(IntakeError):
+    status_code = 403
+
+
+class IntakeService:
+    """Everything the routes need, built once when the app is made."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db_path: Path,
+        *,
+        screen_in_background: bool = True,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db_path = Path(db_path)
+        with Store(self.db_path) as store:  # creates or migrates the file, fails early
+            secret = store.secret_key
+        self.tokens = FormTokens(secret, min_seconds=settings["COMMENTS_MIN_SECONDS"])
+        self.index = ThreadIndex.from_settings(settings)
+        self.limiter = RateLimiter(settings["COMMENTS_RATE_LIMIT"])
+        self.trusted = parse_networks(settings["COMMENTS_TRUSTED_PROXIES"])
+        self.honeypot = settings["COMMENTS_HONEYPOT_FIELD"]
+        self.site_url = settings["COMMENTS_SITE_URL"].rstrip("/")
+        self.thanks_url = _on_site(self.site_url, settings["COMMENTS_THANKS_URL"])
+        self.privacy_url = (
+            _on_site(self.site_url, settings["COMMENTS_PRIVACY_URL"])
+            if settings["COMMENTS_PRIVACY_URL"]
+            else ""
+        )
+        origins = [*settings["COMMENTS_ALLOWED_ORIGINS"], self.site_url]
+        origins.append(settings["COMMENTS_INTAKE_URL"])
+        self.allowed_origins = frozenset(o for o in map(origin_of, origins) if o)
+        write_lock = threading.Lock()  # see .locking: the threads queue for SQLite's lock
+        self.worker = (
+            ScreeningWorker(settings, self.db_path, http_client=http_client, write_lock=write_lock)
+            if screen_in_background
+            else None
+        )
+        self.writer = CommentWriter(
+            self.db_path,
+            on_stored=self.worker.notify if self.worker else None,
+            write_lock=write_lock,
+        )
+        if self.worker is not None:
+            self.worker.intake_busy = self.writer.busy
+        self.templates = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        style = STYLESHEET.read_text(encoding="utf-8")
+        style_hash = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode()
+        site_origin = origin_of(self.site_url) or ""
+        self.html_csp = (
+            f"default-src 'none'; style-src 'sha256-{style_hash}'; "
+            f"form-action 'self' {site_origin}; frame-ancestors 'none'; base-uri 'none'"
+        )
+        self.page_globals = {
+            "style": Markup(style),
+            "site_name": settings["SITENAME"] or "Comments",
+            "lang": settings["DEFAULT_LANG"] or "en",
+            "honeypot": self.honeypot,
+            "privacy_url": self.privacy_url,
+            "field_ids": {
+                "name": "comment-name",
+                "email": "comment-email",
+                "url": "comment-url",
+                "body": "comment-body",
+            },
+        }
+
+    # -- life cycle -----------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self.writer.start()
+        if self.worker is not None:
+            self.worker.start()
+        logger.info("intake ready: database %s, thread index %s", self.db_path, self.index.path)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(self.writer.stop)
+            if self.worker is not None:
+                await run_in_threadpool(self.worker.stop)
+
+    # -- POST /comments ----------------------------------------------------------------
+
+    async def submit(self, request: Request) -> Response:
+        kind, options = parsing.media_type(request.headers.get("content-type"))
+        as_html = _wants_html(request, kind)
+        fields: dict[str, Any] = {}
+        thread: Thread | None = None
+        try:
+            self._check_origin(request)
+            parsing.check_content_type(kind, options)
+            fields = await self._read_fields(request, kind)
+            comment = self._comment(request, fields, "json" if kind == parsing.JSON else "form")
+            thread = self.index.thread_for(comment.article)
+            retry_after = self.limiter.hit(rate_limit_key(comment.ip))
+            if retry_after is not None:
+                raise RateLimited(
+                    "you have sent too many comments in the last minute; please wait "
+                    f"{retry_after} seconds and send it again",
+                    retry_after,
+                )
+            stored = await self.writer.submit(
+                Submission(
+                    comment,
+                    honeypot=_filled(fields.get(self.honeypot)),
+                    published_ids=thread.comment_ids,
+                )
+            )
+        except ValidationError as exc:
+            error = IntakeError(f"{exc.field} {exc.message}", exc.field)
+            return self._error(request, error, as_html, fields, thread)
+        except IntakeError as exc:
+            return self._error(request, exc, as_html, fields, thread)
+        except RequestTooLarge as exc:
+            return self._error(request, parsing.PayloadTooLarge(str(exc)), as_html, {}, None)
+        cors = self._cors_headers(request)
+        if as_html:
+            return RedirectResponse(self.thanks_url, status_code=303, headers=cors)
+        # A honeypot catch is answered exactly like any other comment.
+        return JSONResponse(
+            {"id": stored.id, "status": str(State.RECEIVED)}, status_code=202, headers=cors
+        )
+
+    async def _read_fields(self, request: Request, kind: str) -> dict[str, Any]:
+        if kind == parsing.MULTIPART:
+            return await parsing.parse_multipart(request)
+        body = await request.body()
+        if kind == parsing.JSON:
+            return parsing.parse_json(body)
+        return parsing.parse_urlencoded(body)
+
+    def _comment(self, request: Request, fields: Mapping[str, Any], origin: str) -> Comment:
+        headers = request.headers
+        peer = request.client.host if request.client else None
+        comment = parse_submission(
+            fields,
+            origin=origin,
+            ip=client_ip(peer, headers.get("x-forwarded-for"), self.trusted),
+            user_agent=_clip(headers.get("user-agent"), MAX_USER_AGENT),
+            referrer=_clip(headers.get("referer"), MAX_REFERRER),
+            language=first_language(headers.get("accept-language")),
+        )
+        token = fields.get("token")
+        # A token that is not a string (JSON) is as good as a forged one.
+        flag = self.tokens.check(token if isinstance(token, str | None) else "\x00")
+        return comment.with_changes(intake_flags=(flag,)) if flag else comment
+
+    def _check_origin(self, request: Request) -> None:
+        """403 for a post that says it comes from a page on another site."""
+        host = request.headers.get("host", "")
+        for header in ("origin", "referer"):
+            value = request.headers.get(header)
+            if not value or value == "null":  # "null": a privacy-minded browser
+                continue
+            origin = origin_of(value)
+            if origin is None or origin in self.allowed_origins:
+                continue
+            if host and origin.split("://", 1)[1] == host.lower():
+                continue  # our own form page (same host, whatever the proxy's scheme)
+            raise Forbidden(
+                f"comments are only accepted from the site's own pages, not from {origin}"
+            )
+
+    def _cors_headers(self, request: Request) -> dict[str, str]:
+        origin = request.headers.get("origin")
+        if origin and origin_of(origin) in self.allowed_origins:
+            return {"access-control-allow-origin": origin, "vary": "Origin"}
+        return {"vary": "Origin"}
+
+    async def preflight(self, request: Request) -> Response:
+        headers = self._cors_headers(request)
+        if "access-control-allow-origin" in headers:
+            headers.update(
+                {
+                    "access-control-allow-methods": "POST",
+                    "access-control-allow-headers": "Content-Type",
+                    "access-control-max-age": "600",
+                }
+            )
+        return Response(status_code=204, headers=headers)
+
+    # -- GET /comments/token --------------------------------------------------------------
+
+    async def token(self, request: Request) -> Response:
+        return JSONResponse({"token": self.tokens.mint()}, headers=self._cors_headers(request))
+
+    # -- GET /comments/form ---------------------------------------------------------------
+
+    async def form(self, request: Request) -> Response:
+        article = request.query_params.get("article", "").strip()
+        reply_to = request.query_params.get("reply_to", "").strip()
+        try:
+            if not article:
+                raise IntakeError(
+                    "article is required: which article is the comment for?", "article"
+                )
+            thread = self.index.thread_for(article)
+            parent = None
+            if reply_to:
+                parent = await self._parent(thread, reply_to)
+        except IntakeError as exc:
+            return self._message_page(exc.status_code, "This form cannot be shown", exc.message)
+        return self._form_page(
+            200, thread, {"article": article, "reply_to": reply_to}, parent=parent
+        )
+
+    async def _parent(self, thread: Thread, reply_to: str) -> Comment | None:
+        """The published comment being answered (``None`` if only threads.json knows it)."""
+        if not _COMMENT_ID.match(reply_to):
+            raise IntakeError(f"reply_to is not a comment id: {reply_to!r}", "reply_to")
+
+        def published(store: Store) -> Comment | None:
+            try:
+                comment = store.get(reply_to)
+            except UnknownComment:
+                return None
+            if comment.article != thread.slug or comment.status is not State.APPROVED:
+                return None
+            return comment
+
+        parent = await self.writer.call(published)
+        if parent is None and reply_to not in thread.comment_ids:
+            raise UnknownParent(
+                f"there is no published comment {reply_to!r} on {thread.title!r} to reply to",
+                "reply_to",
+            )
+        return parent
+
+    # -- GET /health ----------------------------------------------------------------------
+
+    async def health(self, request: Request) -> Response:
+        def probe() -> dict[str, int]:
+            with Store(self.db_path) as store:
+                return store.counts()
+
+        try:
+            counts: dict[str, int] | None = await run_in_threadpool(probe)
+        except Exception as exc:  # any failure to read the database is "not ok"
+            logger.error("health check: database unreachable: %s", exc)
+            counts = None
+        try:
+            self.index.threads()
+            site_built = True
+        except SiteNotBuilt:
+            site_built = False
+        body = {
+            "ok": counts is not None,
+            "db": counts is not None,
+            "site_built": site_built,
+            "counts": counts,
+            "writer": {"queued": self.writer.pending, "stored": self.writer.stored},
+            "screening": None
+            if self.worker is None
+            else {
+                "started": self.worker.started.is_set(),
+                "available": self.worker.available,
+                "queued": self.worker.pending,
+                "screened": self.worker.screened,
+                "failures": self.worker.failures,
+            },
+        }
+        return JSONResponse(body, status_code=200 if counts is not None else 503)
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def _error(
+        self,
+        request: Request,
+        error: IntakeError,
+        as_html: bool,
+        fields: Mapping[str, Any],
+        thread: Thread | None,
+    ) -> Response:
+        status = error.status_code
+        headers = self._cors_headers(request)
+        if isinstance(error, RateLimited):
+            headers["retry-after"] = str(error.retry_after)
+        if status >= 500:
+            headers.setdefault("retry-after", "60")
+        # The message may quote what was typed (an email, a URL): log only what kind.
+        logger.info(
+            "submission refused with %d: %s%s",
+            status,
+            type(error).__name__,
+            f" ({error.field})" if error.field else "",
+        )
+        if not as_html:
+            return JSONResponse(
+                {"error": error.message, "field": error.field}, status_code=status, headers=headers
+            )
+        values = {k: v for k, v in fields.items() if isinstance(v, str)}
+        if thread is None and values.get("article"):
+            with contextlib.suppress(IntakeError):
+                thread = self.index.thread_for(values["article"])
+        if thread is None:
+            return self._message_page(
+                status, "Your comment was not sent", error.message, values.get("body", ""), headers
+            )
+        if isinstance(error, UnknownParent):
+            values["reply_to"] = ""  # send it as a comment on the article instead
+        return self._form_page(
+            status,
+            thread,
+            values,
+            error=error.message,
+            error_field=error.field,
+            retry_after=getattr(error, "retry_after", None),
+            headers=headers,
+        )
+
+    def _form_page(
+        self,
+        status: int,
+        thread: Thread,
+        values: Mapping[str, str],
+        *,
+        parent: Comment | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> Response:
+        reply_to = values.get("reply_to", "")
+        article_url = _on_site(self.site_url, thread.url)
+        body = parent.body if parent else ""
+        html = self.templates.get_template("form.html").render(
+            **self.page_globals,
+            **extra,
+            values=values,
+            article=thread.slug,
+            thread_title=thread.title,
+            article_url=article_url,
+            reply_to=reply_to,
+            parent=parent,
+            parent_excerpt=body if len(body) <= 300 else body[:300].rstrip() + "…",
+            parent_url=f"{article_url}#comment-{reply_to}",
+            token=self.tokens.mint(),
+            action="/comments",
+        )
+        return self._html(html, status, headers)
+
+    def _message_page(
+        self,
+        status: int,
+        heading: str,
+        message: str,
+        kept_text: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        html = self.templates.get_template("message.html").render(
+            **self.page_globals,
+            heading=heading,
+            message=message,
+            kept_text=kept_text,
+            back_url=self.site_url + "/",
+            back_text="Back to the site",
+        )
+        return self._html(html, status, headers)
+
+    def _html(self, html: str, status: int, headers: Mapping[str, str] | None) -> Response:
+        answer_headers = {"content-security-policy": self.html_csp, **(headers or {})}
+        if status == 503:
+            answer_headers.setdefault("retry-after", "60")
+        return HTMLResponse(html, status_code=status, headers=answer_headers)
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = {404: "there is nothing here", 405: "this method is not allowed here"}.get(
+            exc.status_code, exc.detail
+        )
+        if "text/html" in request.headers.get("accept", ""):
+            return self._message_page(exc.status_code, "Not here", message, headers=exc.headers)
+        return JSONResponse(
+            {"error": message, "field": None}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    async def server_error(self, request: Request, exc: Exception) -> Response:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"error": "internal error; the problem has been logged", "field": None},
+            status_code=500,
+        )
+
+
+def _wants_html(request: Request, kind: str) -> bool:
+    if kind in (parsing.FORM, parsing.MULTIPART):
+        return True
+    if kind == parsing.JSON:
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _filled(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value != ""
+
+
+def _clip(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else None
+
+
+def _on_site(site_url: str, path: str) -> str:
+    if origin_of(path):
+        return path  # already absolute
+    return f"{site_url}/{path.lstrip('/')}"
+
+
+def create_app(
+    settings: Settings,
+    db_path: str | Path,
+    *,
+    screen_in_background: bool = True,
+    http_client: httpx.Client | None = None,
+) -> Starlette:
+    """The intake service as an ASGI app (see the module docstring for its routes)."""
+    service = IntakeService(
+        settings, Path(db_path), screen_in_background=screen_in_background, http_client=http_client
+    )
+    app = Starlette(
+        routes=[
+            Route("/comments", service.submit, methods=["POST"], name="submit"),
+            Route("/comments", service.preflight, methods=["OPTIONS"]),
+            Route("/comments/token", service.token, methods=["GET"], name="token"),
+            Route("/comments/form", service.form, methods=["GET"], name="form"),
+            Route("/health", service.health, methods=["GET"], name="health"),
+        ],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(BodyLimitMiddleware, max_bytes=settings["COMMENTS_MAX_REQUEST_BYTES"]),
+        ],
+        exception_handlers={HTTPException: service.http_error, Exception: service.server_error},
+        lifespan=service.lifespan,
+    )
+    app.state.service = service
+    return app

@@ -1,0 +1,113 @@
+"""Request bodies → submitted fields: urlencoded and multipart forms, and JSON.
+
+Every problem is an :class:`~moderation.intake.IntakeError` with the HTTP status
+to answer (400 for a malformed body, 415 for an unsupported type) and, where
+there is one, the field it concerns.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote_to_bytes
+
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+
+from ..intake import IntakeError
+
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+JSON = "application/json"
+#: A comment form has eight fields; a body with hundreds is not a comment.
+MAX_FIELDS = 50
+
+
+class UnsupportedMediaType(IntakeError):
+    status_code = 415
+
+
+class PayloadTooLarge(IntakeError):
+    status_code = 413
+
+
+def media_type(content_type: str | None) -> tuple[str, dict[str, str]]:
+    """``"text/plain; charset=UTF-8"`` → ``("text/plain", {"charset": "utf-8"})``."""
+    if not content_type:
+        return "", {}
+    kind, *params = content_type.split(";")
+    options = {}
+    for param in params:
+        key, _, value = param.partition("=")
+        options[key.strip().lower()] = value.strip().strip('"').lower()
+    return kind.strip().lower(), options
+
+
+def check_content_type(kind: str, options: dict[str, str]) -> None:
+    if kind not in (FORM, MULTIPART, JSON):
+        raise UnsupportedMediaType(
+            f"unsupported content type {kind or '(none)'!r}: send {FORM} (the comment "
+            f"form) or {JSON}",
+            None,
+        )
+    charset = options.get("charset")
+    if charset and charset not in ("utf-8", "utf8") and kind != MULTIPART:
+        raise UnsupportedMediaType(f"unsupported charset {charset!r}: send UTF-8", None)
+
+
+def parse_urlencoded(body: bytes) -> dict[str, str]:
+    """Decode a form body strictly: invalid UTF-8 is an error naming the field."""
+    fields: dict[str, str] = {}
+    if not body:
+        return fields
+    pairs = body.split(b"&")
+    if len(pairs) > MAX_FIELDS:
+        raise IntakeError(f"the form has {len(pairs)} fields; at most {MAX_FIELDS} are read")
+    for pair in pairs:
+        if not pair:
+            continue
+        raw_name, _, raw_value = pair.partition(b"=")
+        name = _decode(raw_name, None)
+        if name in fields:
+            raise IntakeError(f"{name} is given more than once", name)
+        fields[name] = _decode(raw_value, name)
+    return fields
+
+
+def _decode(raw: bytes, field: str | None) -> str:
+    try:
+        return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        where = field or "a field name"
+        raise IntakeError(f"{where} is not valid UTF-8 text", field) from None
+
+
+def parse_json(body: bytes) -> dict[str, str]:
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise IntakeError("the JSON body is not valid UTF-8 text") from None
+    except ValueError as exc:
+        raise IntakeError(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise IntakeError("the JSON body is nested too deeply") from None
+    if not isinstance(data, dict):
+        raise IntakeError(f"the JSON body must be an object, not {type(data).__name__}")
+    if len(data) > MAX_FIELDS:
+        raise IntakeError(f"the JSON object has {len(data)} keys; at most {MAX_FIELDS} are read")
+    return {key: value for key, value in data.items() if value is not None}
+
+
+async def parse_multipart(request: Request) -> dict[str, str]:
+    try:
+        form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+    except MultiPartException as exc:
+        raise IntakeError(f"the multipart form cannot be read: {exc.message}") from None
+    fields: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            raise IntakeError(f"{name}: files cannot be uploaded with a comment", name)
+        if name in fields:
+            raise IntakeError(f"{name} is given more than once", name)
+        fields[name] = value
+    return fields

@@ -1,0 +1,220 @@
+"""Background screening: the same pipeline as ``moderation screen``, after the commit.
+
+The worker runs in its own thread with its own :class:`Store`. At start it
+applies retention and screens everything left unscreened (a crash, a stop, an
+import by another process); then it screens what the writer hands it, in
+batches, and every ``sweep_seconds`` when idle it runs ``screen_due`` again for
+Akismet rechecks that have come due. A failure (Akismet down, a bug in a
+signal) only leaves comments ``received`` or ``held`` for the next sweep or
+``moderation screen``: the submission itself is already safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..errors import UnknownComment
+from ..models import Comment, State
+from ..settings import Settings
+from ..store import Store
+from .locking import SharedLockStore
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 16
+SWEEP_SECONDS = 60.0
+#: While submissions are arriving, rest this many times the CPU time each batch
+#: took: screening shares the interpreter with the request path and must not
+#: starve it (a burst builds a backlog that drains once the burst is over).
+BUSY_REST_FACTOR = 9.0
+#: Rebuild the screener (new model, new articles) at most this often.
+REFRESH_SECONDS = 300.0
+
+
+class ScreeningWorker:
+    def __init__(
+        self,
+        settings: Settings,
+        db_path: Path,
+        *,
+        http_client: httpx.Client | None = None,
+        batch_size: int = BATCH_SIZE,
+        sweep_seconds: float = SWEEP_SECONDS,
+        write_lock: threading.Lock | None = None,
+    ) -> None:
+        self.write_lock = write_lock or threading.Lock()
+        self.settings = settings
+        self.db_path = db_path
+        self.http_client = http_client
+        self.batch_size = batch_size
+        self.sweep_seconds = sweep_seconds
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        #: Set once the start-up work is done (or has failed): retention, the
+        #: screener built, the comments left over screened.
+        self.started = threading.Event()
+        #: Returns true while the intake is busy (set by the app to the writer's).
+        self.intake_busy: Callable[[], bool] = lambda: False
+        self.screened = 0
+        self.failures = 0
+        self.available = True
+
+    @property
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="intake-screening", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stopping.set()
+            self._queue.put(None)
+            thread.join(timeout)
+            if thread.is_alive():
+                logger.warning("screening still busy at shutdown; the rest waits for next start")
+
+    def notify(self, comments: Sequence[Comment]) -> None:
+        """Called by the writer after a commit: these comments await screening."""
+        for comment in comments:
+            if comment.id is not None:
+                self._queue.put(comment.id)
+
+    # -- the thread ---------------------------------------------------------------
+
+    def _run(self) -> None:
+        store = SharedLockStore(self.db_path, self.write_lock)
+        try:
+            self._apply_retention(store)
+            screener, built_at, swept_at = None, 0.0, None
+            while not self._stopping.is_set():
+                if screener is None or time.monotonic() - built_at > REFRESH_SECONDS:
+                    screener, built_at = self._screener(store), time.monotonic()
+                    if screener is None:
+                        # Retry later; the comments stay safe as 'received' meanwhile.
+                        self.started.set()
+                        self._stopping.wait(self.sweep_seconds)
+                        continue
+                if swept_at is None or time.monotonic() - swept_at >= self.sweep_seconds:
+                    # At start: what a crash or a stop left behind; later: rechecks due.
+                    self._sweep(store, screener)
+                    swept_at = time.monotonic()
+                    self.started.set()
+                ids = self._next_batch(swept_at + self.sweep_seconds - time.monotonic())
+                if self._stopping.is_set():
+                    break
+                if ids:
+                    try:
+                        self._screen_ids(store, screener, ids)
+                    except Exception:  # e.g. the database busy past its timeout
+                        self.failures += 1
+                        logger.exception("screening a batch failed; the next sweep retries it")
+        except Exception:
+            logger.exception("the screening worker stopped; `moderation screen` will catch up")
+        finally:
+            self.started.set()
+            store.close()
+
+    def _apply_retention(self, store: Store) -> None:
+        try:
+            from ..privacy import apply_retention
+
+            apply_retention(store, self.settings)
+        except Exception:
+            logger.exception("retention could not be applied at start-up")
+
+    def _screener(self, store: Store) -> Any:
+        """A screener with the current model and articles, or ``None`` if none can be built."""
+        try:
+            from ..screening import Screener
+
+            screener = Screener.from_settings(self.settings, store, http_client=self.http_client)
+        except Exception:
+            self.available = False
+            self.failures += 1
+            logger.exception(
+                "screening is not available; comments stay 'received' until it is "
+                "(retrying in %.0f s, or run `moderation screen`)",
+                self.sweep_seconds,
+            )
+            return None
+        self.available = True
+        return screener
+
+    def _next_batch(self, timeout: float) -> list[str]:
+        try:
+            first = self._queue.get(timeout=max(timeout, 0.001))
+        except queue.Empty:
+            return []
+        ids = [] if first is None else [first]
+        while len(ids) < self.batch_size:
+            try:
+                extra = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if extra is not None:
+                ids.append(extra)
+        return ids
+
+    def _screen_ids(self, store: Store, screener: Any, ids: list[str]) -> None:
+        from ..screening import screen_and_record
+
+        # A comment may have been screened meanwhile (start-up sweep, `moderation
+        # screen`, a moderator): only the ones still waiting are screened.
+        comments = [c for c in _existing(store, ids) if c.status is State.RECEIVED]
+        if not comments:
+            return
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        try:
+            states = screen_and_record(store, screener, comments)
+        except Exception:
+            self.failures += 1
+            logger.exception(
+                "screening %d comments failed; they stay 'received' for the next sweep",
+                len(comments),
+            )
+            return
+        self.screened += len(comments)
+        took = time.perf_counter() - started
+        if self.intake_busy():
+            # CPU time, not wall time: waiting on Akismet costs the request path nothing.
+            self._stopping.wait((time.thread_time() - cpu_started) * BUSY_REST_FACTOR)
+        logger.info(
+            "screened %d comments in %.0f ms: %s",
+            len(comments),
+            took * 1000,
+            ", ".join(f"{state}={list(states).count(state)}" for state in sorted(set(states))),
+        )
+
+    def _sweep(self, store: Store, screener: Any) -> None:
+        from ..screening import screen_due
+
+        try:
+            report = screen_due(store, screener)
+        except Exception:
+            self.failures += 1
+            logger.exception("screening the due comments failed; retrying at the next sweep")
+            return
+        logger.debug("sweep: %s", report)
+
+
+def _existing(store: Store, ids: list[str]) -> list[Comment]:
+    comments = []
+    for comment_id in ids:
+        try:
+            comments.append(store.get(comment_id))
+        except UnknownComment:  # erased meanwhile
+            logger.debug("comment %s vanished before screening", comment_id)
+    return comments

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from moderation.web import create_app
+
+from .helpers import AppClient, make_settings, write_site
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    write_site(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def db(site: Path) -> Path:
+    return site / "var" / "moderation.db"
+
+
+@pytest.fixture
+def make_client(site: Path, db: Path) -> Iterator[Callable[..., AppClient]]:
+    """``make_client(**settings)``: an in-process client of a fresh app (no screening)."""
+    clients: list[AppClient] = []
+
+    def make(*, screen: bool = False, http_client: Any = None, **overrides: Any) -> AppClient:
+        app = create_app(
+            make_settings(site, **overrides),
+            db,
+            screen_in_background=screen,
+            http_client=http_client,
+        )
+        client = AppClient(app).__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: Callable[..., AppClient]) -> AppClient:
+    return make_client()
