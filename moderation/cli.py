@@ -435,10 +435,20 @@ def cmd_serve(session: Session, args: argparse.Namespace) -> int:
 
     intake = urlsplit(session.settings["COMMENTS_INTAKE_URL"])
     host = args.host or intake.hostname or "127.0.0.1"
-    port = args.port or intake.port or 8080
+    # --port 0 (any free port) is a real choice, not "unset".
+    port = args.port if args.port is not None else (intake.port or 8080)
     _retention(session)
     session.close()  # the service opens its own connections, one per thread
     serve(session.settings, session.db_path, host, port)
+    return 0
+
+
+def cmd_review_server(session: Session, args: argparse.Namespace) -> int:
+    from .web.review import PASSWORD_VARIABLE, serve_review
+
+    session.close()  # the review UI opens its own connection for each request
+    password = os.environ.get(PASSWORD_VARIABLE) or None
+    serve_review(session.settings, session.db_path, args.host, args.port, password=password)
     return 0
 
 
@@ -540,6 +550,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("serve", cmd_serve, "run the comment intake service")
     sub.add_argument("--host", help="default: the host of COMMENTS_INTAKE_URL")
     sub.add_argument("--port", type=int, help="default: the port of COMMENTS_INTAKE_URL")
+
+    sub = command(
+        "review-server",
+        cmd_review_server,
+        "run the review queue in the browser (password: $MODERATION_REVIEW_PASSWORD)",
+    )
+    sub.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (this machine only)")
+    sub.add_argument("--port", type=int, default=8081, help="default: 8081")
     return parser
 
 

@@ -9,6 +9,7 @@ that overturns screening is reported to Akismet (through
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +25,13 @@ from .store import MODERATOR_ACTIONS, DecisionEntry, Store
 logger = logging.getLogger(__name__)
 
 ACTIONS = tuple(MODERATOR_ACTIONS)  # approve, reject, spam, promo, restore
+
+# A link whose visible text differs from its target: Markdown ``[text](url)`` or an
+# HTML anchor (the body is Markdown, and raw HTML survives until the plugin cleans it).
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]{1,500})\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_HTML_LINK = re.compile(
+    r"<a\s[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)[^>]*>(.{0,500}?)</a\s*>", re.IGNORECASE | re.DOTALL
+)
 
 
 @dataclass
@@ -133,3 +141,57 @@ def select_held(
     return select_comments(
         store, State.HELD, article=article, reason=reason, older_than=older_than, now=now
     )
+
+
+def allowed_actions(status: State) -> list[str]:
+    """The actions a moderator can take on a comment in ``status``, in menu order."""
+    return [
+        action for action, (allowed_from, *_) in MODERATOR_ACTIONS.items() if status in allowed_from
+    ]
+
+
+@dataclass(frozen=True)
+class LinkInfo:
+    """Where one link in a comment body really leads."""
+
+    url: str
+    host: str
+    shortener: bool  # a URL shortener hides the real destination
+    shown_as: str | None = None  # the host its visible text claims, when that differs
+
+
+def links_in(text: str) -> list[LinkInfo]:
+    """Every link in ``text`` with its host; shorteners and disguised links flagged.
+
+    The same link finder and shortener list as the rules signal, so the moderator
+    sees exactly the links screening judged.
+    """
+    from .screening.rules import URL_SHORTENERS
+    from .screening.text import find_links, host_of
+
+    disguised: dict[str, str] = {}
+    labels: set[str] = set()  # URLs that are only a link's visible text, not a link
+    pairs = [(m.group(1), m.group(2)) for m in _MARKDOWN_LINK.finditer(text)]
+    pairs += [(m.group(2), m.group(1)) for m in _HTML_LINK.finditer(text)]
+    targets = {target for _label, target in pairs}
+    for label, target in pairs:
+        target_host = host_of(target)
+        for shown in find_links(label):
+            labels.add(shown)
+            shown_host = host_of(shown)
+            if shown_host and target_host and shown_host != target_host:
+                disguised[target] = shown_host
+    links = []
+    for url in find_links(text):
+        host = host_of(url)
+        if not host or (url in labels and url not in targets):
+            continue
+        links.append(
+            LinkInfo(
+                url=url,
+                host=host,
+                shortener=host in URL_SHORTENERS,
+                shown_as=disguised.get(url),
+            )
+        )
+    return links

@@ -1,0 +1,462 @@
+"""The review UI over a real SQLite file: comments imported and screened for real."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+
+from moderation import cli
+from moderation.models import Comment, Label, State
+from moderation.store import Store
+from moderation.web.review import ExposureError, check_exposure, create_review_app, is_loopback
+
+from .helpers import BASE_URL, INBOX, XSS_BODY, ReviewClient, csrf_of, flash_of, seed
+
+
+@pytest.fixture
+def seeded(site):
+    return seed(site)
+
+
+@pytest.fixture
+def client(site, seeded):
+    with ReviewClient(create_review_app(site.settings(), site.db)) as client:
+        yield client
+
+
+def state_of(site, comment_id: str) -> State:
+    with Store(site.db) as store:
+        return store.get(comment_id).status
+
+
+def decisions_of(site, comment_id: str):
+    with Store(site.db) as store:
+        return store.decisions(comment_id)
+
+
+def text_of(html: str) -> str:
+    return BeautifulSoup(html, "lxml").get_text(" ", strip=True)
+
+
+def rows(html: str) -> dict[str, BeautifulSoup]:
+    soup = BeautifulSoup(html, "lxml")
+    return {row["data-id"]: row for row in soup.select("tr[data-id]")}
+
+
+# -- the queue ----------------------------------------------------------------------
+
+
+def test_queue_lists_held_comments_with_their_reasons(client, seeded):
+    hannah, mallory = seeded["Held Hannah"], seeded["<b>Mallory</b>"]
+    assert hannah.status is State.HELD and mallory.status is State.HELD
+
+    page = client.get("/")
+
+    assert page.status_code == 200
+    shown = rows(page.text)
+    assert set(shown) == {hannah.id, mallory.id}
+    row = shown[hannah.id].get_text(" ", strip=True)
+    assert "moderation keyword word: 'webinar'" in row
+    assert "h***@example.org" in row
+    assert "Social, not sales" in row
+    assert "2026-11-20 10:00 UTC" in row
+    assert re.search(r"score 0\.\d\d", row)
+    assert "hold" in row
+    tabs = BeautifulSoup(page.text, "lxml").select_one("nav .tabs").get_text(" ", strip=True)
+    assert "Held 2" in tabs and "Spam 2" in tabs and "All 4" in tabs
+
+
+def test_no_page_ever_shows_a_full_email(client, seeded):
+    pages = [client.get(f"/?status={s}").text for s in ("all", "held", "spam")]
+    pages += [client.get(f"/comments/{c.id}").text for c in seeded.values()]
+    for line in INBOX:
+        assert all(line["email"] not in html for html in pages), line["email"]
+
+
+def test_filters_by_state_reason_and_article(client, seeded):
+    lou, sam = seeded["Linky Lou"], seeded["Spammy Sam"]
+
+    assert set(rows(client.get("/?status=spam").text)) == {lou.id, sam.id}
+    # Rescue false positives: the spam caught for a shortener only.
+    assert set(rows(client.get("/?status=spam&reason=shortener").text)) == {lou.id}
+    assert set(rows(client.get("/?status=spam&article=social-not-sales").text)) == {sam.id}
+    assert len(rows(client.get("/?status=all").text)) == 4
+    empty = client.get("/?status=approved")
+    assert rows(empty.text) == {} and "No approved comments" in empty.text
+
+
+def test_a_bad_filter_is_a_clear_400(client):
+    answer = client.get("/?status=pending")
+    assert answer.status_code == 400
+    assert "status: unknown state 'pending'" in text_of(answer.text)
+    assert client.get("/?page=zero").status_code == 400
+
+
+def test_rows_show_where_links_really_point(client, seeded):
+    lou = seeded["Linky Lou"]
+    row = rows(client.get("/?status=spam").text)[lou.id]
+    links = [li.get_text(" ", strip=True) for li in row.select(".links li")]
+
+    assert len(links) == 2
+    assert links[0].startswith("bit.ly shortener: hides where it leads shown as good.example")
+    assert links[1].startswith("shop.example") and "shortener" not in links[1]
+    # Spam links are shown as text, never as something to click.
+    assert not row.select(".text a")
+
+
+def test_an_xss_body_and_author_are_escaped(client, seeded):
+    mallory = seeded["<b>Mallory</b>"]
+    for html in (client.get("/").text, client.get(f"/comments/{mallory.id}").text):
+        soup = BeautifulSoup(html, "lxml")
+        assert soup.find("script", src=False) is None
+        assert soup.find("img") is None and soup.find("b") is None
+        assert XSS_BODY in soup.get_text()
+        assert "&lt;script&gt;" in html and "<script>alert" not in html
+
+
+def test_security_headers(client):
+    page = client.get("/")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["cache-control"] == "no-store"
+    soup = BeautifulSoup(page.text, "lxml")
+    assert all(script.get("src") for script in soup.find_all("script"))
+    assert not soup.select("[style]") and not soup.find("style")
+    assert client.get("/static/review.js").status_code == 200
+    assert client.get("/static/review.css").status_code == 200
+
+
+# -- one comment -----------------------------------------------------------------------
+
+
+def test_comment_page_shows_every_signal_and_the_log(client, seeded):
+    hannah = seeded["Held Hannah"]
+    page = client.get(f"/comments/{hannah.id}")
+
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.text, "lxml")
+    signals = {row.th.get_text(strip=True): row for row in soup.select("table.signals tbody tr")}
+    assert {"akismet", "rules", "promotion", "model", "intake"} <= set(signals)
+    assert "not configured" in signals["akismet"].get_text().lower()
+    assert "moderation keyword word: 'webinar'" in signals["rules"].get_text()
+    log = [
+        [cell.get_text(" ", strip=True) for cell in row.find_all("td")]
+        for row in soup.select("table.log tbody tr")
+    ]
+    assert [entry[1:4] for entry in log] == [
+        ["import", "–", "received"],
+        ["screening", "received", "held"],
+    ]
+    assert "moderation keyword word: 'webinar'" in log[1][5]
+    facts = soup.select_one("dl.facts").get_text(" ", strip=True)
+    assert "192.0.2.10" in facts and "Mozilla/5.0 (test)" in facts
+
+
+def test_comment_page_shows_hashes_after_retention(site, client, seeded):
+    hannah = seeded["Held Hannah"]
+    with Store(site.db) as store:
+        store.apply_retention(30, now=datetime.now(UTC) + timedelta(days=400))
+        ip_hash = store.request_context(hannah.id)["ip_hash"]
+
+    facts = BeautifulSoup(client.get(f"/comments/{hannah.id}").text, "lxml").select_one("dl.facts")
+
+    text = facts.get_text(" ", strip=True)
+    assert "192.0.2.10" not in text
+    assert f"hashed {ip_hash} (past retention)" in text
+
+
+def test_unknown_comment_is_404(client):
+    answer = client.get("/comments/c-2026-01-01-000000")
+    assert answer.status_code == 404
+    assert "unknown comment id 'c-2026-01-01-000000'" in text_of(answer.text)
+
+
+# -- actions ------------------------------------------------------------------------------
+
+
+def test_approve_changes_the_state_and_logs_a_decision(site, client, seeded):
+    hannah = seeded["Held Hannah"]
+
+    answer = client.act({"one": f"approve {hannah.id}"}, follow=False)
+
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    page = client.get("/")
+    assert "1 comment approved." in flash_of(page.text)
+    assert f"approved {hannah.id} (held → approved)" in flash_of(page.text)
+    assert hannah.id not in rows(page.text)
+    assert state_of(site, hannah.id) is State.APPROVED
+    last = decisions_of(site, hannah.id)[-1]
+    assert (last.actor, last.from_state, last.to_state, last.label) == (
+        "moderator (web)",
+        State.HELD,
+        State.APPROVED,
+        Label.HAM,
+    )
+    # The flash is shown once.
+    assert flash_of(client.get("/").text) == ""
+
+
+def test_spam_then_restore_from_the_comment_page(site, client, seeded):
+    hannah = seeded["Held Hannah"]
+    page = f"/comments/{hannah.id}"
+
+    spammed = client.act({"one": f"spam {hannah.id}", "note": "sales pitch"}, page=page)
+    assert "1 comment marked as spam." in flash_of(spammed.text)
+    assert state_of(site, hannah.id) is State.SPAM
+
+    restored = client.act({"one": f"restore {hannah.id}"}, page=page)
+    assert "1 comment restored." in flash_of(restored.text)
+    assert state_of(site, hannah.id) is State.HELD
+    log = decisions_of(site, hannah.id)
+    assert [(e.to_state, e.label, e.note) for e in log[-2:]] == [
+        (State.SPAM, Label.SPAM, "sales pitch"),
+        (State.HELD, None, None),
+    ]
+
+
+def test_bulk_action_on_the_selected_comments(site, client, seeded):
+    hannah, mallory = seeded["Held Hannah"], seeded["<b>Mallory</b>"]
+
+    page = client.act({"action": "reject", "scope": "selected", "ids": [hannah.id, mallory.id]})
+
+    assert "2 comments rejected." in flash_of(page.text)
+    assert state_of(site, hannah.id) is State.REJECTED
+    assert state_of(site, mallory.id) is State.REJECTED
+    assert state_of(site, seeded["Linky Lou"].id) is State.SPAM
+
+
+def test_bulk_rescue_of_everything_shown_by_a_filter(site, client, seeded):
+    lou, sam = seeded["Linky Lou"], seeded["Spammy Sam"]
+    filtered = "/?status=spam&reason=shortener"
+    shown = list(rows(client.get(filtered).text))
+
+    page = client.act(
+        {"action": "restore", "scope": "page", "shown": shown, "ids": []}, page=filtered
+    )
+
+    assert "1 comment restored." in flash_of(page.text)
+    assert state_of(site, lou.id) is State.HELD
+    assert state_of(site, sam.id) is State.SPAM
+
+
+def test_nothing_selected_is_said_plainly(client, seeded):
+    page = client.act({"action": "approve", "scope": "selected"})
+    assert "Select at least one comment first." in flash_of(page.text)
+    hannah = seeded["Held Hannah"]
+    page = client.act({"action": "", "scope": "selected", "ids": [hannah.id]})
+    assert "Choose an action first." in flash_of(page.text)
+
+
+def test_a_forbidden_move_changes_nothing_and_says_why(site, client, seeded):
+    hannah, sam = seeded["Held Hannah"], seeded["Spammy Sam"]
+    with Store(site.db) as store:
+        store.moderate(hannah.id, "approve")
+
+    page = client.act(
+        {"action": "restore", "scope": "selected", "ids": [sam.id, hannah.id]}, page="/?status=all"
+    )
+
+    assert f"Nothing was changed: cannot restore comment {hannah.id}: it is approved" in flash_of(
+        page.text
+    )
+    assert state_of(site, sam.id) is State.SPAM  # the valid half was not applied either
+    assert state_of(site, hannah.id) is State.APPROVED
+
+
+def test_an_unknown_action_is_a_400(client, seeded):
+    answer = client.act({"one": f"delete {seeded['Held Hannah'].id}"}, follow=False)
+    assert answer.status_code == 400
+    assert "action: unknown action 'delete'" in text_of(answer.text)
+
+
+def test_redirects_never_leave_the_site(client, seeded):
+    hannah = seeded["Held Hannah"]
+    token = csrf_of(client.get("/").text)
+    answer = client.post(
+        "/moderate",
+        data={"csrf": token, "next": "//evil.example/", "one": f"approve {hannah.id}"},
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+# -- CSRF and the door ---------------------------------------------------------------------
+
+
+def test_csrf_failures_are_403_and_change_nothing(site, client, seeded):
+    hannah = seeded["Held Hannah"]
+    token = csrf_of(client.get("/").text)
+    approve = {"one": f"approve {hannah.id}", "next": "/"}
+    attempts = [
+        ({**approve}, {"origin": BASE_URL}),  # no token
+        ({**approve, "csrf": "forged"}, {"origin": BASE_URL}),
+        ({**approve, "csrf": token}, {"origin": "http://evil.example"}),
+        ({**approve, "csrf": token}, {"referer": "http://evil.example/page"}),
+        ({**approve, "csrf": token}, {"origin": "null"}),
+        ({**approve, "csrf": token}, {}),  # says nothing about where it comes from
+    ]
+    for data, headers in attempts:
+        answer = client.post("/moderate", data=data, headers=headers)
+        assert answer.status_code == 403, (data, headers)
+    assert state_of(site, hannah.id) is State.HELD
+    assert [e.actor for e in decisions_of(site, hannah.id)] == ["import", "screening"]
+    # The same post from the page itself (Referer only, as some browsers send) works.
+    ok = client.post(
+        "/moderate", data={**approve, "csrf": token}, headers={"referer": BASE_URL + "/"}
+    )
+    assert ok.status_code == 303 and state_of(site, hannah.id) is State.APPROVED
+
+
+def test_a_token_from_another_session_is_refused(site, seeded):
+    app = create_review_app(site.settings(), site.db)
+    with ReviewClient(app) as first, ReviewClient(app) as second:
+        token = csrf_of(first.get("/").text)
+        second.get("/")
+        hannah = seeded["Held Hannah"]
+        answer = second.post("/moderate", data={"csrf": token, "one": f"approve {hannah.id}"})
+    assert answer.status_code == 403
+    assert state_of(site, hannah.id) is State.HELD
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_basic_auth_when_a_password_is_set(site, seeded, monkeypatch):
+    monkeypatch.setenv("MODERATION_REVIEW_PASSWORD", "correct horse")
+    with ReviewClient(create_review_app(site.settings(), site.db)) as client:
+        anonymous = client.get("/")
+        assert anonymous.status_code == 401
+        assert anonymous.headers["www-authenticate"].startswith('Basic realm="Comment review"')
+        assert anonymous.headers["x-frame-options"] == "DENY"
+        assert "Held Hannah" not in anonymous.text
+        assert client.get("/static/review.css").status_code == 401
+        assert client.get("/", headers=basic("me", "wrong")).status_code == 401
+        assert client.get("/", headers=basic("me", "correct horse")).status_code == 200
+
+    # With the password, a moderator's action is logged under the user name given.
+    with ReviewClient(
+        create_review_app(site.settings(), site.db), headers=basic("alice", "correct horse")
+    ) as client:
+        hannah = seeded["Held Hannah"]
+        client.act({"one": f"approve {hannah.id}"})
+    assert decisions_of(site, hannah.id)[-1].actor == "alice (web)"
+
+
+def test_without_a_password_only_loopback_hosts_are_answered(site, seeded):
+    with ReviewClient(create_review_app(site.settings(), site.db)) as client:
+        rebound = client.get("/", headers={"host": "attacker.example:8081"})
+        assert rebound.status_code == 400
+        assert client.get("/", headers={"host": "localhost:8081"}).status_code == 200
+        assert client.get("/", headers={"host": "[::1]:8081"}).status_code == 200
+
+
+def test_refuses_a_public_address_without_a_password():
+    with pytest.raises(ExposureError, match="MODERATION_REVIEW_PASSWORD"):
+        check_exposure("0.0.0.0", None)
+    with pytest.raises(ExposureError):
+        check_exposure("review.example.org", "")
+    check_exposure("0.0.0.0", "s3cret")
+    check_exposure("127.0.0.1", None)
+    assert is_loopback("::1") and is_loopback("localhost") and is_loopback("127.0.0.2")
+    assert not is_loopback("192.168.1.5")
+
+
+def test_review_server_command_refuses_a_public_host(site, capsys):
+    code = cli.main(["--db", str(site.db), "review-server", "--host", "0.0.0.0", "--port", "9"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: refusing to serve the review UI on 0.0.0.0")
+    assert not site.db.exists()  # refused before anything was opened
+
+
+# -- publishing and Akismet ---------------------------------------------------------------
+
+
+def test_publish_button_writes_the_approved_comments(site, client, seeded):
+    hannah = seeded["Held Hannah"]
+    client.act({"one": f"approve {hannah.id}"})
+    token = csrf_of(client.get("/").text)
+
+    page = client.post("/publish", data={"csrf": token, "next": "/"}, follow_redirects=True)
+
+    written = site.comments_dir / "social-not-sales" / f"{hannah.id}.md"
+    assert written.is_file()
+    text = written.read_text(encoding="utf-8")
+    assert f"id: {hannah.id}" in text and "hannah@example.org" not in text
+    flash = flash_of(page.text)
+    assert "1 written, 0 unchanged, 0 removed, 0 skipped" in flash
+    assert f"wrote social-not-sales/{hannah.id}.md" in flash
+
+
+def test_publish_needs_the_csrf_token(site, client, seeded):
+    with Store(site.db) as store:
+        store.moderate(seeded["Held Hannah"].id, "approve")
+    assert client.post("/publish", data={"next": "/"}).status_code == 403
+    assert not site.comments_dir.exists()
+
+
+def test_flash_carries_the_akismet_feedback(site, monkeypatch):
+    from moderation.screening.akismet import make_client
+    from tests.fakes.akismet import FakeAkismet
+
+    monkeypatch.setenv("PYTHON_AKISMET_API_KEY", "test-key")
+    fake = FakeAkismet("spam")
+    settings = site.settings()
+    seeded = seed(site, akismet_client=make_client(settings, http_client=fake.http_client()))
+    hannah = seeded["Held Hannah"]
+    assert state_of(site, hannah.id) is State.SPAM
+
+    app = create_review_app(settings, site.db, http_client=fake.http_client())
+    with ReviewClient(app) as client:
+        page = client.act({"one": f"approve {hannah.id}"}, page="/?status=spam")
+
+    assert f"Akismet: reported {hannah.id} as ham" in flash_of(page.text)
+    assert len(fake.sent("submit-ham")) == 1
+    assert state_of(site, hannah.id) is State.APPROVED
+
+
+def test_pages_and_a_bounded_flash_for_a_large_bulk_action(site, seeded, monkeypatch):
+    import moderation.web.review as review_web
+
+    monkeypatch.setattr(review_web, "PAGE_SIZE", 10)
+    with Store(site.db) as store:
+        extra = store.add_comments(
+            [
+                Comment(
+                    article="who-owns-the-room",
+                    author=f"Reader {n}",
+                    body=f"Thoughtful remark number {n} about rooms.",
+                    received_at=datetime(2026, 11, 21, 9, n, tzinfo=UTC),
+                )
+                for n in range(20)
+            ],
+            status=State.HELD,
+        )
+    with ReviewClient(create_review_app(site.settings(), site.db)) as client:
+        first = client.get("/")
+        assert len(rows(first.text)) == 10 and "Page 1 of 3" in text_of(first.text)
+        third = client.get("/?status=held&article=&reason=&page=3")
+        assert set(rows(third.text)) == {c.id for c in extra[-2:]}
+        beyond = client.get("/?page=9")  # past the end: the last page
+        assert set(rows(beyond.text)) == set(rows(third.text))
+
+        shown = list(rows(first.text))
+        page = client.act({"action": "approve", "scope": "page", "shown": shown})
+
+    flash = BeautifulSoup(page.text, "lxml").select(".flash li")
+    assert "10 comments approved." in flash_of(page.text)
+    details = [li.get_text(strip=True) for li in flash]
+    assert len(details) == review_web.DETAIL_LINES + 1
+    assert details[review_web.DETAIL_LINES - 1] == "… and 3 more"
+    approved = [
+        c
+        for c in [seeded["Held Hannah"], seeded["<b>Mallory</b>"], *extra]
+        if state_of(site, c.id) is State.APPROVED
+    ]
+    assert {c.id for c in approved} == set(shown)
