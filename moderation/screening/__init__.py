@@ -1,0 +1,244 @@
+"""Screening: every signal runs on every comment, and the policy explains its verdict.
+
+Signals (one module each, one interface in :mod:`.base`): ``intake`` (findings
+made when the comment arrived), ``akismet``, ``rules``, ``promotion`` and the
+learned ``model``. :mod:`.policy` combines their results into a
+:class:`~moderation.models.Verdict` that keeps every result and every reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import httpx
+
+from ..articles import ArticleInfo, load_articles
+from ..models import Comment, Decision, SignalResult, State, Verdict, utcnow
+from ..settings import Settings
+from ..store import Store
+from .akismet import KEY_VARIABLE, AkismetSignal, load_permalinks, make_client
+from .base import ScreeningContext, Signal
+from .intake import IntakeSignal
+from .learned import LearnedModel, LearnedSignal, TrainingSummary, retrain
+from .policy import verdict_for
+from .promotion import PromotionSignal
+from .rules import RulesSignal
+
+__all__ = [
+    "ScreenReport",
+    "Screener",
+    "ScreeningContext",
+    "Signal",
+    "TrainingSummary",
+    "retrain",
+    "screen_and_record",
+    "screen_due",
+]
+
+if TYPE_CHECKING:
+    # Not imported at run time: this package's own ``akismet`` module shadows it here.
+    import akismet
+
+logger = logging.getLogger(__name__)
+
+#: ``progress(done, total)`` is called as comments are screened.
+Progress = Callable[[int, int], None]
+
+
+class Screener:
+    """Runs every signal over batches of comments and applies the policy."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store | None = None,
+        *,
+        akismet_client: akismet.SyncClient | None = None,
+        articles: Mapping[str, ArticleInfo] | None = None,
+        model: LearnedModel | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.articles = load_articles(settings) if articles is None else articles
+        self.model = LearnedModel.load(store) if model is None else model
+        self.akismet = AkismetSignal(akismet_client, load_permalinks(settings))
+        self.local_signals: list[Signal] = [IntakeSignal(), RulesSignal(), PromotionSignal()]
+        self.learned = LearnedSignal(self.model)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        store: Store | None,
+        *,
+        http_client: httpx.Client | None = None,
+        articles: Mapping[str, ArticleInfo] | None = None,
+    ) -> Screener:
+        """A screener with Akismet when the environment configures it, and the stored model."""
+        client = make_client(settings, http_client=http_client)
+        if client is None:
+            logger.info("Akismet not configured (set %s)", KEY_VARIABLE)
+        return cls(settings, store, akismet_client=client, articles=articles)
+
+    @property
+    def signals(self) -> list[Signal]:
+        return [self.akismet, *self.local_signals, self.learned]
+
+    def reload_model(self) -> None:
+        """Pick up a model retrained since this screener was made."""
+        self.model = LearnedModel.load(self.store)
+        self.learned = LearnedSignal(self.model)
+
+    def screen_many(
+        self,
+        comments: Sequence[Comment],
+        *,
+        recheck: bool = False,
+        progress: Progress | None = None,
+        now: datetime | None = None,
+    ) -> list[Verdict]:
+        """A verdict for each comment, in order. Nothing is stored."""
+        comments = list(comments)
+        context = ScreeningContext(
+            settings=self.settings,
+            history=self.store,
+            articles=self.articles,
+            now=now or utcnow(),
+            recheck=recheck,
+        )
+        per_signal: list[list[SignalResult]] = []
+        # Akismet answers slowly and is reported as it goes; the local signals
+        # then take a moment for the whole batch.
+        checked = self.akismet.check_and_keep_params(comments, context, progress)
+        per_signal.append([result for result, _params in checked])
+        model_results = self.learned.check_many_alongside(comments)
+        for signal in self.local_signals:
+            per_signal.append(signal.check_many(comments, context))
+        per_signal.append(model_results())
+        options = self.settings.moderation
+        verdicts = []
+        for index in range(len(comments)):
+            results = [results_of_signal[index] for results_of_signal in per_signal]
+            verdicts.append(verdict_for(results, options, akismet_params=checked[index][1]))
+        if progress is not None:
+            progress(len(comments), len(comments))
+        return verdicts
+
+    def screen(self, comment: Comment, *, recheck: bool = False) -> Verdict:
+        return self.screen_many([comment], recheck=recheck)[0]
+
+
+@dataclass
+class ScreenReport:
+    """What a screening run did: how many comments went where."""
+
+    screened: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: {str(s): 0 for s in State})
+    rechecks_scheduled: int = 0
+    gave_up: int = 0
+
+    def __str__(self) -> str:
+        parts = [f"{count} {state}" for state, count in self.outcomes.items() if count]
+        text = f"screened {self.screened}" + (f": {', '.join(parts)}" if parts else "")
+        if self.rechecks_scheduled:
+            text += f"; {self.rechecks_scheduled} to recheck when Akismet answers"
+        if self.gave_up:
+            text += f"; gave up rechecking {self.gave_up}"
+        return text
+
+
+def _give_up(verdict: Verdict, since: datetime, days: float) -> Verdict:
+    note = (
+        f"Akismet unavailable since {since:%Y-%m-%d %H:%M} UTC: stopped rechecking after "
+        f"{days:g} days; left held for a moderator"
+    )
+    decision = Decision.SPAM if verdict.decision is Decision.SPAM else Decision.HOLD
+    return replace(verdict, decision=decision, retry=False, reasons=(*verdict.reasons, note))
+
+
+def screen_and_record(
+    store: Store,
+    screener: Screener,
+    comments: Sequence[Comment],
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    report: ScreenReport | None = None,
+) -> list[State]:
+    """Screen stored comments, keep each verdict and move each comment; states in order.
+
+    A held comment is being rechecked (Akismet is told ``recheck_reason=retry``).
+    When Akismet could not answer, the comment is held and rechecked after
+    COMMENTS_AKISMET_RECHECK_MINUTES, until the failures have lasted
+    COMMENTS_AKISMET_GIVE_UP_DAYS: then it stays held with no further recheck.
+    """
+    now = now or utcnow()
+    report = report if report is not None else ScreenReport()
+    unsaved = [c for c in comments if c.id is None]
+    if unsaved:
+        raise ValueError("screen_and_record needs stored comments; use Screener.screen_many")
+    settings = screener.settings
+    recheck_after = timedelta(minutes=float(settings["COMMENTS_AKISMET_RECHECK_MINUTES"]))
+    give_up_days = float(settings["COMMENTS_AKISMET_GIVE_UP_DAYS"])
+    comments = list(comments)
+    verdicts: list[Verdict | None] = [None] * len(comments)
+    groups = {
+        False: [i for i, c in enumerate(comments) if c.status is not State.HELD],
+        True: [i for i, c in enumerate(comments) if c.status is State.HELD],
+    }
+    done = 0
+    for recheck, indexes in groups.items():
+        if not indexes:
+            continue
+
+        def step(finished: int, _total: int, offset: int = done) -> None:
+            if progress is not None:
+                progress(offset + finished, len(comments))
+
+        batch = [comments[i] for i in indexes]
+        for index, verdict in zip(
+            indexes,
+            screener.screen_many(batch, recheck=recheck, progress=step, now=now),
+            strict=True,
+        ):
+            verdicts[index] = verdict
+        done += len(indexes)
+    states = []
+    for comment, verdict in zip(comments, verdicts, strict=True):
+        assert verdict is not None and comment.id is not None  # both checked above
+        next_check = None
+        if verdict.retry and verdict.decision is Decision.HOLD:
+            since = store.first_failure_at(comment.id) or now
+            if now - since >= timedelta(days=give_up_days):
+                verdict = _give_up(verdict, since, give_up_days)
+                report.gave_up += 1
+                logger.warning("comment %s: gave up rechecking with Akismet", comment.id)
+            else:
+                next_check = now + recheck_after
+                report.rechecks_scheduled += 1
+        elif verdict.retry:
+            verdict = replace(verdict, retry=False)  # spam anyway: Akismet cannot change that
+        state = store.record_screening(comment.id, verdict, next_check_at=next_check, now=now)
+        report.screened += 1
+        report.outcomes[str(state)] += 1
+        states.append(state)
+    return states
+
+
+def screen_due(
+    store: Store,
+    screener: Screener,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> ScreenReport:
+    """Screen every comment waiting for it: new ones, then held ones due a recheck."""
+    report = ScreenReport()
+    comments = store.due_for_screening(now)
+    if comments:
+        screen_and_record(store, screener, comments, now=now, progress=progress, report=report)
+    return report

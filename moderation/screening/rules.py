@@ -1,0 +1,250 @@
+"""The "rules" signal: what WordPress and Antispam Bee check, each finding named.
+
+Links (hold at ``max_links`` or more), moderation keywords (hold), disallowed
+words, domains, emails and IPs (spam), URL shorteners, the author's own URL
+repeated in the body, shouting and repetition, exact duplicates, floods from
+one IP, and trust earned by earlier approved comments. Unlike Antispam Bee,
+every rule runs and every match is kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import Comment, Decision, SignalResult
+from .base import ScreeningContext, noisy_or
+from .history import History, load_history
+from .text import WORD, find_links, host_matches, host_of, without_links
+
+#: Findings that start with this mark a trusted author; the policy lowers the
+#: combined score for them (never below a floor another signal set).
+TRUSTED = "trusted author"
+
+URL_SHORTENERS = frozenset(
+    [
+        "bit.ly",
+        "tinyurl.com",
+        "goo.gl",
+        "t.co",
+        "ow.ly",
+        "is.gd",
+        "buff.ly",
+        "rebrand.ly",
+        "cutt.ly",
+        "shorturl.at",
+        "tiny.cc",
+        "rb.gy",
+        "t.ly",
+        "bl.ink",
+        "lnkd.in",
+        "adf.ly",
+        "shorte.st",
+        "bc.vc",
+        "v.gd",
+        "s.id",
+        "qr.ae",
+        "tr.im",
+        "soo.gd",
+        "clck.ru",
+        "u.to",
+        "shorturl.com",
+        "tiny.one",
+        "bitly.com",
+        "amzn.to",
+    ]
+)
+
+WEIGHTS = {
+    "links_over": 0.5,
+    "link": 0.4,
+    "mostly_link": 0.5,
+    "moderation_key": 0.5,
+    "disallowed": 1.0,
+    "shortener": 0.6,
+    "author_url_in_body": 0.4,
+    "shouting": 0.3,
+    "repeated_chars": 0.15,
+    "repeated_words": 0.3,
+    "repeated_lines": 0.3,
+    "duplicate": 0.6,
+    "flood": 0.5,
+}
+
+#: A comment with a link and fewer words than this besides it is mostly a link.
+MOSTLY_LINK_WORDS = 5
+
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+_REPEATED_CHAR = re.compile(r"([^\s\d])\1{5,}")
+_REPEATED_WORD = re.compile(r"\b(\w{2,})\b(?:\W+\1\b){3,}", re.IGNORECASE)
+_IP_KEY = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,3}){1,3}\.?$|^[0-9a-f:]*:[0-9a-f:]*$", re.I)
+_DOMAIN_KEY = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class KeyList:
+    """A list of moderation or disallowed keys, sorted by kind and compiled once."""
+
+    words: re.Pattern[str] | None
+    domains: tuple[str, ...]
+    emails: tuple[str, ...]
+    ips: tuple[str, ...]
+
+    def matches(self, comment: Comment, hosts: Sequence[str]) -> list[str]:
+        """Readable descriptions of every key that matches the comment."""
+        found: list[str] = []
+        if self.words is not None:
+            haystack = "\n".join(
+                part
+                for part in (
+                    comment.body,
+                    comment.author,
+                    comment.email,
+                    comment.author_url,
+                    comment.user_agent,
+                )
+                if part
+            )
+            words = {m.group(0).lower() for m in self.words.finditer(haystack)}
+            found += [f"word: '{word}'" for word in sorted(words)]
+        if self.domains:
+            all_hosts = set(hosts)
+            if comment.author_url:
+                all_hosts.add(host_of(comment.author_url))
+            if comment.email:
+                all_hosts.add(comment.email.rsplit("@", 1)[-1].lower())
+            found += [
+                f"domain: {domain}"
+                for domain in self.domains
+                if any(host_matches(host, domain) for host in all_hosts)
+            ]
+        if self.emails:
+            body = comment.body.lower()
+            email = (comment.email or "").lower()
+            found += [f"email: {e}" for e in self.emails if e == email or e in body]
+        if self.ips and comment.ip:
+            found += [f"IP: {ip}" for ip in self.ips if _ip_matches(comment.ip, ip)]
+        return found
+
+
+def _ip_matches(ip: str, key: str) -> bool:
+    if key.endswith(".") or (key.count(".") < 3 and ":" not in key):
+        return ip.startswith(key if key.endswith(".") else key + ".")
+    try:
+        return ipaddress.ip_address(ip) == ipaddress.ip_address(key)
+    except ValueError:
+        return ip == key
+
+
+@functools.lru_cache(maxsize=32)
+def compile_keys(keys: tuple[str, ...]) -> KeyList:
+    words, domains, emails, ips = [], [], [], []
+    for raw in keys:
+        key = raw.strip().lower()
+        if not key:
+            continue
+        if "@" in key:
+            emails.append(key)
+        elif _IP_KEY.match(key):
+            ips.append(key)
+        elif _DOMAIN_KEY.match(key):
+            domains.append(key)
+        else:
+            words.append(key)
+    pattern = None
+    if words:
+        # Longest first so "free money" wins over "free"; whole words only, so
+        # "ass" does not catch "class".
+        alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    return KeyList(pattern, tuple(domains), tuple(emails), tuple(ips))
+
+
+def _is_shouting(body: str) -> bool:
+    letters = _NOT_LETTERS.sub("", body)
+    # map() over str methods keeps the per-character loop in C.
+    return len(letters) >= 15 and sum(map(str.isupper, letters)) >= 0.7 * len(letters)
+
+
+def _repeated_lines(body: str) -> int:
+    lines = [line.strip().lower() for line in body.splitlines() if line.strip()]
+    return len(lines) - len(set(lines))
+
+
+class RulesSignal:
+    name = "rules"
+
+    def check_many(
+        self, comments: Sequence[Comment], context: ScreeningContext
+    ) -> list[SignalResult]:
+        options = context.settings.moderation
+        history = load_history(context.history, comments, float(options["flood_seconds"]))
+        return [
+            self._check(comment, history, index, options) for index, comment in enumerate(comments)
+        ]
+
+    def _check(
+        self, comment: Comment, history: History, index: int, options: dict[str, Any]
+    ) -> SignalResult:
+        max_links = int(options["max_links"])
+        findings: list[str] = []
+        weights: list[float] = []
+        floors: list[Decision] = []
+
+        def add(text: str, weight: str, floor: Decision | None = None) -> None:
+            findings.append(text)
+            weights.append(WEIGHTS[weight])
+            if floor is not None:
+                floors.append(floor)
+
+        links = find_links(comment.body)
+        hosts = [host_of(link) for link in links]
+        if max_links > 0 and len(links) >= max_links:
+            add(f"{len(links)} links (limit {max_links})", "links_over", Decision.HOLD)
+        elif links:
+            add("1 link" if len(links) == 1 else f"{len(links)} links", "link")
+        for text in compile_keys(tuple(options["disallowed_keys"])).matches(comment, hosts):
+            add(f"disallowed {text}", "disallowed", Decision.SPAM)
+        for text in compile_keys(tuple(options["moderation_keys"])).matches(comment, hosts):
+            add(f"moderation keyword {text}", "moderation_key", Decision.HOLD)
+        if links and len(WORD.findall(without_links(comment.body))) < MOSTLY_LINK_WORDS:
+            add("mostly a link: hardly any words besides it", "mostly_link")
+        shorteners = sorted({h for h in hosts if h in URL_SHORTENERS})
+        if shorteners:
+            add("URL shortener: " + ", ".join(shorteners), "shortener")
+        if comment.author_url:
+            own = host_of(comment.author_url)
+            if own and any(host_matches(h, own) or host_matches(own, h) for h in hosts):
+                add(f"author's URL repeated in the body: {own}", "author_url_in_body")
+        if _is_shouting(comment.body):
+            add("shouting: mostly capital letters", "shouting")
+        if match := _REPEATED_CHAR.search(comment.body):
+            add(
+                f"repetition: '{match.group(1)}' {len(match.group(0))} times in a row",
+                "repeated_chars",
+            )
+        if match := _REPEATED_WORD.search(comment.body):
+            word = match.group(1).lower()
+            add(f"repetition: the word '{word}' again and again", "repeated_words")
+        if repeats := _repeated_lines(comment.body):
+            add(f"repetition: {repeats} repeated line(s)", "repeated_lines")
+        if duplicate := history.duplicate_of(comment):
+            add(f"duplicate of comment {duplicate}", "duplicate", Decision.HOLD)
+        if flood := history.flood_count(index):
+            seconds = float(options["flood_seconds"])
+            add(
+                f"flood: {flood} other comment(s) from this IP within {seconds:g} s",
+                "flood",
+                Decision.HOLD,
+            )
+        approved = history.approved_count(comment)
+        trust_after = int(options["trust_after_approved"])
+        if trust_after > 0 and approved >= trust_after:
+            findings.append(f"{TRUSTED}: {approved} earlier approved comment(s)")
+        floor = max(floors, key=lambda d: d is Decision.SPAM, default=None)
+        reason = "rules: " + ("; ".join(findings) if findings else "nothing matched")
+        return SignalResult(self.name, noisy_or(weights), reason, floor, tuple(findings))

@@ -1,0 +1,1 @@
+"""Stand-ins for outside services, at their HTTP boundary only (see ``akismet``)."""

@@ -1,0 +1,203 @@
+"""The learned model: trained from the decision log, rebuilt at will, honest when untrained."""
+
+from __future__ import annotations
+
+from moderation.models import Label, State
+from moderation.screening import Screener
+from moderation.screening.base import ScreeningContext
+from moderation.screening.learned import (
+    MIN_EXAMPLES_PER_CLASS,
+    MODEL_NAME,
+    LearnedModel,
+    LearnedSignal,
+    retrain,
+)
+
+PITCHES = [
+    "Boost your sales with our growth agency, book a call",
+    "Cheap followers and likes, visit our shop today",
+    "We offer SEO packages for small business owners",
+    "Get a discount on our marketing automation platform",
+    "Our team builds lead funnels that convert, contact us",
+    "Earn passive income from home with this one system",
+    "Limited offer: premium backlinks for your website",
+    "Hire our agency for social media management",
+    "Grow your brand with our influencer network",
+    "Try our CRM free and close more deals this quarter",
+    "Sell more with our email marketing templates",
+    "Upgrade your funnel with our conversion experts",
+]
+HAM = [
+    "The part about mentors answering newcomers rang true for our reading group",
+    "I learned more from the forum threads than from any course I paid for",
+    "Our study circle tried writing notes in public and it changed how we ask",
+    "Curious whether the community survived after the moderators left",
+    "This reminds me of apprenticeships where watching came before doing",
+    "Thanks for linking the older essay on communities of practice",
+    "We had the same problem when questions turned into status contests",
+    "Reflection journals helped our team more than the quarterly reviews",
+    "How do you keep a community friendly to beginners as it grows",
+    "The story about the knitting circle made me smile",
+    "I disagree a little: some structure helps quiet members speak",
+    "Learning out loud felt scary at first but the replies were kind",
+]
+
+
+def label_all(store, make_comment, bodies, action):
+    for body in bodies:
+        comment = store.add_comment(make_comment(body))
+        store.moderate(comment.id, action)
+
+
+def test_untrained_model_says_how_many_more_examples_it_needs(settings, store, make_comment):
+    label_all(store, make_comment, PITCHES[:3], "spam")
+    summary = retrain(store)
+    assert not summary.trained
+    assert summary.message == (
+        f"model untrained: needs {MIN_EXAMPLES_PER_CLASS - 3} more spam/promo and "
+        f"{MIN_EXAMPLES_PER_CLASS} more ham examples"
+    )
+    verdict = Screener(settings, store, articles={}).screen(make_comment("Hello there"))
+    model = verdict.signal("model")
+    assert model.score is None
+    assert model.reason == (
+        f"model: untrained, needs {MIN_EXAMPLES_PER_CLASS - 3} more spam/promo and "
+        f"{MIN_EXAMPLES_PER_CLASS} more ham examples"
+    )
+    assert verdict.reasons == ("no signal found anything suspicious",)
+
+
+def test_retrain_from_the_log_learns_this_blogs_decisions(settings, store, make_comment):
+    label_all(store, make_comment, PITCHES, "promo")
+    label_all(store, make_comment, HAM, "approve")
+    summary = retrain(store)
+    assert summary.trained and (summary.positives, summary.negatives) == (12, 12)
+    assert store.load_model(MODEL_NAME).examples == 24
+    screener = Screener(settings, store, articles={})
+    pitch, reply = screener.screen_many(
+        [
+            make_comment("Our agency offers marketing packages for your business"),
+            make_comment("The mentors in our reading group answered every newcomer"),
+        ]
+    )
+    assert pitch.signal("model").score > 0.5 > reply.signal("model").score
+    assert "trained on 24 decisions" in pitch.signal("model").reason
+    assert any(r.startswith("model: ") and "spam-like" in r for r in pitch.reasons)
+
+
+def test_a_moderators_correction_changes_the_next_model(settings, store, make_comment):
+    label_all(store, make_comment, PITCHES, "spam")
+    label_all(store, make_comment, HAM, "approve")
+    retrain(store)
+    probe = make_comment("Knitting circle stories and beginners")
+    context = ScreeningContext(settings=settings)
+    before = LearnedSignal(LearnedModel.load(store)).check_many([probe], context)[0].score
+    # The moderator decides that this kind of comment is promotion after all.
+    for index in range(8):
+        comment = store.add_comment(make_comment(f"Knitting circle stories and beginners {index}"))
+        store.moderate(comment.id, "promo")
+    retrain(store)
+    after = LearnedSignal(LearnedModel.load(store)).check_many([probe], context)[0].score
+    assert after > before + 0.2
+
+
+def test_latest_label_wins_and_unlabelled_moves_are_ignored(store, make_comment):
+    label_all(store, make_comment, PITCHES, "spam")
+    label_all(store, make_comment, HAM, "approve")
+    flipped = store.list_comments(status=State.APPROVED)[0]
+    store.moderate(flipped.id, "spam")
+    rejected = store.add_comment(make_comment("Just not for this blog"))
+    store.moderate(rejected.id, "reject")  # a reject carries no label
+    summary = retrain(store)
+    assert (summary.positives, summary.negatives) == (13, 11)
+
+
+def test_training_is_deterministic(store, make_comment):
+    label_all(store, make_comment, PITCHES, "spam")
+    label_all(store, make_comment, HAM, "approve")
+    examples = store.labelled_examples()
+    probes = [make_comment("Our agency offers a discount"), make_comment("Beginners felt welcome")]
+    first = LearnedModel.fit(examples).spam_probabilities(probes)
+    second = LearnedModel.fit(examples).spam_probabilities(probes)
+    assert first == second
+
+
+def test_model_round_trips_through_the_store(store, make_comment):
+    label_all(store, make_comment, PITCHES, "spam")
+    label_all(store, make_comment, HAM, "approve")
+    model = LearnedModel.fit(store.labelled_examples())
+    restored = LearnedModel.from_bytes(model.to_bytes())
+    probe = [make_comment("Hire our agency")]
+    assert restored.spam_probabilities(probe) == model.spam_probabilities(probe)
+    assert (restored.positives, restored.negatives) == (12, 12)
+
+
+def test_labels_count_promo_and_spam_as_positive(store, make_comment):
+    examples = [(make_comment(b), Label.PROMO) for b in PITCHES[:6]]
+    examples += [(make_comment(b), Label.SPAM) for b in PITCHES[6:]]
+    examples += [(make_comment(b), Label.HAM) for b in HAM]
+    model = LearnedModel.fit(examples)
+    assert model.trained and model.positives == 12 and model.negatives == 12
+
+
+def test_reload_model_picks_up_a_retrain(settings, store, make_comment):
+    screener = Screener(settings, store, articles={})
+    assert screener.screen(make_comment("Hi")).signal("model").score is None
+    label_all(store, make_comment, PITCHES, "spam")
+    label_all(store, make_comment, HAM, "approve")
+    retrain(store)
+    screener.reload_model()
+    assert screener.screen(make_comment("Hi")).signal("model").score is not None
+
+
+def test_a_large_batch_is_scored_in_a_child_process_with_the_same_results(
+    store, make_comment, monkeypatch
+):
+    from moderation.screening import learned
+
+    label_all(store, make_comment, PITCHES, "spam")
+    label_all(store, make_comment, HAM, "approve")
+    retrain(store)
+    signal = LearnedSignal(LearnedModel.load(store))
+    assert signal.model.trained
+    batch = [make_comment(text) for text in PITCHES + HAM]
+    here = signal.check_many(batch, None)
+    monkeypatch.setattr(learned, "PARALLEL_MIN_BATCH", 2)
+    # pytest plugins may run helper threads; this test is about the lone-thread case.
+    monkeypatch.setattr(learned.threading, "active_count", lambda: 1)
+    children = []
+    real_submit = learned.ProcessPoolExecutor.submit
+
+    def counting_submit(pool, *args, **kwargs):
+        children.append(args[0].__name__)
+        return real_submit(pool, *args, **kwargs)
+
+    monkeypatch.setattr(learned.ProcessPoolExecutor, "submit", counting_submit)
+    assert signal.check_many_alongside(batch)() == here
+    assert children == ["_probabilities_from_bytes"]
+    # With other threads about (the web service), nothing is forked.
+    monkeypatch.setattr(learned.threading, "active_count", lambda: 3)
+    assert signal.check_many_alongside(batch)() == here
+    assert children == ["_probabilities_from_bytes"]
+
+
+def test_a_failing_child_process_falls_back_to_scoring_here(
+    store, make_comment, monkeypatch, caplog
+):
+    from moderation.screening import learned
+
+    label_all(store, make_comment, PITCHES, "spam")
+    label_all(store, make_comment, HAM, "approve")
+    retrain(store)
+    signal = LearnedSignal(LearnedModel.load(store))
+    assert signal.model.trained
+    batch = [make_comment(text) for text in PITCHES]
+    here = signal.check_many(batch, None)
+
+    assert all(result.score is not None for result in here)
+    monkeypatch.setattr(learned, "PARALLEL_MIN_BATCH", 2)
+    monkeypatch.setattr(learned.threading, "active_count", lambda: 1)
+    # The child receives a model it cannot read, and fails.
+    monkeypatch.setattr(signal.model, "to_bytes", lambda: b"not a pickle")
+    assert signal.check_many_alongside(batch)() == here
+    assert "scoring in a child process failed" in caplog.text

@@ -1,0 +1,119 @@
+"""The policy: thresholds from COMMENTS_MODERATION, floors, trust and reasons."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.models import Decision, SignalResult
+from moderation.screening.policy import combined_score, decide, verdict_for
+from moderation.screening.rules import TRUSTED
+
+OPTIONS = {"approve_below": 0.40, "spam_at": 0.85}
+
+
+def model(score):
+    return SignalResult("model", score, f"model: {score:.2f} spam-like, trained on 40 decisions")
+
+
+def rules(score=0.0, *findings, floor=None):
+    return SignalResult("rules", score, "rules: ...", floor, tuple(findings))
+
+
+def promotion(score=0.0, *findings):
+    return SignalResult("promotion", score, "promotion: ...", None, tuple(findings))
+
+
+@pytest.mark.parametrize(
+    ("score", "decision"),
+    [(0.0, "approve"), (0.3999, "approve"), (0.40, "hold"), (0.8499, "hold"), (0.85, "spam")],
+)
+def test_thresholds_are_inclusive_where_the_settings_say(score, decision):
+    assert decide(score, OPTIONS) is Decision(decision)
+
+
+def test_thresholds_come_from_the_options():
+    results = [model(0.7), rules(), promotion()]
+    assert verdict_for(results, OPTIONS).decision is Decision.HOLD
+    lenient = {"approve_below": 0.9, "spam_at": 0.95}
+    assert verdict_for(results, lenient).decision is Decision.APPROVE
+
+
+def test_no_evidence_and_no_model_approves_with_a_reason():
+    verdict = verdict_for([rules(), promotion()], OPTIONS)
+    assert verdict.decision is Decision.APPROVE
+    assert verdict.reasons == ("no signal found anything suspicious",)
+    assert 0 <= verdict.score < 0.4
+
+
+def test_evidence_adds_up():
+    one = combined_score([rules(0.5, "3 links (limit 2)"), promotion()])
+    two = combined_score([rules(0.5, "3 links (limit 2)"), promotion(0.5, "price: $49")])
+    assert one < two <= 1.0
+
+
+def test_confident_model_and_evidence_reach_spam_with_every_reason():
+    verdict = verdict_for(
+        [rules(0.4, "1 link"), promotion(0.5, "call to action: 'book a demo'"), model(0.97)],
+        OPTIONS,
+    )
+    assert verdict.decision is Decision.SPAM
+    assert verdict.reasons == (
+        "1 link",
+        "call to action: 'book a demo'",
+        "model: 0.97 spam-like, trained on 40 decisions",
+    )
+
+
+def test_a_floor_only_makes_the_decision_stricter():
+    held = verdict_for([model(0.01), rules(0.5, "2 links (limit 2)", floor=Decision.HOLD)], OPTIONS)
+    assert held.decision is Decision.HOLD
+    spam = verdict_for(
+        [model(0.01), rules(1.0, "disallowed word: 'x'", floor=Decision.SPAM)], OPTIONS
+    )
+    assert spam.decision is Decision.SPAM
+
+
+def test_trust_lowers_the_score():
+    base = [model(0.6), promotion(0.3, "price: $5")]
+    trusted = [*base, rules(0.0, f"{TRUSTED}: 3 earlier approved comment(s)")]
+    assert verdict_for(base, OPTIONS).decision is Decision.HOLD
+    verdict = verdict_for(trusted, OPTIONS)
+    assert verdict.decision is Decision.APPROVE
+    assert f"{TRUSTED}: 3 earlier approved comment(s)" in verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "strict",
+    [
+        SignalResult(
+            "intake", 1.0, "intake: honeypot", Decision.SPAM, ("honeypot field filled in",)
+        ),
+        SignalResult("akismet", 0.95, "Akismet: spam", Decision.SPAM, ("Akismet: spam",)),
+        SignalResult(
+            "akismet", 1.0, "Akismet: spam (discard)", Decision.SPAM, ("Akismet: spam (discard)",)
+        ),
+    ],
+    ids=["honeypot", "akismet-spam", "akismet-discard"],
+)
+def test_trust_never_overrides_honeypot_or_akismet_spam(strict):
+    trusted = rules(0.0, f"{TRUSTED}: 9 earlier approved comment(s)")
+    verdict = verdict_for([model(0.01), trusted, strict], OPTIONS)
+    assert verdict.decision is Decision.SPAM
+    assert strict.findings[0] in verdict.reasons
+
+
+def test_trust_never_overrides_a_disallowed_key():
+    result = rules(1.0, "disallowed word: 'casino'", f"{TRUSTED}: 2", floor=Decision.SPAM)
+    assert verdict_for([model(0.01), result], OPTIONS).decision is Decision.SPAM
+
+
+def test_retry_and_akismet_params_are_carried():
+    unavailable = SignalResult(
+        "akismet", None, "Akismet unavailable (timed out); will recheck", Decision.HOLD, retry=True
+    )
+    params = {"user_ip": "192.0.2.1", "comment_content": "hi"}
+    verdict = verdict_for([unavailable, rules(), promotion()], OPTIONS, akismet_params=params)
+    assert verdict.decision is Decision.HOLD and verdict.retry
+    assert verdict.akismet_params == params
+    assert "Akismet unavailable (timed out); will recheck" in verdict.reasons
+    assert verdict.signal("akismet") is unavailable
