@@ -79,6 +79,7 @@ COMMENTS_CLOSE_AFTER_DAYS = 0  # 0 keeps comments open for ever
 COMMENTS_STRICT = True  # a bad comment file fails the build
 COMMENTS_FEED_ATOM = "feeds/comments/{slug}.atom.xml"
 COMMENTS_ALL_FEED_ATOM = "feeds/comments.atom.xml"
+COMMENTS_ALL_FEED_MAX_ITEMS = 50  # the site-wide feed carries the newest comments only
 COMMENTS_RECENT_COUNT = 5
 
 # Intake: the thread index the plugin writes and the service reads.

@@ -55,6 +55,7 @@ def test_moderation_reads_every_comments_setting_of_pelicanconf():
         "COMMENTS_STRICT",
         "COMMENTS_FEED_ATOM",
         "COMMENTS_ALL_FEED_ATOM",
+        "COMMENTS_ALL_FEED_MAX_ITEMS",
         "COMMENTS_RECENT_COUNT",
     }
     for key in settings:

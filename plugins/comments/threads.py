@@ -1,0 +1,204 @@
+"""Build comment threads from parsed records and decide whether articles are open.
+
+Problems found here (a folder naming no article, a duplicate id, a ``reply_to``
+naming a missing comment) are handed to a ``report`` callback that either raises
+(strict) or logs a warning and lets the comment be skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, NamedTuple
+
+from markupsafe import Markup
+
+from .reader import APPROVED, CommentRecord
+
+logger = logging.getLogger(__name__)
+
+Report = Callable[[str, str], None]
+
+
+class Comment:
+    """One approved comment, as templates see it."""
+
+    __slots__ = (
+        "anchor",
+        "article",
+        "author",
+        "author_url",
+        "avatar",
+        "content",
+        "date",
+        "depth",
+        "id",
+        "locale_date",
+        "replies",
+        "reply_to",
+        "source_path",
+        "url",
+    )
+
+    def __init__(
+        self,
+        record: CommentRecord,
+        article: Any,
+        article_url: str,
+        source_path: str,
+        tz: tzinfo | None,
+        date_format: str,
+    ) -> None:
+        self.id = record.id
+        self.author = Markup(record.author)
+        self.author_url = record.author_url
+        self.avatar = record.avatar
+        self.date = record.date.astimezone(tz) if tz is not None else record.date
+        self.locale_date = self.date.strftime(date_format)
+        self.content = Markup(record.html or "")
+        self.replies: list[Comment] = []
+        self.depth = 0
+        self.reply_to = record.reply_to
+        self.anchor = f"comment-{record.id}"
+        # ``article.url`` is recomputed on every access; the caller passes it once.
+        self.url = f"{article_url}#{self.anchor}"
+        self.article = article
+        self.source_path = source_path
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} on {getattr(self.article, 'slug', '?')}>"
+
+
+def _sort_key(comment: Comment) -> tuple[datetime, str]:
+    return (comment.date, comment.id)
+
+
+class Thread(NamedTuple):
+    roots: list[Comment]  # top-level comments, oldest first, replies nested
+    comments: list[Comment]  # every comment of the thread, oldest first
+
+
+def build_thread(
+    records: list[tuple[str, CommentRecord]],
+    article: Any,
+    *,
+    max_depth: int,
+    tz: tzinfo | None,
+    date_format: str,
+    report: Report,
+) -> Thread:
+    """The comments of one article: top level oldest first, replies nested.
+
+    A reply deeper than ``max_depth`` levels is attached next to its parent at
+    the deepest level allowed, so nothing is lost and order stays by date.
+    """
+    by_id: dict[str, tuple[str, CommentRecord]] = {}
+    not_approved: set[str] = set()
+    for path, record in records:
+        if record.status != APPROVED:
+            not_approved.add(record.id)
+        else:
+            by_id[record.id] = (path, record)
+
+    article_url = article.url
+    placed: dict[str, Comment] = {}
+    # Where each comment hangs: the comment whose replies hold it (None = top level).
+    # It differs from the true parent once the depth limit is reached.
+    containers: dict[str, Comment | None] = {}
+    skipped: set[str] = set()
+    roots: list[Comment] = []
+
+    def attach(comment_id: str, container: Comment | None) -> Comment:
+        path, record = by_id[comment_id]
+        # Past the depth limit, hang the reply beside its parent instead.
+        while container is not None and container.depth + 1 >= max_depth:
+            container = containers[container.id]
+        comment = Comment(record, article, article_url, path, tz, date_format)
+        if container is None:
+            roots.append(comment)
+        else:
+            comment.depth = container.depth + 1
+            container.replies.append(comment)
+        placed[comment_id] = comment
+        containers[comment_id] = container
+        return comment
+
+    def place(comment_id: str) -> None:
+        """Place a comment and any unplaced ancestors, walking up iteratively (a
+        long argument in replies must not hit Python's recursion limit)."""
+        pending: list[str] = []  # unplaced comments, the nearest first
+        container: Comment | None = None
+        problem = quiet = False
+        current = comment_id
+        while True:
+            if current in placed:
+                container = placed[current]
+                break
+            if current in skipped:
+                problem = True
+                break
+            if current in pending:
+                closing = pending.pop()
+                report(by_id[closing][0], f"reply_to {current!r} makes a loop of replies")
+                skipped.add(closing)
+                problem = True
+                break
+            pending.append(current)
+            path, record = by_id[current]
+            parent_id = record.reply_to
+            if parent_id is None:
+                break
+            if parent_id in not_approved:
+                logger.debug("%s replies to a comment that is not approved; not shown", path)
+                skipped.add(pending.pop())
+                problem = quiet = True
+                break
+            if parent_id not in by_id:
+                report(path, f"reply_to {parent_id!r} names a comment that does not exist")
+                skipped.add(pending.pop())
+                problem = True
+                break
+            current = parent_id
+
+        for pending_id in reversed(pending):
+            if problem:
+                path, record = by_id[pending_id]
+                logger.log(
+                    logging.DEBUG if quiet else logging.WARNING,
+                    "Skipping comment file %s: its parent comment %r was skipped",
+                    path,
+                    record.reply_to,
+                )
+                skipped.add(pending_id)
+            else:
+                container = attach(pending_id, container)
+
+    for comment_id in by_id:
+        place(comment_id)
+
+    roots.sort(key=_sort_key)
+    for comment in placed.values():
+        if len(comment.replies) > 1:
+            comment.replies.sort(key=_sort_key)
+    return Thread(roots, sorted(placed.values(), key=_sort_key))
+
+
+COMMENTS_METADATA_VALUES = ("open", "closed")
+
+
+def comments_open(article: Any, close_after_days: float, now: datetime | None = None) -> bool:
+    """False when the article says ``comments: closed``, is a draft or is too old."""
+    value = str(article.metadata.get("comments", "open")).strip().lower()
+    if value == "closed":
+        return False
+    if getattr(article, "status", "published") == "draft":
+        return False
+    if close_after_days > 0:
+        now = now or datetime.now(UTC)
+        date = article.date
+        if date.tzinfo is None:
+            date = date.replace(tzinfo=UTC)
+        if now - date > timedelta(days=close_after_days):
+            return False
+    return True
