@@ -44,6 +44,13 @@ class Label(StrEnum):
     PROMO = "promo"
 
 
+#: A comment id: letters, digits and hyphens (the comment file contract).
+COMMENT_ID = re.compile(r"^[A-Za-z0-9-]+$")
+
+#: The origin of labelled examples added by ``train``: never queued, never published.
+TRAINING_ORIGIN = "training"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -203,7 +203,13 @@ def default_db_path() -> Path:
 class Store:
     """The moderation database. Open with ``Store(path)`` or ``with Store(path) as store``."""
 
-    def __init__(self, path: str | Path, *, timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        timeout: float = BUSY_TIMEOUT_SECONDS,
+        synchronous: str = "NORMAL",
+    ) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -215,8 +221,11 @@ class Store:
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self.conn.execute("PRAGMA journal_mode = WAL")
             # NORMAL is durable across a killed process in WAL mode; only a power
-            # cut can lose the last commits.
-            self.conn.execute("PRAGMA synchronous = NORMAL")
+            # cut can lose the last commits. The intake service, which promises a
+            # submission is stored before it answers, asks for FULL.
+            if synchronous not in ("NORMAL", "FULL"):
+                raise ValueError(f"synchronous must be NORMAL or FULL, not {synchronous!r}")
+            self.conn.execute(f"PRAGMA synchronous = {synchronous}")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -369,9 +378,10 @@ class Store:
                     ),
                 )
                 break
-            except sqlite3.IntegrityError:
-                if comment.id:
-                    raise
+            except sqlite3.IntegrityError as exc:
+                # Only a clash of the random id is worth another try.
+                if comment.id or "comments.id" not in str(exc):
+                    raise StoreError(f"cannot store comment: {exc}") from exc
         else:
             raise StoreError("could not allocate a unique comment id")
         conn.execute(
@@ -633,59 +643,47 @@ class Store:
 
     def screenings(self, comment_id: str) -> list[ScreeningRecord]:
         """Every screening run of a comment, oldest first, with each signal's result."""
-        records = []
-        for row in self.conn.execute(
+        rows = self.conn.execute(
             "SELECT * FROM screenings WHERE comment_id = ? ORDER BY id", (comment_id,)
-        ):
-            signals = tuple(
-                SignalResult(
-                    signal=s["signal"],
-                    score=s["score"],
-                    reason=s["reason"],
-                    floor=Decision(s["floor"]) if s["floor"] else None,
-                    findings=tuple(json.loads(s["findings"])),
-                    retry=bool(s["retry"]),
-                )
-                for s in self.conn.execute(
-                    "SELECT * FROM signal_results WHERE screening_id = ? ORDER BY rowid",
-                    (row["id"],),
-                )
-            )
-            records.append(
-                ScreeningRecord(
-                    id=row["id"],
-                    comment_id=comment_id,
-                    screened_at=_dt(row["screened_at"]),
-                    decision=Decision(row["decision"]),
-                    score=row["score"],
-                    reasons=tuple(json.loads(row["reasons"])),
-                    signals=signals,
-                    akismet_params=json.loads(row["akismet_params"])
-                    if row["akismet_params"]
-                    else None,
-                )
-            )
-        return records
+        )
+        return [self._screening_record(row) for row in rows]
 
     def latest_screening(self, comment_id: str) -> ScreeningRecord | None:
-        records = self.screenings(comment_id)
-        return records[-1] if records else None
+        """The newest screening run only (a held comment may have been rechecked often)."""
+        row = self.conn.execute(
+            "SELECT * FROM screenings WHERE comment_id = ? ORDER BY id DESC LIMIT 1",
+            (comment_id,),
+        ).fetchone()
+        return self._screening_record(row) if row is not None else None
 
-    # -- history the rules ask about ---------------------------------------------
+    def _screening_record(self, row: sqlite3.Row) -> ScreeningRecord:
+        comment_id = row["comment_id"]
+        signals = tuple(
+            SignalResult(
+                signal=s["signal"],
+                score=s["score"],
+                reason=s["reason"],
+                floor=Decision(s["floor"]) if s["floor"] else None,
+                findings=tuple(json.loads(s["findings"])),
+                retry=bool(s["retry"]),
+            )
+            for s in self.conn.execute(
+                "SELECT * FROM signal_results WHERE screening_id = ? ORDER BY rowid",
+                (row["id"],),
+            )
+        )
+        return ScreeningRecord(
+            id=row["id"],
+            comment_id=comment_id,
+            screened_at=_dt(row["screened_at"]),
+            decision=Decision(row["decision"]),
+            score=row["score"],
+            reasons=tuple(json.loads(row["reasons"])),
+            signals=signals,
+            akismet_params=json.loads(row["akismet_params"]) if row["akismet_params"] else None,
+        )
 
-    def count_approved_by(
-        self, *, email: str | None = None, author: str | None = None, author_url: str | None = None
-    ) -> int:
-        """Earlier approved comments by this commenter (by email, else by name and URL)."""
-        if email:
-            sql, params = "lower(email) = lower(?)", [email]
-        elif author:
-            sql, params = "author = ? AND author_url IS ?", [author, author_url]
-        else:
-            return 0
-        return self.conn.execute(
-            f"SELECT count(*) FROM comments WHERE status = 'approved' AND {sql}", params
-        ).fetchone()[0]
+    # -- history the rules ask about (batched versions live in screening/history.py) ----
 
     def duplicate_of(self, content_hash: str, *, exclude_id: str | None = None) -> str | None:
         """The id of an earlier comment with exactly this content, if any."""
