@@ -1,9 +1,11 @@
 """What the store remembers about commenters, looked up once per batch.
 
 The rules ask three questions about history: has this author had comments
-approved before, is this an exact copy of an earlier comment, and has this IP
-sent other comments moments ago. Asking them comment by comment would cost
-several queries each; a batch asks them in a handful of queries instead.
+approved before (known by email only: a name and website are published on every
+page, so anyone could copy them to borrow a regular's trust), is this an exact
+copy of an earlier comment, and has this IP sent other comments moments ago.
+Asking them comment by comment would cost several queries each; a batch asks
+them in a handful of queries instead.
 Training examples (origin ``training``) are not history: nobody wrote them here.
 """
 
@@ -25,14 +27,11 @@ class History:
     """Answers for one batch of comments."""
 
     approved_by_email: Counter[str] = field(default_factory=Counter)
-    approved_by_name: Counter[tuple[str, str | None]] = field(default_factory=Counter)
     by_hash: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
     recent_from_ip: dict[int, int] = field(default_factory=dict)
 
     def approved_count(self, comment: Comment) -> int:
-        if comment.email:
-            return self.approved_by_email[comment.email.lower()]
-        return self.approved_by_name[(comment.author, comment.author_url)]
+        return self.approved_by_email[comment.email.lower()] if comment.email else 0
 
     def duplicate_of(self, comment: Comment) -> str | None:
         """The earliest other stored comment with the same content, received before this one."""
@@ -56,7 +55,6 @@ def load_history(store: Store | None, comments: Sequence[Comment], flood_seconds
         return history
     conn = store.conn
     emails = sorted({c.email.lower() for c in comments if c.email})
-    names = sorted({c.author for c in comments if not c.email})
     for chunk in _chunks(emails):
         marks = ",".join("?" * len(chunk))
         for email, count in conn.execute(
@@ -65,14 +63,6 @@ def load_history(store: Store | None, comments: Sequence[Comment], flood_seconds
             chunk,
         ):
             history.approved_by_email[email] = count
-    for chunk in _chunks(names):
-        marks = ",".join("?" * len(chunk))
-        for author, author_url, count in conn.execute(
-            f"""SELECT author, author_url, count(*) FROM comments WHERE status = 'approved'
-                AND origin != 'training' AND author IN ({marks}) GROUP BY author, author_url""",
-            chunk,
-        ):
-            history.approved_by_name[(author, author_url)] = count
     hashes = sorted({c.content_hash for c in comments})
     for chunk in _chunks(hashes):
         marks = ",".join("?" * len(chunk))

@@ -178,6 +178,17 @@ def test_trust_after_approved_comments(settings, store, make_comment):
     assert f"{TRUSTED}: 1 earlier approved comment(s)" in rules(settings, regular, store).findings
 
 
+def test_a_copied_name_and_website_do_not_borrow_trust(settings, store, make_comment):
+    # Name and website are on every published page; only the unpublished email counts.
+    regular = store.add_comment(
+        make_comment("Good point.", email="kim@example.org", author_url="https://kim.example")
+    )
+    store.moderate(regular.id, "approve")
+    impostor = make_comment("Buy now!", author_url="https://kim.example")
+    impostor = impostor.with_changes(author=regular.author)
+    assert not any(f.startswith(TRUSTED) for f in rules(settings, impostor, store).findings)
+
+
 def test_training_examples_do_not_make_an_author_trusted(settings, store, make_comment):
     store.add_comment(
         make_comment("Fine.", email="kim@example.org", origin="training"), status=State.APPROVED
