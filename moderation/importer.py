@@ -20,7 +20,7 @@ from typing import Any
 
 from .articles import load_articles
 from .errors import InputError, UnknownComment, ValidationError
-from .models import Comment, State, new_comment_id
+from .models import Comment, State, new_comment_id, stable_comment_id
 from .settings import Settings
 from .store import Store
 from .submission import parse_submission
@@ -208,15 +208,19 @@ class _Importer:
         return comment
 
     def _new_id(self, comment: Comment) -> str:
+        # The first choice is derived from the content, so re-importing a file into a
+        # fresh database (the demo does) gives the same ids and the same files.
+        candidate = stable_comment_id(comment.received_at, comment.content_hash)
         while True:
-            candidate = new_comment_id(comment.received_at)
             if candidate in self.taken_ids:
+                candidate = new_comment_id(comment.received_at)
                 continue
             try:
                 self.store.get(candidate)
             except UnknownComment:
                 self.taken_ids.add(candidate)
                 return candidate
+            candidate = new_comment_id(comment.received_at)
 
 
 def import_file(store: Store, settings: Settings, path: str | Path) -> ImportReport:

@@ -60,6 +60,12 @@ def new_comment_id(received_at: datetime) -> str:
     return f"c-{received_at.astimezone(UTC):%Y-%m-%d}-{secrets.token_hex(3)}"
 
 
+def stable_comment_id(received_at: datetime, content_hash: str) -> str:
+    """``c-YYYY-MM-DD-xxxxxx`` derived from the content: the same submission gets the
+    same id in any database, so importing it again publishes no second copy."""
+    return f"c-{received_at.astimezone(UTC):%Y-%m-%d}-{content_hash[:6]}"
+
+
 _SPACE = re.compile(r"\s+")
 
 

@@ -143,3 +143,36 @@ def test_a_byte_order_mark_is_tolerated(store, settings, tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n")
     report = import_file(store, settings, path)
     assert report.errors == [] and len(report.imported) == 1
+
+
+def test_the_same_file_imported_into_two_databases_publishes_the_same_files(tmp_path):
+    # The demo imports its inbox into a fresh database each time: no second copies.
+    from moderation.cli import main
+    from moderation.store import Store
+
+    content = tmp_path / "content"
+    (content / "articles").mkdir(parents=True)
+    (content / "articles" / "a.md").write_text(
+        "Title: A post\nSlug: a-post\nDate: 2026-01-01 10:00+00:00\n\nText.\n", encoding="utf-8"
+    )
+    inbox = tmp_path / "inbox.jsonl"
+    inbox.write_text(
+        '{"article": "a-post", "name": "Ann", "body": "First.", "ref": "r1",'
+        ' "received_at": "2026-01-02T10:00:00+00:00"}\n'
+        '{"article": "a-post", "name": "Bo", "body": "Reply.", "reply_to": "r1",'
+        ' "received_at": "2026-01-02T11:00:00+00:00"}\n',
+        encoding="utf-8",
+    )
+    settings = tmp_path / "conf.py"
+    settings.write_text('PATH = "content"\n', encoding="utf-8")
+    published = []
+    for name in ("one.db", "two.db"):
+        db = str(tmp_path / name)
+        assert main(["--db", db, "--settings", str(settings), "import", str(inbox)]) == 0
+        with Store(db) as store:
+            for comment in store.list_comments():
+                store.moderate(comment.id, "approve")
+        assert main(["--db", db, "--settings", str(settings), "publish"]) == 0
+        published.append(sorted(p.name for p in (content / "comments").rglob("*.md")))
+    assert len(published[0]) == 2
+    assert published[0] == published[1]
