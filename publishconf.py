@@ -1,16 +1,18 @@
 """Settings for the published site: pelicanconf.py plus the real addresses.
 
-``invoke publish`` and ``invoke preview`` build with this file. Three environment
-variables adapt it to a host without editing it:
+``invoke publish``, ``invoke preview`` and ``invoke intake`` use this file. Two
+environment variables adapt it to a host without editing it:
 
 - ``SITEURL``: the public address (default ``https://learning-out-loud.example``);
-- ``COMMENTS_INTAKE_URL``: where comment forms post (default ``SITEURL + "/comments"``,
-  a reverse-proxy route to ``python -m moderation serve``);
 - ``DEPLOY_TARGET``: where ``invoke publish`` copies ``output/`` with rsync, either
   ``user@host:/path/`` or a local directory.
+
+Comment forms post to ``SITEURL + "/comments"``, a reverse-proxy route to the intake
+service. Like every ``COMMENTS_*`` key, ``COMMENTS_INTAKE_URL`` can be overridden by
+an environment variable holding JSON: ``COMMENTS_INTAKE_URL='"https://x.example/c"'``
+(the plugin and moderation read it; this file does not need to).
 """
 
-import json
 import os
 import sys
 
@@ -30,18 +32,7 @@ DELETE_OUTPUT_DIRECTORY = True
 COMMENTS_SITE_URL = SITEURL
 
 
-def _env_string(name: str, default: str) -> str:
-    """A plain string, or a JSON string as the comments plugin expects for COMMENTS_* keys."""
-    value = os.environ.get(name, default)
-    if value.startswith('"'):
-        try:
-            value = json.loads(value)
-        except ValueError as error:
-            raise ValueError(f"{name}={value!r} is neither a URL nor a JSON string") from error
-    return value
-
-
-COMMENTS_INTAKE_URL = _env_string("COMMENTS_INTAKE_URL", SITEURL + "/comments")
+COMMENTS_INTAKE_URL = SITEURL + "/comments"
 COMMENTS_ALLOWED_ORIGINS = [SITEURL]
 
 DEPLOY_TARGET = os.environ.get(
