@@ -24,14 +24,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import InputError, ValidationError
-from .models import Comment, Label, State
+from .models import TRAINING_ORIGIN, Comment, Label, State
 from .settings import Settings
 from .store import Store
 from .submission import parse_submission
 
 logger = logging.getLogger(__name__)
 
-TRAINING_ORIGIN = "training"
 DEFAULT_AUTHOR = "Anonymous"
 _STATE_FOR_LABEL = {Label.HAM: State.APPROVED, Label.SPAM: State.SPAM, Label.PROMO: State.SPAM}
 

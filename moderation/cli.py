@@ -29,20 +29,12 @@ from rich.text import Text
 from .errors import ModerationError
 from .models import State
 from .privacy import apply_retention, erase_commenter, export_commenter, mask_email
-from .publish import publish
-from .review import ACTIONS, moderate, select_comments
+from .publish import publish_approved
+from .review import ACTIONS, PAST_TENSE, moderate, recheck_held, select_comments
 from .settings import Settings, load_settings
 from .store import Store, default_db_path
 
 logger = logging.getLogger(__name__)
-
-PAST_TENSE = {
-    "approve": "approved",
-    "reject": "rejected",
-    "spam": "marked as spam",
-    "promo": "marked as promotion",
-    "restore": "restored",
-}
 
 
 class UsageError(ModerationError):
@@ -294,7 +286,10 @@ class _ProgressBar:
 
 
 def _retention(session: Session) -> None:
-    hashed = apply_retention(session.store, session.settings)
+    _say_retention(session, apply_retention(session.store, session.settings))
+
+
+def _say_retention(session: Session, hashed: int) -> None:
     if hashed:
         days = session.settings["COMMENTS_RETENTION_DAYS"]
         session.say(
@@ -317,20 +312,14 @@ def cmd_screen(session: Session, args: argparse.Namespace) -> int:
 
 
 def cmd_recheck(session: Session, args: argparse.Namespace) -> int:
-    from .screening import Screener, ScreenReport, screen_and_record
-
-    store, settings = session.store, session.settings
-    held = store.list_comments(status=State.HELD)
-    if not args.all:
-        held = [c for c in held if store.next_check_at(c.id) is not None]
-    if not held:
-        session.say("no held comments to recheck" if args.all else "no recheck pending")
-        return 0
-    screener = Screener.from_settings(settings, store)
-    report = ScreenReport()
     with _ProgressBar(session, "rechecking") as progress:
-        screen_and_record(store, screener, held, progress=progress, report=report)
-    session.say(str(report))
+        report = recheck_held(
+            session.store, session.settings, everything=args.all, progress=progress
+        )
+    if not report.rescreened:
+        session.say("no held comments to recheck" if args.all else "no recheck pending")
+    else:
+        session.say(str(report))
     return 0
 
 
@@ -358,9 +347,8 @@ def cmd_import(session: Session, args: argparse.Namespace) -> int:
 
 
 def cmd_publish(session: Session, args: argparse.Namespace) -> int:
-    store, settings = session.store, session.settings
-    _retention(session)
-    report = publish(store, settings, args.content)
+    report = publish_approved(session.store, session.settings, args.content)
+    _say_retention(session, report.retention_hashed)
     for path in report.written:
         session.say(f"wrote {path}")
     for path in report.removed:
@@ -433,11 +421,13 @@ def cmd_classify(session: Session, args: argparse.Namespace) -> int:
 def cmd_serve(session: Session, args: argparse.Namespace) -> int:
     from .web import serve
 
-    intake = urlsplit(session.settings["COMMENTS_INTAKE_URL"])
-    host = args.host or intake.hostname or "127.0.0.1"
+    # Loopback by default: in production COMMENTS_INTAKE_URL names the public host,
+    # which the reverse proxy listens on, not this service.
+    host = args.host or "127.0.0.1"
     # --port 0 (any free port) is a real choice, not "unset".
+    intake = urlsplit(session.settings["COMMENTS_INTAKE_URL"])
     port = args.port if args.port is not None else (intake.port or 8080)
-    _retention(session)
+    # No retention here: the service's screening worker applies it at start and hourly.
     session.close()  # the service opens its own connections, one per thread
     serve(session.settings, session.db_path, host, port)
     return 0
@@ -523,7 +513,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command(
         "recheck", cmd_recheck, "recheck held comments waiting for an Akismet retry, due or not"
     )
-    sub.add_argument("--all", action="store_true", help="recheck every held comment")
+    sub.add_argument(
+        "--all",
+        action="store_true",
+        help="also re-screen the other held comments to refresh their signals "
+        "(they stay held: their state is yours to decide)",
+    )
     command("retrain", cmd_retrain, "rebuild the learned model from the decision log")
 
     sub = command("import", cmd_import, "import comments from a JSON-lines file")
@@ -548,8 +543,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("file", type=Path, metavar="FILE.jsonl")
 
     sub = command("serve", cmd_serve, "run the comment intake service")
-    sub.add_argument("--host", help="default: the host of COMMENTS_INTAKE_URL")
-    sub.add_argument("--port", type=int, help="default: the port of COMMENTS_INTAKE_URL")
+    sub.add_argument(
+        "--host", help="default: 127.0.0.1 (behind a reverse proxy on the same machine)"
+    )
+    sub.add_argument(
+        "--port", type=int, help="default: the port of COMMENTS_INTAKE_URL, else 8080 (0: any)"
+    )
 
     sub = command(
         "review-server",

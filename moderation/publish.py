@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .articles import load_articles
+from .errors import UnknownComment
 from .models import Comment, State
 from .settings import Settings
 from .store import Store
 
 logger = logging.getLogger(__name__)
 
-TRAINING_ORIGIN = "training"
 FILE_MODE = 0o644
 REMOVED_AUTHOR = "[removed]"
 REMOVED_BODY = "This comment was removed at its author's request."
@@ -44,6 +44,9 @@ class PublishReport:
     unchanged: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: How many comments had their IP and user agent replaced by keyed hashes
+    #: (retention) just before publishing; set by :func:`publish_approved`.
+    retention_hashed: int = 0
 
     @property
     def changed(self) -> bool:
@@ -208,12 +211,16 @@ def publish(
     report = PublishReport(comments_dir=comments_dir)
     articles = set(load_articles(settings))
     files = existing_comment_files(comments_dir)
-    known = {c.id: c for c in store.list_comments(include_training=True)}
-    foreign = {(path.parent.name, path.stem) for path in files if path.stem not in known}
-    # Training examples are stored as approved ham but are never anyone's comment.
-    approved = [
-        c for c in known.values() if c.status is State.APPROVED and c.origin != TRAINING_ORIGIN
-    ]
+    # list_comments leaves out training examples: they are never anyone's comment.
+    approved = store.list_comments(status=State.APPROVED)
+    state_of = {c.id: State.APPROVED for c in approved}
+    # The other files are few (comments unpublished since, or written by hand): look
+    # each one up rather than load every stored comment.
+    for path in files:
+        if path.stem not in state_of:
+            with contextlib.suppress(UnknownComment):
+                state_of[path.stem] = store.get(path.stem).status
+    foreign = {(path.parent.name, path.stem) for path in files if path.stem not in state_of}
     ready, report.skipped = publishable(approved, articles, foreign)
 
     wanted = set()
@@ -227,11 +234,31 @@ def publish(
             report.unchanged.append(path)
 
     for path in files:
-        if path.stem in known and path not in wanted:
+        if path.stem in state_of and path not in wanted:
             path.unlink(missing_ok=True)
             report.removed.append(path)
-            logger.info("removed %s (comment is %s)", path, known[path.stem].status)
+            logger.info("removed %s (comment is %s)", path, state_of[path.stem])
             remove_if_empty(path.parent)
+    return report
+
+
+def publish_approved(
+    store: Store,
+    settings: Settings,
+    content_dir: str | Path | None = None,
+    *,
+    now: datetime | None = None,
+) -> PublishReport:
+    """What the moderator's "publish" does (CLI and review UI): retention, then :func:`publish`.
+
+    Publishing is the routine step a moderator takes, so it is where old request
+    context (IP, user agent) gets hashed even when nothing is screened for weeks.
+    """
+    from .privacy import apply_retention  # privacy builds on this module's file helpers
+
+    hashed = apply_retention(store, settings, now=now)
+    report = publish(store, settings, content_dir)
+    report.retention_hashed = hashed
     return report
 
 

@@ -4,16 +4,18 @@
 a typo in one id of a bulk action leaves all the others as they were. A decision
 that overturns screening is reported to Akismet (through
 :mod:`moderation.screening.feedback`) and, once per call, teaches the local model.
+:func:`recheck_held` screens the held queue again on the moderator's request.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -22,9 +24,20 @@ from .models import Comment, State, utcnow
 from .settings import Settings
 from .store import MODERATOR_ACTIONS, DecisionEntry, Store
 
+if TYPE_CHECKING:
+    from .screening import Screener
+
 logger = logging.getLogger(__name__)
 
 ACTIONS = tuple(MODERATOR_ACTIONS)  # approve, reject, spam, promo, restore
+#: How a report says what an action did to a comment ("approved c-2026-...").
+PAST_TENSE = {
+    "approve": "approved",
+    "reject": "rejected",
+    "spam": "marked as spam",
+    "promo": "marked as promotion",
+    "restore": "restored",
+}
 
 # A link whose visible text differs from its target: Markdown ``[text](url)`` or an
 # HTML anchor (the body is Markdown, and raw HTML survives until the plugin cleans it).
@@ -141,6 +154,80 @@ def select_held(
     return select_comments(
         store, State.HELD, article=article, reason=reason, older_than=older_than, now=now
     )
+
+
+@dataclass
+class RecheckReport:
+    """What :func:`recheck_held` did.
+
+    Only comments that were waiting for an Akismet retry can change state; any
+    other held comment gets a fresh screening run to read, and stays held.
+    """
+
+    rescreened: int = 0
+    waiting: int = 0  # of those, how many were waiting for an Akismet retry
+    moved: Counter[str] = field(default_factory=Counter)  # waiting → approved / spam
+    still_waiting: int = 0  # Akismet failed again: another retry is scheduled
+    now_held: int = 0  # waiting ones that screening (or giving up) left for the moderator
+    left_held: int = 0  # not waiting: screening refreshed, state untouched
+
+    def __str__(self) -> str:
+        text = f"re-screened {self.rescreened}"
+        if self.waiting:
+            outcomes = [f"{count} {state}" for state, count in sorted(self.moved.items())]
+            if self.still_waiting:
+                outcomes.append(f"{self.still_waiting} still unanswered (retry scheduled)")
+            if self.now_held:
+                outcomes.append(f"{self.now_held} now held for you")
+            text += f"; {self.waiting} were waiting for Akismet: {', '.join(outcomes)}"
+        if self.left_held:
+            text += (
+                f"; {self.left_held} left held for you "
+                "(screening refreshed, state unchanged: approve or reject them yourself)"
+            )
+        return text
+
+
+def recheck_held(
+    store: Store,
+    settings: Settings,
+    *,
+    everything: bool = False,
+    screener: Screener | None = None,
+    now: datetime | None = None,
+    progress: Callable[..., None] | None = None,
+) -> RecheckReport:
+    """Screen held comments again now, without waiting for their recheck time.
+
+    By default only the comments waiting for an Akismet retry; ``everything``
+    adds every other held comment, whose signals are refreshed (a moderator may
+    want to see what a retrained model or new rules say) while their state is
+    left for the moderator: screening never overrides a hold it did not set up
+    as a retry. Without a ``screener``, one is made from the settings (Akismet
+    from the environment, the stored model) when there is something to screen.
+    """
+    from .screening import Screener, screen_and_record
+
+    held = store.list_comments(status=State.HELD)
+    waiting = {c.id for c in held if store.next_check_at(c.id) is not None}
+    targets = held if everything else [c for c in held if c.id in waiting]
+    report = RecheckReport(rescreened=len(targets), waiting=len(waiting))
+    if not targets:
+        return report
+    if screener is None:
+        screener = Screener.from_settings(settings, store)
+    states = screen_and_record(store, screener, targets, now=now, progress=progress)
+    for comment, state in zip(targets, states, strict=True):
+        assert comment.id is not None  # listed from the store
+        if comment.id not in waiting:
+            report.left_held += 1
+        elif state is not State.HELD:
+            report.moved[str(state)] += 1
+        elif store.next_check_at(comment.id) is not None:
+            report.still_waiting += 1
+        else:
+            report.now_held += 1
+    return report
 
 
 def allowed_actions(status: State) -> list[str]:

@@ -410,33 +410,28 @@ class Store:
         reason: str | None = None,
         include_training: bool = False,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[Comment]:
         """Comments, oldest first, filtered by state, article, email or a screening reason."""
-        where, params = [], []
-        if status is not None:
-            where.append("c.status = ?")
-            params.append(str(State(status)))
-        if article is not None:
-            where.append("c.article = ?")
-            params.append(article)
-        if email is not None:
-            where.append("lower(c.email) = lower(?)")
-            params.append(email)
-        if not include_training:
-            where.append("c.origin != 'training'")
-        if reason is not None:
-            where.append(
-                """(SELECT s.reasons FROM screenings s WHERE s.comment_id = c.id
-                    ORDER BY s.id DESC LIMIT 1) LIKE ?"""
-            )
-            params.append(f"%{reason}%")
-        sql = "SELECT c.* FROM comments c"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY c.received_at, c.id"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        where, params = _comment_filters(status, article, email, reason, include_training)
+        sql = f"SELECT c.* FROM comments c{where} ORDER BY c.received_at, c.id"
+        if limit is not None or offset:
+            # SQLite needs a LIMIT before an OFFSET; -1 means no limit.
+            sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
         return [_comment_from_row(row) for row in self.conn.execute(sql, params)]
+
+    def count_comments(
+        self,
+        *,
+        status: State | str | None = None,
+        article: str | None = None,
+        email: str | None = None,
+        reason: str | None = None,
+        include_training: bool = False,
+    ) -> int:
+        """How many comments :meth:`list_comments` would return with the same filters."""
+        where, params = _comment_filters(status, article, email, reason, include_training)
+        return self.conn.execute(f"SELECT count(*) FROM comments c{where}", params).fetchone()[0]
 
     def counts(self) -> dict[str, int]:
         """How many comments are in each state (every state listed, zeros included)."""
@@ -782,6 +777,35 @@ class Store:
             ).fetchall()
             conn.execute("DELETE FROM comments WHERE lower(email) = lower(?)", (email,))
         return [_comment_from_row(row) for row in rows]
+
+
+def _comment_filters(
+    status: State | str | None,
+    article: str | None,
+    email: str | None,
+    reason: str | None,
+    include_training: bool,
+) -> tuple[str, list[str]]:
+    """The WHERE clause (with its leading space, or empty) and parameters for a comment query."""
+    where, params = [], []
+    if status is not None:
+        where.append("c.status = ?")
+        params.append(str(State(status)))
+    if article is not None:
+        where.append("c.article = ?")
+        params.append(article)
+    if email is not None:
+        where.append("lower(c.email) = lower(?)")
+        params.append(email)
+    if not include_training:
+        where.append("c.origin != 'training'")
+    if reason is not None:
+        where.append(
+            """(SELECT s.reasons FROM screenings s WHERE s.comment_id = c.id
+                ORDER BY s.id DESC LIMIT 1) LIKE ?"""
+        )
+        params.append(f"%{reason}%")
+    return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
 def _split_sql(script: str) -> list[str]:

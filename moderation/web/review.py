@@ -28,8 +28,8 @@ import hmac
 import ipaddress
 import logging
 import os
-import re
 import secrets
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,12 +50,20 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..articles import load_articles
+from ..articles import ArticleInfo, load_articles
 from ..errors import ModerationError, UnknownComment
-from ..models import Comment, State
-from ..privacy import apply_retention, mask_email
-from ..publish import PublishReport, publish
-from ..review import ACTIONS, LinkInfo, ReviewReport, allowed_actions, links_in, moderate
+from ..models import COMMENT_ID, Comment, State
+from ..privacy import mask_email
+from ..publish import PublishReport, publish_approved
+from ..review import (
+    ACTIONS,
+    PAST_TENSE,
+    LinkInfo,
+    ReviewReport,
+    allowed_actions,
+    links_in,
+    moderate,
+)
 from ..settings import Settings
 from ..store import ScreeningRecord, Store
 from .middleware import SecurityHeadersMiddleware
@@ -94,14 +102,7 @@ ACTION_LABELS = {
     "promo": "Promo",
     "restore": "Restore",
 }
-PAST_TENSE = {
-    "approve": "approved",
-    "reject": "rejected",
-    "spam": "marked as spam",
-    "promo": "marked as promotion",
-    "restore": "restored",
-}
-_COMMENT_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
+MAX_ID_CHARS = 100  # generated ids are 19; anything far longer is not one of ours
 
 
 class ExposureError(ModerationError):
@@ -215,6 +216,58 @@ class Row:
     actions: list[str]
 
 
+def _is_comment_id(value: str) -> bool:
+    # fullmatch: the pattern's "$" would also accept a trailing newline.
+    return len(value) <= MAX_ID_CHARS and COMMENT_ID.fullmatch(value) is not None
+
+
+class ArticleCache:
+    """:func:`load_articles` for the review UI, read again only when the content changes.
+
+    Parsing every article's Markdown on every request would cost more than the
+    page itself. Adding, editing, removing or renaming an article gives a file or
+    folder under the content folder a newer modification time, so that is what is
+    checked per request: a walk of ``stat`` calls, the comment files left out
+    (publishing writes there; they are not articles).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._articles: dict[str, ArticleInfo] = {}
+
+    def get(self) -> dict[str, ArticleInfo]:
+        stamp = self._content_stamp()
+        with self._lock:  # one reload at a time; handlers run on several threads
+            if stamp != self._stamp:
+                self._articles = load_articles(self.settings)
+                self._stamp = stamp
+                logger.debug("review UI: read %d articles", len(self._articles))
+            return self._articles
+
+    def _content_stamp(self) -> tuple[int, int, int]:
+        """The newest modification time under the content folder, entries and total size.
+
+        The size catches an edit made within the clock tick of the last read, which
+        file times are too coarse to tell apart.
+        """
+        comments_dir = self.settings.comments_dir.resolve()
+        newest = entries = size = 0
+        for folder, subfolders, files in os.walk(self.settings.path("PATH")):
+            here = Path(folder)
+            subfolders[:] = [d for d in subfolders if (here / d).resolve() != comments_dir]
+            for path in [here, *(here / name for name in files)]:
+                try:
+                    facts = path.stat()
+                except OSError:
+                    continue  # removed while we looked: its folder's time shows it
+                newest = max(newest, facts.st_mtime_ns)
+                entries += 1
+                size += facts.st_size
+        return newest, entries, size
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -251,8 +304,8 @@ def describe_review(report: ReviewReport) -> list[str]:
     return lines
 
 
-def describe_publish(report: PublishReport, hashed: int) -> list[str]:
-    """The flash message for one :func:`publish` call (paths relative to the folder)."""
+def describe_publish(report: PublishReport) -> list[str]:
+    """The flash message for one :func:`publish_approved` call (paths relative to the folder)."""
     lines = [
         f"Published to {report.comments_dir}: {len(report.written)} written, "
         f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, "
@@ -262,8 +315,11 @@ def describe_publish(report: PublishReport, hashed: int) -> list[str]:
     files += [f"removed {path.relative_to(report.comments_dir)}" for path in report.removed]
     files += [f"skipped {comment_id}: {why}" for comment_id, why in report.skipped]
     lines += _bounded(files)
-    if hashed:
-        lines.append(f"retention: replaced the IP and user agent of {_count(hashed, 'comment')}")
+    if report.retention_hashed:
+        lines.append(
+            "retention: replaced the IP and user agent of "
+            f"{_count(report.retention_hashed, 'comment')}"
+        )
     if report.changed:
         lines.append("Rebuild and deploy the site to show the changes.")
     return lines
@@ -285,6 +341,7 @@ class ReviewService:
         self.settings = settings
         self.db_path = Path(db_path)
         self.http_client = http_client
+        self.articles = ArticleCache(settings)
         with Store(self.db_path) as store:  # creates or migrates the file, fails early
             self.session_secret = store.keyed_hash("review session", "cookie signing", 64)
         self.templates = Environment(
@@ -345,14 +402,17 @@ class ReviewService:
     def _queue_data(
         self, status: str | None, article: str | None, reason: str | None, page: int
     ) -> dict[str, Any]:
-        articles = load_articles(self.settings)
+        articles = self.articles.get()
         with self._store() as store:
             counts = store.counts()
-            matching = store.list_comments(status=status, article=article, reason=reason)
-            pages = max(1, -(-len(matching) // PAGE_SIZE))
+            matching = store.count_comments(status=status, article=article, reason=reason)
+            pages = max(1, -(-matching // PAGE_SIZE))
             # Past the end (the last page was just emptied by an action): show the last one.
             page = min(page, pages)
             start = (page - 1) * PAGE_SIZE
+            shown = store.list_comments(
+                status=status, article=article, reason=reason, limit=PAGE_SIZE, offset=start
+            )
             rows = [
                 Row(
                     comment=comment,
@@ -365,14 +425,14 @@ class ReviewService:
                     links=links_in(comment.body),
                     actions=allowed_actions(comment.status),
                 )
-                for comment in matching[start : start + PAGE_SIZE]
+                for comment in shown
             ]
         slugs = sorted(set(articles) | ({article} if article else set()))
         return {
             "counts": counts,
             "total": sum(counts.values()),
             "rows": rows,
-            "matching": len(matching),
+            "matching": matching,
             "page": page,
             "pages": pages,
             "first": start + 1,
@@ -386,7 +446,7 @@ class ReviewService:
 
     async def comment(self, request: Request) -> Response:
         comment_id = request.path_params["comment_id"]
-        if not _COMMENT_ID.match(comment_id):
+        if not _is_comment_id(comment_id):
             raise HTTPException(404, f"there is no comment {comment_id!r}")
         try:
             data = await run_in_threadpool(self._comment_data, comment_id)
@@ -395,7 +455,7 @@ class ReviewService:
         return self._page(request, "comment.html", **data, here=request.url.path)
 
     def _comment_data(self, comment_id: str) -> dict[str, Any]:
-        articles = load_articles(self.settings)
+        articles = self.articles.get()
         with self._store() as store:
             comment = store.get(comment_id)
             parent = None
@@ -471,9 +531,7 @@ class ReviewService:
 
     def _publish(self) -> list[str]:
         with self._store() as store:
-            # As ``moderation publish`` does: old request context is hashed first.
-            hashed = apply_retention(store, self.settings)
-            return describe_publish(publish(store, self.settings), hashed)
+            return describe_publish(publish_approved(store, self.settings))
 
     # -- CSRF, flash messages and pages ------------------------------------------------------------
 
@@ -583,7 +641,7 @@ def _targets(form: FormData) -> tuple[str, list[str]]:
     if action and action not in ACTIONS:
         raise BadRequest(f"action: unknown action {action!r} (one of: {', '.join(ACTIONS)})")
     for comment_id in ids:
-        if not _COMMENT_ID.match(comment_id):
+        if not _is_comment_id(comment_id):
             raise BadRequest(f"ids: {comment_id!r} is not a comment id")
     return action, list(dict.fromkeys(ids))
 

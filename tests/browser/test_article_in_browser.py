@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.sitebuild import FIXTURE_CONTENT, PLUGIN_INIT, build_site
+from tests.site.sitebuild import FIXTURE_CONTENT, build_site
 
 from .conftest import TOKEN
 
@@ -61,8 +61,6 @@ def write_comment(folder: Path, comment_id: str, author: str, body: str, **extra
 @pytest.fixture(scope="session")
 def hostile_site(served_root):
     """The fixture site plus a thread full of attacks, served with a token endpoint."""
-    if not PLUGIN_INIT.is_file():
-        pytest.skip("the comments plugin is not there yet")
     root, base_url = served_root
     content = root.parent / "hostile-content"
     shutil.copytree(FIXTURE_CONTENT, content)
@@ -225,8 +223,6 @@ def test_article_and_form_work_without_javascript(browser, hostile_site):
 
 @pytest.fixture(scope="session")
 def fixture_site_url(served_root):
-    if not PLUGIN_INIT.is_file():
-        pytest.skip("the comments plugin is not there yet")
     root, base_url = served_root
     content = root.parent / "fixture-content"
     shutil.copytree(FIXTURE_CONTENT, content)
@@ -267,8 +263,6 @@ def test_layout_fits_the_screen(browser, fixture_site_url, label, width, height)
 
 def test_an_unreachable_intake_leaves_the_form_usable(page, served_root, tmp_path):
     """The token fetch fails quietly: no uncaught error, and replying still works."""
-    if not PLUGIN_INIT.is_file():
-        pytest.skip("the comments plugin is not there yet")
     root, base_url = served_root
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from tests.site.sitebuild import FIXTURE_CONTENT, PLUGIN_INIT, ROOT, build_site
+from tests.site.sitebuild import FIXTURE_CONTENT, ROOT, build_site
 
 pytestmark = pytest.mark.slow
 
@@ -43,8 +43,6 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
 
 @pytest.fixture
 def site_with_intake(served_root, tmp_path):
-    if not PLUGIN_INIT.is_file() or not (ROOT / "moderation" / "__main__.py").is_file():
-        pytest.skip("the comments plugin or the moderation package is not there yet")
     root, site_base = served_root
     intake_port = free_port()
     intake_url = f"http://127.0.0.1:{intake_port}/comments"

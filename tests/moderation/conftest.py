@@ -50,12 +50,15 @@ class Site:
         return load_settings(self.settings_file, environ={})
 
 
-def make_site(root: Path) -> Site:
+def make_site(
+    root: Path, *, settings_text: str = SETTINGS_FILE, articles: dict[str, str] = ARTICLES
+) -> Site:
+    """A settings file and one Markdown file per ``{slug: title}`` in ``articles``."""
     (root / "content" / "articles").mkdir(parents=True)
     (root / "content" / "pages").mkdir()
     settings_file = root / "pelicanconf.py"
-    settings_file.write_text(SETTINGS_FILE, encoding="utf-8")
-    for slug, title in ARTICLES.items():
+    settings_file.write_text(settings_text, encoding="utf-8")
+    for slug, title in articles.items():
         (root / "content" / "articles" / f"{slug}.md").write_text(
             ARTICLE.format(title=title, slug=slug), encoding="utf-8"
         )

@@ -298,22 +298,68 @@ def test_recheck_forces_a_pending_akismet_retry(run, site, tmp_path, monkeypatch
     monkeypatch.delenv("PYTHON_AKISMET_API_KEY")
     result = run("recheck")
     assert result.code == 0, result.err
-    assert "screened 1" in result.out
+    assert result.out.startswith("re-screened 1; 1 were waiting for Akismet: ")
     with Store(site.db) as store:
         assert len(store.screenings(comment.id)) == 2
         assert store.next_check_at(comment.id) is None
-
-    # A held comment with no retry pending is left alone, unless --all asks for it;
-    # then it gets a fresh screening but keeps the state a moderator gave it.
-    run("reject", comment.id)
-    run("restore", comment.id)
     assert "no recheck pending" in run("recheck").out
-    everything = run("recheck", "--all")
-    assert everything.code == 0, everything.err
-    assert "screened 1: 1 held" in everything.out
+
+
+def test_recheck_all_refreshes_signals_but_moves_only_the_waiting(
+    run, site, tmp_path, monkeypatch, akismet_server
+):
+    """``--all`` screens every held comment; only Akismet retries may change state."""
+    monkeypatch.setenv("MODERATION_AKISMET_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
+    path = write_jsonl(
+        tmp_path / "in.jsonl",
+        *(
+            {
+                "article": "first-steps",
+                "name": name,
+                "body": f"{name} here: study groups helped me learn spreadsheets, thank you.",
+                "ip": f"203.0.113.{number}",
+            }
+            for number, name in enumerate(("Ann", "Ben", "Cleo"), start=1)
+        ),
+    )
+    run("import", str(path))
+    assert run("screen").code == 0  # Akismet unreachable: all three held for a retry
     with Store(site.db) as store:
-        assert len(store.screenings(comment.id)) == 3
-        assert store.get(comment.id).status is State.HELD
+        ann, ben, cleo = store.list_comments()
+        assert {store.next_check_at(c.id) is not None for c in (ann, ben, cleo)} == {True}
+    # The moderator looks at Cleo's comment and keeps it held: no retry pending any more.
+    run("reject", cleo.id)
+    run("restore", cleo.id)
+
+    still_down = run("recheck")
+    assert still_down.code == 0, still_down.err
+    assert still_down.out == (
+        "re-screened 2; 2 were waiting for Akismet: 2 still unanswered (retry scheduled)\n"
+    )
+
+    # Akismet answers again (the local server says "not spam").
+    monkeypatch.setenv(
+        "MODERATION_AKISMET_ENDPOINT", f"http://127.0.0.1:{akismet_server.server_port}"
+    )
+    result = run("recheck", "--all")
+    assert result.code == 0, result.err
+    assert result.out == (
+        "re-screened 3; 2 were waiting for Akismet: 2 approved; 1 left held for you "
+        "(screening refreshed, state unchanged: approve or reject them yourself)\n"
+    )
+    checks = [form for path, form in akismet_server.calls if path == "/1.1/comment-check"]
+    assert sorted(form["comment_author"][0] for form in checks) == ["Ann", "Ben", "Cleo"]
+    with Store(site.db) as store:
+        assert store.get(ann.id).status is State.APPROVED
+        assert store.get(ben.id).status is State.APPROVED
+        assert store.get(cleo.id).status is State.HELD
+        assert store.next_check_at(cleo.id) is None
+        runs = store.screenings(cleo.id)
+        assert len(runs) == 2  # screen, then recheck --all (the plain recheck left it alone)
+        (akismet,) = [s for s in runs[-1].signals if s.signal == "akismet"]
+        assert akismet.score is not None and not akismet.retry  # the fresh answer is kept
+    assert run("recheck").out == "no recheck pending\n"
+    assert run("recheck", "--all").out.startswith("re-screened 1; 1 left held for you")
 
 
 def test_retrain(run, stored):

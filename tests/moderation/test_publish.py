@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from moderation.models import State
-from moderation.publish import publish, write_atomically
+from moderation.publish import publish, publish_approved, write_atomically
+from moderation.store import Store
 from tests.moderation.conftest import add
+
+
+def write_by_hand(folder, comment_id, reply_to=None):
+    """A comment file the owner wrote: the store has never seen its id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    reply = f"reply_to: {reply_to}\n" if reply_to else ""
+    path = folder / f"{comment_id}.md"
+    path.write_text(
+        f"id: {comment_id}\nauthor: Owner\ndate: 2026-01-01T00:00:00+00:00\n{reply}"
+        "status: approved\n\nHi\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 def read_file(path):
@@ -80,11 +94,7 @@ def test_removes_files_of_comments_no_longer_approved_but_never_foreign_files(
 ):
     comment = add(store, status=State.APPROVED)
     publish(store, settings)
-    hand_written = site.comments_dir / "first-steps" / "by-hand-1.md"
-    hand_written.write_text(
-        "id: by-hand-1\nauthor: Owner\ndate: 2026-01-01T00:00:00+00:00\nstatus: approved\n\nHi\n",
-        encoding="utf-8",
-    )
+    hand_written = write_by_hand(site.comments_dir / "first-steps", "by-hand-1")
     store.moderate(comment.id, "reject")
 
     report = publish(store, settings)
@@ -127,11 +137,7 @@ def test_a_reply_waits_for_its_parent(store, settings, site):
 
 def test_a_reply_to_a_hand_written_comment_is_published(store, settings, site):
     folder = site.comments_dir / "first-steps"
-    folder.mkdir(parents=True)
-    (folder / "owner-note.md").write_text(
-        "id: owner-note\nauthor: Owner\ndate: 2026-01-01T00:00:00+00:00\nstatus: approved\n\nHi\n",
-        encoding="utf-8",
-    )
+    write_by_hand(folder, "owner-note")
     reply = add(store, status=State.APPROVED, reply_to="owner-note")
     elsewhere = add(store, status=State.APPROVED, article="second-thoughts", reply_to="owner-note")
     report = publish(store, settings)
@@ -182,3 +188,55 @@ def test_training_examples_are_never_published(store, settings, site):
     report = publish(store, settings)
     assert report.written == [] and report.skipped == []
     assert not site.comments_dir.exists()
+
+
+def test_a_stale_copy_in_another_article_folder_is_removed(store, settings, site):
+    comment = add(store, status=State.APPROVED)
+    stale = site.comments_dir / "second-thoughts" / f"{comment.id}.md"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("id: moved\n", encoding="utf-8")
+
+    report = publish(store, settings)
+
+    assert report.written == [site.comments_dir / "first-steps" / f"{comment.id}.md"]
+    assert report.removed == [stale]
+    assert not stale.parent.exists()
+
+
+def test_a_file_for_a_comment_now_spam_goes_and_foreign_replies_keep_their_parent(
+    store, settings, site
+):
+    parent = add(store, status=State.APPROVED)
+    publish(store, settings)
+    by_hand = write_by_hand(site.comments_dir / "first-steps", "by-hand-2", reply_to=parent.id)
+    reply = add(store, status=State.APPROVED, body="Replying to the owner.", reply_to="by-hand-2")
+    store.moderate(parent.id, "spam")
+
+    report = publish(store, settings)
+
+    assert report.removed == [site.comments_dir / "first-steps" / f"{parent.id}.md"]
+    assert report.written == [site.comments_dir / "first-steps" / f"{reply.id}.md"]
+    assert by_hand.exists()
+
+
+def test_publish_approved_hashes_old_request_context_first(site, settings):
+    """What ``moderation publish`` and the review UI's button both call."""
+    now = datetime.now(UTC)
+    with Store(site.db) as store:
+        old = add(
+            store,
+            status=State.APPROVED,
+            ip="203.0.113.7",
+            user_agent="Firefox/140",
+            received_at=now - timedelta(days=31),  # COMMENTS_RETENTION_DAYS is 30
+        )
+        recent = add(store, status=State.HELD, ip="203.0.113.8", received_at=now)
+
+        report = publish_approved(store, settings, now=now)
+
+        assert report.retention_hashed == 1
+        assert report.written == [site.comments_dir / "first-steps" / f"{old.id}.md"]
+        assert store.request_context(old.id)["ip"] is None
+        assert store.request_context(old.id)["ip_hash"]
+        assert store.request_context(recent.id)["ip"] == "203.0.113.8"
+        assert publish_approved(store, settings, now=now).retention_hashed == 0

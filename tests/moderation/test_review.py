@@ -68,6 +68,30 @@ def test_select_held_filters(store, settings):
     assert [c.id for c in select_held(store, reason="links")] == [new.id]
 
 
+def test_a_page_of_comments_and_the_count_use_the_same_filters(store):
+    """What the review queue pages with: LIMIT/OFFSET plus a count, never the full list."""
+    base = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+    held = [
+        add(store, body=f"Remark {n}.", received_at=base + timedelta(minutes=n)) for n in range(7)
+    ]
+    add(store, body="Elsewhere.", article="second-thoughts", received_at=base)
+    add(store, body="Spam.", status=State.SPAM, received_at=base)
+    add(store, body="A ham example.", status=State.HELD, origin="training", received_at=base)
+    article = {"status": State.HELD, "article": "first-steps"}
+
+    assert store.count_comments(**article) == 7
+    assert store.count_comments() == 9  # training examples are not comments
+    assert store.count_comments(include_training=True) == 10
+    pages = [store.list_comments(**article, limit=3, offset=start) for start in (0, 3, 6, 9)]
+    assert [[c.id for c in page] for page in pages] == [
+        [c.id for c in held[0:3]],
+        [c.id for c in held[3:6]],
+        [held[6].id],
+        [],
+    ]
+    assert [c.id for c in store.list_comments(**article, offset=5)] == [c.id for c in held[5:]]
+
+
 class FakeAkismet:
     """The Akismet HTTP API at the transport boundary; remembers what it was sent."""
 

@@ -1,18 +1,10 @@
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from tests.moderation.conftest import clean_environment  # noqa: F401 - an autouse fixture
+
 from .helpers import Site, make_site
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    """No Akismet key, password or settings override leaks in from the outside."""
-    for name in list(os.environ):
-        if name.startswith(("COMMENTS_", "PYTHON_AKISMET_", "MODERATION_")):
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,9 @@ from bs4 import BeautifulSoup
 
 from moderation.importer import import_file
 from moderation.screening import Screener, screen_due
-from moderation.settings import Settings, load_settings
 from moderation.store import Store
+from tests.moderation.conftest import Site
+from tests.moderation.conftest import make_site as make_moderation_site
 
 BASE_URL = "http://127.0.0.1:8081"
 
@@ -30,15 +30,6 @@ COMMENTS_MODERATION = {
     "moderation_keys": ["webinar"],
     "disallowed_keys": ["casino"],
 }
-"""
-
-ARTICLE = """\
-Title: {title}
-Date: 2026-01-10 09:00+01:00
-Slug: {slug}
-Tags: learning, communities
-
-Communities of practice grow when people help each other with shared problems.
 """
 
 ARTICLES = {"social-not-sales": "Social, not sales", "who-owns-the-room": "Who owns the room?"}
@@ -84,30 +75,9 @@ INBOX: list[dict[str, Any]] = [
 ]
 
 
-@dataclass
-class Site:
-    root: Path
-    settings_file: Path
-    db: Path
-
-    def settings(self) -> Settings:
-        return load_settings(self.settings_file, environ={})
-
-    @property
-    def comments_dir(self) -> Path:
-        return self.root / "content" / "comments"
-
-
 def make_site(root: Path) -> Site:
-    (root / "content" / "articles").mkdir(parents=True)
-    (root / "content" / "pages").mkdir()
-    settings_file = root / "pelicanconf.py"
-    settings_file.write_text(SETTINGS_FILE, encoding="utf-8")
-    for slug, title in ARTICLES.items():
-        (root / "content" / "articles" / f"{slug}.md").write_text(
-            ARTICLE.format(title=title, slug=slug), encoding="utf-8"
-        )
-    return Site(root=root, settings_file=settings_file, db=root / "var" / "moderation.db")
+    """The moderation tests' site, with this queue's settings and articles."""
+    return make_moderation_site(root, settings_text=SETTINGS_FILE, articles=ARTICLES)
 
 
 def seed(site: Site, inbox: list[dict[str, Any]] = INBOX, **screener_options: Any) -> dict:

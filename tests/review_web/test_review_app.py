@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 from bs4 import BeautifulSoup
 
 from moderation import cli
+from moderation.articles import load_articles
 from moderation.models import Comment, Label, State
 from moderation.store import Store
 from moderation.web.review import ExposureError, check_exposure, create_review_app, is_loopback
@@ -175,6 +177,14 @@ def test_unknown_comment_is_404(client):
     answer = client.get("/comments/c-2026-01-01-000000")
     assert answer.status_code == 404
     assert "unknown comment id 'c-2026-01-01-000000'" in text_of(answer.text)
+
+
+@pytest.mark.parametrize("bad", ["c_2026", "c-" + "a" * 200, "c-2026\n"])
+def test_a_malformed_comment_id_is_refused(client, seeded, bad):
+    assert client.get(f"/comments/{quote(bad)}").status_code == 404
+    answer = client.act({"action": "approve", "ids": [bad]}, follow=False)
+    assert answer.status_code == 400
+    assert f"ids: {bad!r} is not a comment id" in text_of(answer.text)
 
 
 # -- actions ------------------------------------------------------------------------------
@@ -460,3 +470,73 @@ def test_pages_and_a_bounded_flash_for_a_large_bulk_action(site, seeded, monkeyp
         if state_of(site, c.id) is State.APPROVED
     ]
     assert {c.id for c in approved} == set(shown)
+
+
+def test_articles_are_read_once_then_again_only_when_the_content_changes(site, seeded, monkeypatch):
+    import moderation.web.review as review_web
+
+    reads = []
+
+    def counting_load_articles(settings):
+        reads.append(settings)
+        return load_articles(settings)
+
+    monkeypatch.setattr(review_web, "load_articles", counting_load_articles)
+    hannah = seeded["Held Hannah"]
+    site.comments_dir.mkdir()  # as on a site that has published comments before
+    with ReviewClient(create_review_app(site.settings(), site.db)) as client:
+        client.get("/")
+        client.get("/?status=all")
+        client.get(f"/comments/{hannah.id}")
+        assert len(reads) == 1
+
+        # Publishing writes comment files (and folders) under content/comments/:
+        # not an article change.
+        client.act({"one": f"approve {hannah.id}"})
+        token = csrf_of(client.get("/").text)
+        client.post("/publish", data={"csrf": token, "next": "/"})
+        assert (site.comments_dir / "social-not-sales" / f"{hannah.id}.md").is_file()
+        client.get("/")
+        assert len(reads) == 1
+
+        new_article = site.content / "articles" / "late-arrival.md"
+        new_article.write_text(
+            "Title: A late arrival\nDate: 2026-02-01 09:00+01:00\nSlug: late-arrival\n\nHi.\n",
+            encoding="utf-8",
+        )
+        page = client.get("/")
+        assert len(reads) == 2
+        assert "A late arrival" in page.text
+
+        new_article.write_text(
+            "Title: Renamed late\nDate: 2026-02-01 09:00+01:00\nSlug: late-arrival\n\nHi.\n",
+            encoding="utf-8",
+        )
+        page = client.get("/")
+        assert len(reads) == 3
+        assert "Renamed late" in page.text and "A late arrival" not in page.text
+
+        new_article.unlink()
+        assert "Renamed late" not in client.get("/").text
+        assert len(reads) == 4
+
+
+def test_a_bulk_action_retrains_the_model_once(site, seeded, monkeypatch):
+    from moderation.screening import learned
+
+    retrains = []
+    real_retrain = learned.retrain
+
+    def counting_retrain(store):
+        retrains.append(store)
+        return real_retrain(store)
+
+    monkeypatch.setattr(learned, "retrain", counting_retrain)
+    held = [seeded["Held Hannah"].id, seeded["<b>Mallory</b>"].id]
+    with ReviewClient(create_review_app(site.settings(), site.db)) as client:
+        page = client.act({"action": "spam", "scope": "selected", "ids": held})
+
+    assert "2 comments marked as spam." in flash_of(page.text)
+    assert len(retrains) == 1
+    with Store(site.db) as store:
+        assert store.load_model("comments") is not None
