@@ -83,7 +83,7 @@ COMMENTS_ALL_FEED_MAX_ITEMS = 50  # the site-wide feed carries the newest commen
 COMMENTS_RECENT_COUNT = 5
 
 # Intake: the thread index the plugin writes and the service reads.
-COMMENTS_THREADS = "output/comments/threads.json"
+COMMENTS_THREADS = None  # default: OUTPUT_PATH/comments/threads.json
 COMMENTS_RATE_LIMIT = 5  # submissions per minute per IP; 0 turns it off
 COMMENTS_MIN_SECONDS = 3  # faster than this after the form was served: held
 COMMENTS_TRUSTED_PROXIES = ["127.0.0.1", "::1"]

@@ -233,10 +233,15 @@ def publish(c, target=None, output=OUTPUT):
     print(f"Published {output}/ to {destination}")
 
 
-@task(help={"port": f"Port to listen on (default {INTAKE_PORT})"})
-def intake(c, port=INTAKE_PORT):
-    """Run the comment intake service on http://127.0.0.1:8080/."""
-    _moderation(c, "serve", "--host", SITE_HOST, "--port", str(port))
+@task(
+    help={
+        "port": f"Port to listen on (default {INTAKE_PORT})",
+        "settings": f"Settings file (default {PUBLISH_SETTINGS}: the published site's)",
+    }
+)
+def intake(c, port=INTAKE_PORT, settings=PUBLISH_SETTINGS):
+    """Run the comment intake service on 127.0.0.1 for the reverse proxy (see README)."""
+    _moderation(c, "--settings", settings, "serve", "--host", SITE_HOST, "--port", str(port))
 
 
 @task

@@ -342,10 +342,10 @@ def print_table(articles: int, comments: int, runs: dict[str, list[dict[str, Any
         "reading": "read + parse files (worker CPU when parallel)",
         "rendering": "Markdown (worker CPU when parallel)",
         "sanitising": "nh3 (worker CPU when parallel)",
-        "waiting": "build blocked on the worker process",
-        "feeds": "in a thread, beside Pelican's writing",
-        "index": "in a thread, beside Pelican's writing",
-        "joining": "build blocked on that thread",
+        "waiting": "build blocked on the worker, or reading its unstarted batches",
+        "feeds": "in a child process, beside Pelican's writing",
+        "index": "in a child process, beside Pelican's writing",
+        "joining": "build blocked on that process",
     }
     for step in steps:
         cold_value = min(run["timers"][step] for run in runs["cold"])

@@ -7,9 +7,9 @@
   comments are published and may be replied to.
 - :func:`client_ip` finds the reader's address behind trusted reverse proxies.
 - :class:`RateLimiter` counts submissions per address in a sliding minute.
-- :func:`accept_many` (and :func:`accept` for one) stores submissions: exact
-  duplicates are refused, a filled honeypot is stored as spam, everything else
-  is stored as ``received`` for screening.
+- :func:`accept_many` (and :func:`accept` for one) stores submissions in one
+  transaction: exact duplicates are refused, a filled honeypot is stored as
+  spam, everything else is stored as ``received`` for screening.
 
 The HTTP layer (``moderation.web``) only parses requests and calls these.
 """
@@ -425,11 +425,16 @@ class Submission:
 
 
 def accept_many(store: Store, submissions: Sequence[Submission]) -> list[Comment | IntakeError]:
-    """Store ``submissions`` in as few transactions as possible (a group commit).
+    """Store ``submissions`` in one transaction (a group commit): all of them or none.
 
     Returns, in order, the stored comment or the :class:`IntakeError` that refused
     it (duplicate, reply to an unpublished comment). Everything returned as stored
-    is committed when this returns.
+    is committed when this returns; if storing fails, the error propagates and
+    nothing of the batch is stored.
+
+    A submission found already stored (same content, received at the same instant)
+    is returned as stored rather than refused as a duplicate of itself: that is a
+    retry after a failure whose outcome was unclear.
     """
     results: list[Comment | IntakeError | None] = [None] * len(submissions)
     received: list[tuple[int, Comment]] = []
@@ -438,7 +443,13 @@ def accept_many(store: Store, submissions: Sequence[Submission]) -> list[Comment
     approved: dict[str, set[str]] = {}
     for index, submission in enumerate(submissions):
         comment = submission.comment
-        refusal = _refusal(store, submission, seen_hashes, approved)
+        duplicate = store.duplicate_of(comment.content_hash)
+        if duplicate is not None:
+            earlier = store.get(duplicate)
+            if _same_submission(earlier, comment):
+                results[index] = earlier
+                continue
+        refusal = _refusal(store, submission, duplicate, seen_hashes, approved)
         if refusal is not None:
             results[index] = refusal
             continue
@@ -448,25 +459,38 @@ def accept_many(store: Store, submissions: Sequence[Submission]) -> list[Comment
             trapped.append((index, comment.with_changes(intake_flags=flags)))
         else:
             received.append((index, comment))
-    for batch, status, note in (
-        (received, State.RECEIVED, None),
-        (trapped, State.SPAM, "honeypot"),
-    ):
-        if not batch:
-            continue
-        stored = store.add_comments([c for _, c in batch], status=status, note=note)
-        for (index, _), comment in zip(batch, stored, strict=True):
-            results[index] = comment
-            logger.info(
-                "comment %s stored as %s: article %s, email %s, body %d chars%s",
-                comment.id,
-                comment.status,
-                comment.article,
-                mask_email(comment.email) or "-",
-                len(comment.body),
-                f", flags: {'; '.join(comment.intake_flags)}" if comment.intake_flags else "",
-            )
+    stored: list[tuple[int, Comment]] = []
+    if received or trapped:
+        # Both kinds commit together: a batch is stored whole or not at all.
+        with store.transaction():
+            for batch, status, note in (
+                (received, State.RECEIVED, None),
+                (trapped, State.SPAM, "honeypot"),
+            ):
+                if batch:
+                    comments = store.add_comments([c for _, c in batch], status=status, note=note)
+                    stored += zip((index for index, _ in batch), comments, strict=True)
+    for index, comment in stored:
+        results[index] = comment
+        logger.info(
+            "comment %s stored as %s: article %s, email %s, body %d chars%s",
+            comment.id,
+            comment.status,
+            comment.article,
+            mask_email(comment.email) or "-",
+            len(comment.body),
+            f", flags: {'; '.join(comment.intake_flags)}" if comment.intake_flags else "",
+        )
     return [r for r in results if r is not None]
+
+
+def _same_submission(stored: Comment, comment: Comment) -> bool:
+    """Whether ``stored`` is ``comment`` itself, kept by an earlier attempt."""
+    return (
+        stored.content_hash == comment.content_hash
+        and stored.received_at == comment.received_at
+        and stored.origin == comment.origin
+    )
 
 
 def accept(store: Store, submission: Submission) -> Comment:
@@ -480,11 +504,11 @@ def accept(store: Store, submission: Submission) -> Comment:
 def _refusal(
     store: Store,
     submission: Submission,
+    duplicate: str | None,
     seen_hashes: Mapping[str, int],
     approved: dict[str, set[str]],
 ) -> IntakeError | None:
     comment = submission.comment
-    duplicate = store.duplicate_of(comment.content_hash)
     if duplicate is not None or comment.content_hash in seen_hashes:
         logger.info("duplicate submission for %s refused (of %s)", comment.article, duplicate)
         return DuplicateComment(

@@ -46,7 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "COMMENTS_THANKS_URL": "pages/comment-received.html",
     "COMMENTS_PRIVACY_URL": "pages/comments-and-privacy.html",
     "COMMENTS_CLOSE_AFTER_DAYS": 0,
-    "COMMENTS_THREADS": "output/comments/threads.json",
+    # None: derived, OUTPUT_PATH/comments/threads.json (see THREADS_IN_OUTPUT).
+    "COMMENTS_THREADS": None,
     # Intake.
     "COMMENTS_RATE_LIMIT": 5,
     "COMMENTS_MIN_SECONDS": 3.0,
@@ -63,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
 }
 
 ENV_PREFIX = "COMMENTS_"
+
+#: Where the plugin always writes the thread index, inside OUTPUT_PATH. Intake reads
+#: it from there unless COMMENTS_THREADS names another file (the deployed site's).
+THREADS_IN_OUTPUT = Path("comments") / "threads.json"
 
 
 class Settings(Mapping[str, Any]):
@@ -84,6 +89,8 @@ class Settings(Mapping[str, Any]):
 
     def path(self, key: str) -> Path:
         """The setting ``key`` as a path, resolved against the settings file's folder."""
+        if key == "COMMENTS_THREADS" and self._values[key] is None:
+            return self.path("OUTPUT_PATH") / THREADS_IN_OUTPUT
         value = Path(self._values[key])
         return value if value.is_absolute() else self.base_dir / value
 
@@ -122,6 +129,11 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
 def _validate(key: str, value: Any, where: str, base: Any = None) -> Any:
     """Check ``value`` against the default's type; dicts merge over ``base``."""
     default = DEFAULTS.get(key)
+    if key == "COMMENTS_THREADS":
+        # A path, or None for the file the plugin writes into OUTPUT_PATH.
+        if value is not None and (not isinstance(value, str | os.PathLike) or not str(value)):
+            raise SettingsError(f"{where}: {key} must be a path or None, got {value!r}")
+        return value
     if default is None:
         return value
     if isinstance(default, dict):

@@ -245,7 +245,22 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that takes the lock up front (waits, never deadlocks)."""
+        """A write transaction that takes the lock up front (waits, never deadlocks).
+
+        Nested inside another, it becomes a savepoint: the outer transaction commits
+        or rolls back everything, so several store calls can form one unit.
+        """
+        if self.conn.in_transaction:
+            self.conn.execute("SAVEPOINT nested")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK TO nested")
+                self.conn.execute("RELEASE nested")
+                raise
+            else:
+                self.conn.execute("RELEASE nested")
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ..store import Store
 
@@ -23,11 +24,16 @@ from ..store import Store
 class SharedLockStore(Store):
     """A :class:`Store` whose write transactions hold ``write_lock``."""
 
-    def __init__(self, path: str | Path, write_lock: threading.Lock) -> None:
+    def __init__(self, path: str | Path, write_lock: threading.Lock, **options: Any) -> None:
         self._write_lock = write_lock  # before Store.__init__: migrations write
-        super().__init__(path)
+        super().__init__(path, **options)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.conn.in_transaction:
+            # A nested transaction (a savepoint): the outer one holds the lock already.
+            with super().transaction() as conn:
+                yield conn
+            return
         with self._write_lock, super().transaction() as conn:
             yield conn

@@ -1,10 +1,12 @@
 """Background screening: the same pipeline as ``moderation screen``, after the commit.
 
 The worker runs in its own thread with its own :class:`Store`. At start it
-applies retention and screens everything left unscreened (a crash, a stop, an
-import by another process); then it screens what the writer hands it, in
-batches, and every ``sweep_seconds`` when idle it runs ``screen_due`` again for
-Akismet rechecks that have come due. A failure (Akismet down, a bug in a
+screens everything left unscreened (a crash, a stop, an import by another
+process); then it screens what the writer hands it, in batches, and every
+``sweep_seconds`` when idle it runs ``screen_due`` again for Akismet rechecks
+that have come due. It also applies retention (``COMMENTS_RETENTION_DAYS``) at
+start and then every ``retention_seconds``, so a service left running for
+months still forgets old IP addresses. A failure (Akismet down, a bug in a
 signal) only leaves comments ``received`` or ``held`` for the next sweep or
 ``moderation screen``: the submission itself is already safe.
 """
@@ -37,6 +39,8 @@ SWEEP_SECONDS = 60.0
 BUSY_REST_FACTOR = 9.0
 #: Rebuild the screener (new model, new articles) at most this often.
 REFRESH_SECONDS = 300.0
+#: Apply retention this often: its unit is days, an hour late is on time.
+RETENTION_SECONDS = 3600.0
 
 
 class ScreeningWorker:
@@ -48,6 +52,7 @@ class ScreeningWorker:
         http_client: httpx.Client | None = None,
         batch_size: int = BATCH_SIZE,
         sweep_seconds: float = SWEEP_SECONDS,
+        retention_seconds: float = RETENTION_SECONDS,
         write_lock: threading.Lock | None = None,
     ) -> None:
         self.write_lock = write_lock or threading.Lock()
@@ -56,11 +61,13 @@ class ScreeningWorker:
         self.http_client = http_client
         self.batch_size = batch_size
         self.sweep_seconds = sweep_seconds
+        self.retention_seconds = retention_seconds
+        self._retention_at: float | None = None
         self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        #: Set once the start-up work is done (or has failed): retention, the
-        #: screener built, the comments left over screened.
+        #: Set once the start-up work is done (or has failed): the screener
+        #: built, the comments left over screened, retention.
         self.started = threading.Event()
         #: Returns true while the intake is busy (set by the app to the writer's).
         self.intake_busy: Callable[[], bool] = lambda: False
@@ -97,13 +104,13 @@ class ScreeningWorker:
     def _run(self) -> None:
         store = SharedLockStore(self.db_path, self.write_lock)
         try:
-            self._apply_retention(store)
             screener, built_at, swept_at = None, 0.0, None
             while not self._stopping.is_set():
                 if screener is None or time.monotonic() - built_at > REFRESH_SECONDS:
                     screener, built_at = self._screener(store), time.monotonic()
                     if screener is None:
                         # Retry later; the comments stay safe as 'received' meanwhile.
+                        self._apply_retention(store)
                         self.started.set()
                         self._stopping.wait(self.sweep_seconds)
                         continue
@@ -111,7 +118,10 @@ class ScreeningWorker:
                     # At start: what a crash or a stop left behind; later: rechecks due.
                     self._sweep(store, screener)
                     swept_at = time.monotonic()
-                    self.started.set()
+                # After the sweep, so a comment screened late still reaches Akismet
+                # with its IP address.
+                self._apply_retention(store)
+                self.started.set()
                 ids = self._next_batch(swept_at + self.sweep_seconds - time.monotonic())
                 if self._stopping.is_set():
                     break
@@ -128,12 +138,20 @@ class ScreeningWorker:
             store.close()
 
     def _apply_retention(self, store: Store) -> None:
+        """Hash old request context, unless that was done less than ``retention_seconds`` ago."""
+        now = time.monotonic()
+        if self._retention_at is not None and now - self._retention_at < self.retention_seconds:
+            return
+        # A failure waits for the next turn too: hammering a busy database helps no one.
+        self._retention_at = now
         try:
-            from ..privacy import apply_retention
-
-            apply_retention(store, self.settings)
+            store.apply_retention(self.settings["COMMENTS_RETENTION_DAYS"])
         except Exception:
-            logger.exception("retention could not be applied at start-up")
+            self.failures += 1
+            logger.exception(
+                "retention could not be applied; retrying in %.0f minutes",
+                self.retention_seconds / 60,
+            )
 
     def _screener(self, store: Store) -> Any:
         """A screener with the current model and articles, or ``None`` if none can be built."""

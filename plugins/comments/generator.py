@@ -4,11 +4,14 @@ Constructing it starts reading the comment files (in worker processes when there
 are many), so that work overlaps Pelican reading its articles. In
 ``generate_context`` (after the article and page generators) it attaches threads
 to articles, fills ``recent_comments`` and starts writing the feeds and
-``comments/threads.json`` in a thread; ``generate_output`` waits for it.
+``comments/threads.json`` in a forked child process (a thread where there is no
+fork), so they are written on the other core while Pelican renders its pages;
+``generate_output`` waits for it, and writes them itself if the child died.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import time
@@ -23,11 +26,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import CommentFileError, CommentsError
 from .feeds import FeedWriter, plain_title
+from .forked import ChildDied, ForkedCall, fork_available, stop_leftovers
 from .index import write_thread_index
 from .loader import CommentLoader
 from .reader import CommentRecord, FileProblem
 from .threads import COMMENTS_METADATA_VALUES, Comment, build_thread, comments_open
-from .timers import TIMERS
+from .timers import TIMERS, Timers
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +70,8 @@ class CommentsGenerator:
         self.strict = settings["COMMENTS_STRICT"]
         self.timers = TIMERS
         self.timers.reset()
+        # A previous build in this process that failed midway left its child.
+        stop_leftovers()
         self.published: list[Any] = []
         with paused_gc():
             self.loader = CommentLoader(settings, self.timers)
@@ -173,7 +179,10 @@ class CommentsGenerator:
         self.timers.add("threads", time.perf_counter() - started)
         self._start_output()
         self.timers.counts.update(
-            files=len(self.loader.files), from_cache=self.loader.from_cache, shown=len(everyone)
+            files=len(self.loader.files),
+            from_cache=self.loader.from_cache,
+            read_here=self.loader.read_here,
+            shown=len(everyone),
         )
         logger.debug(
             "comments: %d files (%d from cache), %d shown on %d articles",
@@ -202,24 +211,57 @@ class CommentsGenerator:
     # -- output ---------------------------------------------------------------
 
     def _start_output(self) -> None:
-        """Write the feeds and ``threads.json`` in a thread while Pelican renders its
-        pages: writing a thousand files is mostly time in the kernel, which runs
-        without the GIL (and so on the other core)."""
-        self._output = ThreadPoolExecutor(max_workers=1, thread_name_prefix="comments-output")
-        self._output_done = self._output.submit(self._write_outputs)
+        """Write the feeds and ``threads.json`` while Pelican renders its pages.
 
-    def _write_outputs(self) -> None:
-        with self.timers.measure("feeds"):
+        A forked child runs on the other core and already holds every thread, so
+        nothing is pickled on the way in. A thread is the fallback: its file
+        writes overlap Pelican's work, but building the feeds competes with
+        Pelican for the GIL.
+        """
+        if fork_available():
+            try:
+                call = ForkedCall(self._write_outputs, "comments output")
+            except OSError as exc:
+                logger.warning("comments: cannot fork (%s); writing the feeds in a thread", exc)
+            else:
+                self._join_output = functools.partial(self._join_child, call)
+                return
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="comments-output")
+        self._join_output = functools.partial(self._join_thread, executor)
+        self._output_done = executor.submit(self._write_outputs)
+
+    def _write_outputs(self) -> dict[str, float]:
+        """Write every output; returns the seconds spent per step, as this may run
+        in a child process whose timers the build never sees."""
+        timers = Timers()
+        with timers.measure("feeds"):
             self._write_feeds()
-        with self.timers.measure("index"):
+        with timers.measure("index"):
             write_thread_index(self.output_path, self.published)
+        return {step: timers.seconds[step] for step in ("feeds", "index")}
+
+    def _join_child(self, call: ForkedCall) -> dict[str, float]:
+        try:
+            return call.join()
+        except ChildDied as exc:
+            logger.warning("comments: %s; writing the feeds in this process", exc)
+            return self._write_outputs()
+
+    def _join_thread(self, executor: ThreadPoolExecutor) -> dict[str, float]:
+        try:
+            return self._output_done.result()
+        finally:
+            executor.shutdown()
 
     def generate_output(self, writer: Any) -> None:
         with self.timers.measure("joining"):
             try:
-                self._output_done.result()
-            finally:
-                self._output.shutdown()
+                seconds = self._join_output()
+            except BaseException:
+                self.loader.close()
+                raise
+        for step, spent in seconds.items():
+            self.timers.add(step, spent)
         self.loader.finish()
         self.timers.log()
 

@@ -3,8 +3,9 @@
 Unchanged files come from a cache keyed on the file stamp (Pelican's
 ``FileStampDataCacher``, under ``CACHE_CONTENT``/``LOAD_CONTENT_CACHE``), so warm
 rebuilds skip Markdown and nh3. On a big cold build the remaining files are read
-in worker processes, started before Pelican reads its articles so the work runs
-on another core meanwhile.
+in a worker process, started before Pelican reads its articles so the work runs
+on another core meanwhile; batches it has not started by the time the build
+needs them are read by the build itself.
 """
 
 from __future__ import annotations
@@ -180,6 +181,7 @@ class CommentLoader:
                 else:
                     self.results[file.path] = cached
         self.from_cache = len(self.results)
+        self.read_here = 0  # by the build process, when the worker path is taken
         self._executor: ProcessPoolExecutor | None = None
         self._futures: list[tuple[list[str], Future]] = []
         self._saving: Future | None = None
@@ -226,14 +228,41 @@ class CommentLoader:
         results, times = read_comment_files(self._todo)
         self._record(self._todo, results, times, cache=True)
 
+    def _read_leftover_batches(self) -> bool:
+        """Pelican has read its articles: read the batches the worker has not
+        started yet here, from the last one back, while the worker works through
+        the rest from the front; the build waits about half as long.
+
+        Returns whether the queued cache write was taken back (to be queued
+        again with the records read here).
+        """
+        took_back_saving = False
+        if self._saving is not None:
+            if not self._saving.cancel():
+                return False  # already running: every read has been handed out
+            self._saving = None
+            took_back_saving = True
+        while self._futures and self._futures[-1][1].cancel():
+            paths, _ = self._futures.pop()
+            for path in paths:
+                self._stamps[path] = self._cache.stamp(path)
+            results, times = read_comment_files(paths)
+            self._record(paths, results, times, cache=True)
+            self.read_here += len(paths)
+        return took_back_saving
+
     def collect(self) -> dict[str, CommentRecord | FileProblem]:
         """Wait for the worker (or read here); start writing the cache."""
         if self._futures:
             started = time.perf_counter()
             try:
+                took_back_saving = self._read_leftover_batches()
                 for paths, future in self._futures:
                     results, times = future.result()
                     self._record(paths, results, times, cache=False)
+                if took_back_saving and self._executor is not None:
+                    # The cache write was taken back to add what was read here.
+                    self._saving = self._executor.submit(_worker_save_cache, self._cache.entries())
             except BrokenProcessPool:
                 # The worker died (killed, out of memory): read everything here.
                 logger.warning("comments: the worker process died; reading comments in-process")

@@ -25,8 +25,8 @@ STEPS = (
 
 class Timers:
     """Seconds spent per step. Reading, rendering and sanitising may happen in a
-    worker process, and feeds and index in a thread; ``waiting`` and ``joining``
-    are how long the build itself waited for them."""
+    worker process, and feeds and index in a child process (or a thread);
+    ``waiting`` and ``joining`` are how long the build itself waited for them."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = dict.fromkeys(STEPS, 0.0)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from moderation import cli
 from moderation.web import create_app
 
 from .helpers import AppClient, make_settings, write_site
@@ -46,3 +48,13 @@ def make_client(site: Path, db: Path) -> Iterator[Callable[..., AppClient]]:
 @pytest.fixture
 def client(make_client: Callable[..., AppClient]) -> AppClient:
     return make_client()
+
+
+@pytest.fixture
+def cli_main() -> Iterator[Callable[..., int]]:
+    """``cli.main`` with the package logger restored afterwards (main configures it)."""
+    package_logger = logging.getLogger("moderation")
+    level, handlers = package_logger.level, list(package_logger.handlers)
+    yield cli.main
+    package_logger.handlers[:] = handlers
+    package_logger.setLevel(level)

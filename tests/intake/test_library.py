@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from moderation.errors import SettingsError
+from moderation.errors import SettingsError, StoreError
 from moderation.intake import (
     FLAG_TOKEN_EXPIRED,
     FLAG_TOKEN_INVALID,
@@ -165,5 +165,39 @@ def test_accept_many_stores_a_batch_and_refuses_duplicates_within_it(tmp_path):
         assert isinstance(results[3], UnknownParent) and results[3].field == "reply_to"
         assert results[4].status is State.RECEIVED
         assert store.counts()["received"] == 2 and store.counts()["spam"] == 1
-        with pytest.raises(DuplicateComment):
-            accept(store, Submission(first))
+        with pytest.raises(DuplicateComment):  # sent again later: a new submission
+            accept(store, Submission(Comment("a", "Ann", "Same words")))
+
+
+def test_a_batch_is_stored_in_one_transaction_all_or_nothing(tmp_path):
+    with Store(tmp_path / "m.db") as store:
+        existing = store.add_comment(Comment("a", "Old", "Already here"))
+        # The honeypot catch reuses an existing id, so its insert fails after the
+        # received comment of the same batch was written: nothing may be kept.
+        batch = [
+            Submission(Comment("a", "Ann", "A fine comment")),
+            Submission(Comment("a", "Bot", "Bot text", id=existing.id), honeypot=True),
+        ]
+        with pytest.raises(StoreError, match="cannot store comment"):
+            accept_many(store, batch)
+        assert store.counts()["received"] == 1 and store.counts()["spam"] == 0
+        assert [c.id for c in store.list_comments()] == [existing.id]
+        # The store is usable afterwards, its transaction methods intact.
+        assert accept(store, batch[0]).status is State.RECEIVED
+        assert store.counts()["received"] == 2
+
+
+def test_a_submission_already_stored_is_returned_not_refused_as_its_own_duplicate(tmp_path):
+    with Store(tmp_path / "m.db") as store:
+        submission = Submission(Comment("a", "Ann", "Said once", ip="192.0.2.7"))
+        trapped = Submission(Comment("a", "Bot", "Bot words"), honeypot=True)
+        first = accept_many(store, [submission, trapped])
+        # A retry of the same submissions (the writer after an unclear failure).
+        again = accept_many(store, [submission, trapped])
+        assert [c.id for c in again] == [c.id for c in first]
+        assert [c.status for c in again] == [State.RECEIVED, State.SPAM]
+        assert store.counts()["received"] == 1 and store.counts()["spam"] == 1
+        # The same words sent again by the reader are still a duplicate.
+        with pytest.raises(DuplicateComment) as refused:
+            accept(store, Submission(Comment("a", "Ann", "Said once", ip="192.0.2.7")))
+        assert refused.value.duplicate_of == first[0].id

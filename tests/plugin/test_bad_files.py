@@ -92,6 +92,11 @@ BAD_FILES = {
         "comments/c-bad.md",
         "not inside an article folder",
     ),
+    "empty-file": (
+        lambda s: s.raw_comment("post", "c-bad.md", b""),
+        "post/c-bad.md",
+        "missing required field 'id'",
+    ),
     "bad-avatar": (
         lambda s: s.comment("post", "c-bad", avatar="jane@example.com"),
         "post/c-bad.md",
@@ -106,6 +111,17 @@ def make_site(site, kind):
         site.article("zzz")
     site.comment("post", "c-fine", "Fine comment", date="2026-01-20T00:00:00+00:00")
     BAD_FILES[kind][0](site)
+
+
+def test_a_file_longer_than_one_read_is_read_whole(site):
+    # Files are read in 64 KiB chunks; the last words must survive.
+    site.article("post")
+    words = " ".join(f"word{number}" for number in range(20_000))
+    site.comment("post", "c-long", f"{words} THE-END")
+    site.build()
+    body = site.article_html("post").select_one("#comment-c-long .comment-body").get_text()
+    assert len(body.encode()) > 1 << 16
+    assert body.startswith("word0 word1") and body.endswith("THE-END")
 
 
 @pytest.mark.parametrize("kind", sorted(BAD_FILES))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -135,3 +136,32 @@ def test_a_dead_worker_falls_back_to_reading_in_process(site, monkeypatch, caplo
     assert len(site.article_html("one").select("li.comment")) == 4
     site.build(CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True)
     assert comments_plugin.TIMERS.counts["from_cache"] == 8
+
+
+def _slow_worker_read(paths, settings):
+    time.sleep(0.2)
+    return _real_worker_read(paths, settings)
+
+
+_real_worker_read = comments_plugin.loader._worker_read
+
+
+def test_batches_the_worker_has_not_started_are_read_by_the_build(site, monkeypatch):
+    small_site(site, count=30)
+    site.build()
+    in_process = snapshot(site.output)
+    shutil.rmtree(site.output)
+
+    monkeypatch.setattr(comments_plugin.loader, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(comments_plugin.loader, "FILES_PER_TASK", 2)
+    monkeypatch.setattr(comments_plugin.loader, "_worker_read", _slow_worker_read)
+    site.build(CACHE_CONTENT=True)
+    assert snapshot(site.output) == in_process
+    # The worker needs 3 s for its 15 batches; the build took most of them.
+    assert 0 < comments_plugin.TIMERS.counts["read_here"] < 30
+    shutil.rmtree(site.output)
+
+    # The worker wrote the cache with the records the build read, too.
+    site.build(**CACHED)
+    assert comments_plugin.TIMERS.counts["from_cache"] == 30
+    assert snapshot(site.output) == in_process
