@@ -211,6 +211,7 @@ class Store:
         synchronous: str = "NORMAL",
     ) -> None:
         self.path = Path(path)
+        self._depth = 0  # how many transaction() blocks are open
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -248,27 +249,46 @@ class Store:
         """A write transaction that takes the lock up front (waits, never deadlocks).
 
         Nested inside another, it becomes a savepoint: the outer transaction commits
-        or rolls back everything, so several store calls can form one unit.
+        or rolls back everything, so several store calls can form one unit. Nesting
+        is counted here, not read off the connection, so a transaction left open by
+        a failure can never turn later writes into savepoints that never commit.
         """
-        if self.conn.in_transaction:
-            self.conn.execute("SAVEPOINT nested")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK TO nested")
-                self.conn.execute("RELEASE nested")
-                raise
-            else:
-                self.conn.execute("RELEASE nested")
+        if self._depth:
+            yield from self._savepoint()
             return
         self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException:
+            # SQLite may already have rolled back (disk full, I/O error): then a
+            # second ROLLBACK would fail and hide the error that matters.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        name = f"nested_{self._depth}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        self._depth += 1
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
             raise
         else:
-            self.conn.execute("COMMIT")
+            self.conn.execute(f"RELEASE {name}")
+        finally:
+            self._depth -= 1
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
 
     @property
     def schema_version(self) -> int:

@@ -1,5 +1,7 @@
 """The store's own guarantees, below any caller."""
 
+import sqlite3
+
 import pytest
 
 from moderation.errors import StoreError, UnknownComment
@@ -42,3 +44,28 @@ def test_latest_screening_of_an_unscreened_comment_is_none(tmp_path):
         assert store.latest_screening(stored.id) is None
         with pytest.raises(UnknownComment):
             store.get("c-nope")
+
+
+def test_an_inner_failure_caught_by_the_outer_keeps_the_rest(tmp_path):
+    with Store(tmp_path / "m.db") as store:
+        with store.transaction():
+            store.add_comment(comment("one"))
+            with pytest.raises(RuntimeError), store.transaction():
+                store.add_comment(comment("two"))
+                raise RuntimeError("inner")
+            store.add_comment(comment("three"))
+        assert sorted(c.body for c in store.list_comments()) == ["one", "three"]
+
+
+def test_a_full_disk_is_reported_as_such_not_as_a_failed_rollback(tmp_path):
+    with Store(tmp_path / "m.db") as store:
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages + 1}")
+        with (
+            pytest.raises(sqlite3.OperationalError, match="full"),
+            store.transaction(),
+            store.transaction(),
+        ):
+            for number in range(200):
+                store.add_comment(comment(f"{number} " + "x" * 2000))
+        assert not store.in_transaction

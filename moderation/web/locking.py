@@ -30,7 +30,7 @@ class SharedLockStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        if self.conn.in_transaction:
+        if self.in_transaction:
             # A nested transaction (a savepoint): the outer one holds the lock already.
             with super().transaction() as conn:
                 yield conn

@@ -139,6 +139,10 @@ class FeedWriter:
             if folder not in self._made_dirs:
                 os.makedirs(folder, exist_ok=True)
                 self._made_dirs.add(folder)
-        with open(target, "wb") as handle:
+        # Write beside it and rename: a build killed half-way (the feeds are written
+        # in a child process) leaves the old feed or the new one, never half of one.
+        temporary = f"{target}.tmp"
+        with open(temporary, "wb") as handle:
             handle.write(data)
+        os.replace(temporary, target)
         return target
