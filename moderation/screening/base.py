@@ -41,7 +41,6 @@ class Signal(Protocol):
         self, comments: Sequence[Comment], context: ScreeningContext
     ) -> list[SignalResult]:
         """One result per comment, in order."""
-        ...
 
 
 def check(signal: Signal, comment: Comment, context: ScreeningContext) -> SignalResult:
