@@ -34,6 +34,8 @@ ARTICLE_SAVE_AS = "{date:%Y}/{slug}.html"
 PAGE_URL = "pages/{slug}.html"
 PAGE_SAVE_AS = "pages/{slug}.html"
 
+# Feeds need absolute links; locally they point at the demo server.
+FEED_DOMAIN = "http://127.0.0.1:8000"
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
 TRANSLATION_FEED_ATOM = None

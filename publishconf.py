@@ -23,6 +23,7 @@ from pelicanconf import *  # noqa: F403
 
 SITEURL = os.environ.get("SITEURL", "https://learning-out-loud.example").rstrip("/")
 RELATIVE_URLS = False
+FEED_DOMAIN = SITEURL
 
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
