@@ -45,7 +45,7 @@ class ArticleInfo:
         text = " ".join((self.title, " ".join(self.tags), self.summary, self.text))
         return frozenset(word.lower() for word in _WORD.findall(text))
 
-    def is_open(self, close_after_days: int, now: datetime | None = None) -> bool:
+    def is_open(self, close_after_days: float, now: datetime | None = None) -> bool:
         if self.closed:
             return False
         if close_after_days and self.date is not None:

@@ -171,7 +171,7 @@ class ThreadIndex:
         self,
         path: Path,
         *,
-        close_after_days: int = 0,
+        close_after_days: float = 0,
         articles_loader: Callable[[], Mapping[str, ArticleInfo]] | None = None,
         check_interval: float = 1.0,
     ) -> None:

@@ -45,7 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "COMMENTS_HONEYPOT_FIELD": "website",
     "COMMENTS_THANKS_URL": "pages/comment-received.html",
     "COMMENTS_PRIVACY_URL": "pages/comments-and-privacy.html",
-    "COMMENTS_CLOSE_AFTER_DAYS": 0,
+    "COMMENTS_CLOSE_AFTER_DAYS": 0.0,  # the plugin accepts fractions of a day too
     # None: derived, OUTPUT_PATH/comments/threads.json (see THREADS_IN_OUTPUT).
     "COMMENTS_THREADS": None,
     # Intake.
