@@ -1,34 +1,25 @@
-"""Atom feeds of comments: one per article and one for the whole site.
+"""Atom feeds of comments, one per article and one for the whole site, with feedgenerator.
 
-Over a thousand small feeds are written per build, so this is a direct
-serialiser rather than feedgenerator; the tests parse every feed as XML.
+feedgenerator is what Pelican writes its own feeds with. Replies carry
+``<thr:in-reply-to>`` (RFC 4685), naming their parent's entry, so a feed reader
+can show the thread.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NamedTuple
-from xml.sax.saxutils import escape, quoteattr
+from io import StringIO
+from typing import Any
 
+from feedgenerator import Atom1Feed
 from markupsafe import Markup
 
 from .threads import Comment
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-# Characters XML 1.0 forbids; a comment may still contain them.
-_XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _text(value: str) -> str:
-    return escape(_XML_ILLEGAL_RE.sub("", value))
-
-
-def _attr(value: str) -> str:
-    return quoteattr(_XML_ILLEGAL_RE.sub("", value))
+THREAD_NS = "http://purl.org/syndication/thread/1.0"
 
 
 def plain_title(title: Any) -> str:
@@ -36,25 +27,34 @@ def plain_title(title: Any) -> str:
     return Markup(str(title)).striptags()
 
 
-class ArticleContext(NamedTuple):
-    title: str
-    escaped_title: str
-    escaped_link: str
-    escaped_id: str
+class ThreadedAtomFeed(Atom1Feed):
+    """Atom with the threading extension: an item may name the entry it replies to."""
+
+    def root_attributes(self) -> dict[str, str]:
+        return {**super().root_attributes(), "xmlns:thr": THREAD_NS}
+
+    def latest_post_date(self) -> datetime:
+        # An empty feed still says when it last changed: when its article did.
+        if not self.items and self.feed.get("updated") is not None:
+            return self.feed["updated"]
+        return super().latest_post_date()
+
+    def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        if item.get("in_reply_to"):
+            ref, href = item["in_reply_to"]
+            handler.addQuickElement(
+                "thr:in-reply-to", "", {"ref": ref, "href": href, "type": "text/html"}
+            )
 
 
 class FeedWriter:
-    """Writes Atom documents under ``output_path`` with links based on ``site_url``.
-
-    Each comment's ``<entry>`` is built once and reused by both feeds it is in.
-    """
+    """Writes Atom documents under ``output_path`` with links based on ``site_url``."""
 
     def __init__(self, output_path: str, site_url: str, lang: str) -> None:
         self.output_path = output_path
         self.site_url = site_url.rstrip("/")
         self.lang = lang
-        self._entries: dict[int, str] = {}
-        self._made_dirs: set[str] = set()
 
     def absolute(self, url: str) -> str:
         """``url`` (relative to the site root) as the feed should link it."""
@@ -62,72 +62,56 @@ class FeedWriter:
             return f"{self.site_url}/{url}"
         return url if url.startswith("/") else f"/{url}"
 
-    def _id(self, url: str) -> str:
+    def entry_id(self, url: str) -> str:
         # Atom ids must be absolute IRIs; without SITEURL a name-based UUID is stable.
         if self.site_url:
             return f"{self.site_url}/{url}"
         return uuid.uuid5(uuid.NAMESPACE_URL, f"comments:/{url}").urn
 
-    def article_context(self, article: Any, article_url: str) -> ArticleContext:
-        """What every entry of one article shares, escaped once."""
-        title = plain_title(article.title)
-        return ArticleContext(
-            title=title,
-            escaped_title=_text(title),
-            escaped_link=_text(self.absolute(article_url)),
-            escaped_id=_text(self._id(article_url)),
-        )
-
-    def entry(self, comment: Comment, article: ArticleContext) -> str:
-        """The ``<entry>`` element of ``comment`` (built once, then reused).
-
-        The reader already removed control characters, the author is escaped
-        markup (valid XML text too) and ids are letters, digits and hyphens, so
-        only the body needs escaping here.
-        """
-        cached = self._entries.get(id(comment))
-        if cached is not None:
-            return cached
-        uri = f"<uri>{_text(comment.author_url)}</uri>" if comment.author_url else ""
-        date = comment.date.isoformat()
-        anchor = comment.anchor
-        entry = (
-            f"<entry><title>{comment.author} on {article.escaped_title}</title>"
-            f'<link href="{article.escaped_link}#{anchor}" rel="alternate"/>'
-            f"<id>{article.escaped_id}#{anchor}</id>"
-            f"<published>{date}</published><updated>{date}</updated>"
-            f"<author><name>{comment.author}</name>{uri}</author>"
-            f'<content type="html">{escape(str(comment.content))}</content>'
-            "</entry>\n"
-        )
-        self._entries[id(comment)] = entry
-        return entry
-
-    def render(
+    def document(
         self,
         *,
         title: str,
         feed_url: str,
         alternate_url: str,
         updated: datetime,
-        entries: Iterable[str],
+        comments: Iterable[Comment],
     ) -> str:
-        """The Atom document around ``entries`` (newest first)."""
-        return (
-            '<?xml version="1.0" encoding="utf-8"?>\n'
-            f'<feed xmlns="{ATOM_NS}" xml:lang={_attr(self.lang)}>'
-            f"<title>{_text(title)}</title>"
-            f'<link href={_attr(self.absolute(alternate_url))} rel="alternate"/>'
-            f'<link href={_attr(self.absolute(feed_url))} rel="self"/>'
-            f"<id>{_text(self._id(feed_url))}</id>"
-            f"<updated>{updated.isoformat()}</updated>\n"
-            f"{''.join(entries)}</feed>\n"
+        """The Atom document of ``comments`` (newest first)."""
+        feed = ThreadedAtomFeed(
+            title=title,
+            link=self.absolute(alternate_url),
+            description="",
+            language=self.lang,
+            feed_url=self.absolute(feed_url),
+            feed_guid=self.entry_id(feed_url),
+            updated=updated,
         )
+        for comment in comments:
+            article_url = comment.article.url
+            parent = None
+            if comment.reply_to:
+                parent_url = f"{article_url}#comment-{comment.reply_to}"
+                parent = (self.entry_id(parent_url), self.absolute(parent_url))
+            feed.add_item(
+                title=f"{comment.author.striptags()} on {plain_title(comment.article.title)}",
+                link=self.absolute(comment.url),
+                description=None,
+                content=str(comment.content),
+                author_name=comment.author.unescape(),
+                author_link=comment.author_url,
+                pubdate=comment.date,
+                updateddate=comment.edited or comment.date,
+                unique_id=self.entry_id(comment.url),
+                in_reply_to=parent,
+            )
+        out = StringIO()
+        feed.write(out, "utf-8")
+        return out.getvalue()
 
     def write(self, path: str, document: str) -> str:
-        """Write ``document`` to ``path`` unless the file already holds exactly it:
-        most feeds are unchanged between builds, and rewriting a thousand files
-        costs more than comparing them (it also keeps their mtime for rsync)."""
+        """Write ``document`` to ``path`` unless the file already holds exactly it
+        (an unchanged feed keeps its mtime, so rsync skips it), atomically."""
         target = os.path.join(self.output_path, path)
         data = document.encode("utf-8")
         try:
@@ -135,12 +119,7 @@ class FeedWriter:
                 if handle.read(len(data) + 1) == data:
                     return target
         except OSError:
-            folder = os.path.dirname(target)
-            if folder not in self._made_dirs:
-                os.makedirs(folder, exist_ok=True)
-                self._made_dirs.add(folder)
-        # Write beside it and rename: a build killed half-way (the feeds are written
-        # in a child process) leaves the old feed or the new one, never half of one.
+            os.makedirs(os.path.dirname(target), exist_ok=True)
         temporary = f"{target}.tmp"
         with open(temporary, "wb") as handle:
             handle.write(data)

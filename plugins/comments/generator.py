@@ -1,53 +1,45 @@
 """The comments generator: Pelican constructs it at the start of every build.
 
-Constructing it starts reading the comment files (in worker processes when there
-are many), so that work overlaps Pelican reading its articles. In
+Constructing it starts reading the comment files the cache does not hold (in a
+forked process on a big cold build, while Pelican reads its articles). In
 ``generate_context`` (after the article and page generators) it attaches threads
-to articles, fills ``recent_comments`` and starts writing the feeds and
-``comments/threads.json`` in a forked child process (a thread where there is no
-fork), so they are written on the other core while Pelican renders its pages;
-``generate_output`` waits for it, and writes them itself if the child died.
+to articles and fills ``recent_comments``, then starts writing the feeds (forked
+again on a big build, while Pelican renders its pages); ``generate_output``
+waits for them and writes ``comments/threads.json``.
 """
 
 from __future__ import annotations
 
-import functools
-import gc
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .background import in_background
 from .errors import CommentFileError, CommentsError
 from .feeds import FeedWriter, plain_title
-from .forked import ChildDied, ForkedCall, fork_available, stop_leftovers
 from .index import write_thread_index
-from .loader import CommentLoader
+from .loader import BACKGROUND_MIN_FILES, CommentLoader
 from .reader import CommentRecord, FileProblem
 from .threads import COMMENTS_METADATA_VALUES, Comment, build_thread, comments_open
-from .timers import TIMERS, Timers
+from .timers import TIMERS
 
 logger = logging.getLogger(__name__)
 
+#: The build whose feeds a forked child writes: the child inherits it, so the
+#: threads are never pickled.
+_feeds_of: CommentsGenerator | None = None
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Run without the cyclic garbage collector: building tens of thousands of
-    objects otherwise triggers full collections over everything Pelican holds.
-    Nothing built here is garbage until the build ends."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+
+def _write_feeds_of_this_build() -> float:
+    """Runs in the child: write the feeds; returns the seconds it took."""
+    assert _feeds_of is not None
+    started = time.perf_counter()
+    _feeds_of.write_feeds()
+    return time.perf_counter() - started
 
 
 class CommentsGenerator:
@@ -70,11 +62,9 @@ class CommentsGenerator:
         self.strict = settings["COMMENTS_STRICT"]
         self.timers = TIMERS
         self.timers.reset()
-        # A previous build in this process that failed midway left its child.
-        stop_leftovers()
-        self.published: list[Any] = []
-        with paused_gc():
-            self.loader = CommentLoader(settings, self.timers)
+        self.published: list[tuple[Any, list[Comment]]] = []
+        self.all_comments: list[Comment] = []
+        self.loader = CommentLoader(settings, self.timers)
 
     def __str__(self) -> str:
         return self.__class__.__name__
@@ -84,7 +74,6 @@ class CommentsGenerator:
     def report(self, path: str, problem: str) -> None:
         """A bad comment file: fail the build, or warn and skip it."""
         if self.strict:
-            self.loader.close()
             raise CommentFileError(path, problem)
         logger.warning("Skipping comment file %s: %s", path, problem)
 
@@ -107,11 +96,8 @@ class CommentsGenerator:
             return None
 
     def generate_context(self) -> None:
-        with paused_gc():
-            self._generate_context()
-
-    def _generate_context(self) -> None:
         results = self.loader.collect()
+        files, from_cache = self.loader.files, self.loader.from_cache
         started = time.perf_counter()
         listed, drafts = self._articles()
         articles_by_slug: dict[str, list[Any]] = defaultdict(list)
@@ -121,7 +107,7 @@ class CommentsGenerator:
         records_by_slug: dict[str, list[tuple[str, CommentRecord]]] = defaultdict(list)
         seen_ids: dict[str, str] = {}
         reported_folders: set[str] = set()
-        for file in self.loader.files:
+        for file in files:
             result = results[file.path]
             if file.slug is None:
                 self.report(file.path, "comment file is not inside an article folder")
@@ -153,20 +139,19 @@ class CommentsGenerator:
         everyone: list[Comment] = []
         for slug, group in articles_by_slug.items():
             original = group[0]
-            date_format = self._date_format(original)
             thread = build_thread(
                 records_by_slug.get(slug, []),
                 original,
                 max_depth=max_depth,
                 tz=tz,
-                date_format=date_format,
+                date_format=self._date_format(original),
                 report=self.report,
             )
             for article in group:
                 self._check_metadata(article)
                 article.comments = thread.roots
                 article.comments_count = len(thread.comments)
-                article.comments_open = comments_open(article, close_after)
+                article.comments_open = comments_open(article, close_after, tz=tz)
                 article.comments_feed_url = feed_pattern.format(slug=slug)
             if id(original) not in draft_ids:
                 self.published.append((original, thread.comments))
@@ -177,17 +162,16 @@ class CommentsGenerator:
         self.context["recent_comments"] = everyone[: self.settings["COMMENTS_RECENT_COUNT"]]
         self.context["COMMENTS_ALL_FEED_ATOM"] = self.settings["COMMENTS_ALL_FEED_ATOM"]
         self.timers.add("threads", time.perf_counter() - started)
-        self._start_output()
-        self.timers.counts.update(
-            files=len(self.loader.files),
-            from_cache=self.loader.from_cache,
-            read_here=self.loader.read_here,
-            shown=len(everyone),
+        self.timers.counts.update(files=len(files), from_cache=from_cache, shown=len(everyone))
+        global _feeds_of
+        _feeds_of = self
+        self._feeds_written = in_background(
+            _write_feeds_of_this_build, when=len(everyone) >= BACKGROUND_MIN_FILES
         )
         logger.debug(
             "comments: %d files (%d from cache), %d shown on %d articles",
-            len(self.loader.files),
-            self.loader.from_cache,
+            len(files),
+            from_cache,
             len(everyone),
             len(self.published),
         )
@@ -210,62 +194,19 @@ class CommentsGenerator:
 
     # -- output ---------------------------------------------------------------
 
-    def _start_output(self) -> None:
-        """Write the feeds and ``threads.json`` while Pelican renders its pages.
-
-        A forked child runs on the other core and already holds every thread, so
-        nothing is pickled on the way in. A thread is the fallback: its file
-        writes overlap Pelican's work, but building the feeds competes with
-        Pelican for the GIL.
-        """
-        if fork_available():
-            try:
-                call = ForkedCall(self._write_outputs, "comments output")
-            except OSError as exc:
-                logger.warning("comments: cannot fork (%s); writing the feeds in a thread", exc)
-            else:
-                self._join_output = functools.partial(self._join_child, call)
-                return
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="comments-output")
-        self._join_output = functools.partial(self._join_thread, executor)
-        self._output_done = executor.submit(self._write_outputs)
-
-    def _write_outputs(self) -> dict[str, float]:
-        """Write every output; returns the seconds spent per step, as this may run
-        in a child process whose timers the build never sees."""
-        timers = Timers()
-        with timers.measure("feeds"):
-            self._write_feeds()
-        with timers.measure("index"):
-            write_thread_index(self.output_path, self.published)
-        return {step: timers.seconds[step] for step in ("feeds", "index")}
-
-    def _join_child(self, call: ForkedCall) -> dict[str, float]:
-        try:
-            return call.join()
-        except ChildDied as exc:
-            logger.warning("comments: %s; writing the feeds in this process", exc)
-            return self._write_outputs()
-
-    def _join_thread(self, executor: ThreadPoolExecutor) -> dict[str, float]:
-        try:
-            return self._output_done.result()
-        finally:
-            executor.shutdown()
-
     def generate_output(self, writer: Any) -> None:
-        with self.timers.measure("joining"):
-            try:
-                seconds = self._join_output()
-            except BaseException:
-                self.loader.close()
-                raise
-        for step, spent in seconds.items():
-            self.timers.add(step, spent)
-        self.loader.finish()
+        global _feeds_of
+        try:
+            with self.timers.measure("waiting"):
+                self.timers.add("feeds", self._feeds_written())
+        finally:
+            _feeds_of = None
+        with self.timers.measure("index"):
+            write_thread_index(self.output_path, self.published)
         self.timers.log()
 
-    def _write_feeds(self) -> None:
+    def write_feeds(self) -> None:
+        """The per-article feeds and the site-wide feed of recent comments."""
         site_name = plain_title(self.settings.get("SITENAME", ""))
         feeds = FeedWriter(
             self.output_path,
@@ -273,17 +214,14 @@ class CommentsGenerator:
             self.settings.get("DEFAULT_LANG", "en"),
         )
         limit = self.settings.get("FEED_MAX_ITEMS")
-        contexts = {}
         for article, comments in self.published:
             newest_first = comments[::-1][:limit]
-            article_url = article.url
-            context = contexts[id(article)] = feeds.article_context(article, article_url)
-            document = feeds.render(
-                title=f"Comments on {context.title} - {site_name}",
+            document = feeds.document(
+                title=f"Comments on {plain_title(article.title)} - {site_name}",
                 feed_url=article.comments_feed_url,
-                alternate_url=article_url,
+                alternate_url=article.url,
                 updated=newest_first[0].date if newest_first else article.date,
-                entries=(feeds.entry(comment, context) for comment in newest_first),
+                comments=newest_first,
             )
             feeds.write(article.comments_feed_url, document)
 
@@ -299,11 +237,11 @@ class CommentsGenerator:
             updated = max(article.date for article, _ in self.published)
         else:
             updated = datetime.now(UTC)
-        document = feeds.render(
+        document = feeds.document(
             title=f"Comments - {site_name}",
             feed_url=feed_path,
             alternate_url="",
             updated=updated,
-            entries=(feeds.entry(comment, contexts[id(comment.article)]) for comment in newest),
+            comments=newest,
         )
         feeds.write(feed_path, document)

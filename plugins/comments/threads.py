@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
+from comment_format.closing import METADATA_VALUES as COMMENTS_METADATA_VALUES
+from comment_format.closing import comments_open as is_open
+
 from .reader import APPROVED, CommentRecord
+
+__all__ = ["COMMENTS_METADATA_VALUES", "Comment", "Thread", "build_thread", "comments_open"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +38,7 @@ class Comment:
         "content",
         "date",
         "depth",
+        "edited",
         "id",
         "locale_date",
         "replies",
@@ -56,6 +62,7 @@ class Comment:
         self.avatar = record.avatar
         self.date = record.date.astimezone(tz) if tz is not None else record.date
         self.locale_date = self.date.strftime(date_format)
+        self.edited = record.edited
         self.content = Markup(record.html or "")
         self.replies: list[Comment] = []
         self.depth = 0
@@ -184,21 +191,15 @@ def build_thread(
     return Thread(roots, sorted(placed.values(), key=_sort_key))
 
 
-COMMENTS_METADATA_VALUES = ("open", "closed")
-
-
-def comments_open(article: Any, close_after_days: float, now: datetime | None = None) -> bool:
+def comments_open(
+    article: Any, close_after_days: float, *, tz: tzinfo | None = None, now: datetime | None = None
+) -> bool:
     """False when the article says ``comments: closed``, is a draft or is too old."""
-    value = str(article.metadata.get("comments", "open")).strip().lower()
-    if value == "closed":
-        return False
-    if getattr(article, "status", "published") == "draft":
-        return False
-    if close_after_days > 0:
-        now = now or datetime.now(UTC)
-        date = article.date
-        if date.tzinfo is None:
-            date = date.replace(tzinfo=UTC)
-        if now - date > timedelta(days=close_after_days):
-            return False
-    return True
+    return is_open(
+        metadata=article.metadata.get("comments", "open"),
+        status=getattr(article, "status", "published"),
+        date=article.date,
+        close_after_days=close_after_days,
+        timezone=tz or UTC,
+        now=now,
+    )

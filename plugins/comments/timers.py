@@ -9,24 +9,14 @@ from contextlib import contextmanager
 
 logger = logging.getLogger(__name__)
 
-STEPS = (
-    "discovery",
-    "reading",
-    "rendering",
-    "sanitising",
-    "waiting",
-    "threads",
-    "feeds",
-    "index",
-    "joining",
-    "cache",
-)
+STEPS = ("discovery", "cache", "reading", "rendering", "waiting", "threads", "feeds", "index")
 
 
 class Timers:
-    """Seconds spent per step. Reading, rendering and sanitising may happen in a
-    worker process, and feeds and index in a child process (or a thread);
-    ``waiting`` and ``joining`` are how long the build itself waited for them."""
+    """Seconds spent per step of the plugin (rendering includes the nh3 allowlist).
+
+    Reading, rendering and feeds may run in a forked process; ``waiting`` is how
+    long the build itself waited for it."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = dict.fromkeys(STEPS, 0.0)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from comment_format.text import MAX_BODY
 
 from .conftest import PLUGINS, THEME, comment_text
 
@@ -113,15 +114,21 @@ def make_site(site, kind):
     BAD_FILES[kind][0](site)
 
 
-def test_a_file_longer_than_one_read_is_read_whole(site):
-    # Files are read in 64 KiB chunks; the last words must survive.
+def test_the_longest_allowed_body_is_shown_whole(site):
     site.article("post")
-    words = " ".join(f"word{number}" for number in range(20_000))
-    site.comment("post", "c-long", f"{words} THE-END")
+    body = ("word " * 2_000)[: MAX_BODY - len("THE-END")] + "THE-END"
+    assert len(body) == MAX_BODY
+    site.comment("post", "c-long", body)
     site.build()
-    body = site.article_html("post").select_one("#comment-c-long .comment-body").get_text()
-    assert len(body.encode()) > 1 << 16
-    assert body.startswith("word0 word1") and body.endswith("THE-END")
+    shown = site.article_html("post").select_one("#comment-c-long .comment-body").get_text()
+    assert shown.startswith("word word") and shown.strip().endswith("THE-END")
+
+
+def test_a_body_over_the_limit_is_a_problem_naming_the_limit(site, plugin):
+    site.article("post")
+    site.comment("post", "c-long", "x" * (MAX_BODY + 1))
+    with pytest.raises(plugin.CommentFileError, match="c-long.md: body is 10,001 characters"):
+        site.build()
 
 
 @pytest.mark.parametrize("kind", sorted(BAD_FILES))

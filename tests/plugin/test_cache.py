@@ -1,10 +1,10 @@
-"""Warm rebuilds from Pelican's content cache, and the worker-process path."""
+"""Warm rebuilds from Pelican's content cache."""
 
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
-import time
 
 import pytest
 
@@ -86,82 +86,23 @@ def test_bad_file_still_fails_on_a_warm_rebuild(site):
         site.build(**CACHED)
 
 
-def test_worker_processes_give_the_same_output(site, monkeypatch):
-    small_site(site, count=30)
-    site.build()
-    in_process = snapshot(site.output)
-    shutil.rmtree(site.output)
+def test_cache_forgets_deleted_files(site):
+    small_site(site)
+    site.build(CACHE_CONTENT=True)
+    deleted = site.content / "comments" / "one" / "c5.md"
+    deleted.unlink()
+    site.build(**CACHED)
+    cache_file = site.cache / comments_plugin.loader.CACHE_NAME
+    with open(cache_file, "rb") as handle:  # written uncompressed
+        entries = pickle.load(handle)
+    assert str(deleted) not in entries
+    assert len([path for path in entries if path.endswith(".md")]) == 5
 
-    monkeypatch.setattr(comments_plugin.loader, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(comments_plugin.loader, "FILES_PER_TASK", 7)
-    site.build()
-    assert snapshot(site.output) == in_process
-    assert comments_plugin.TIMERS.seconds["waiting"] > 0
 
-
-def test_worker_processes_report_bad_files(site, monkeypatch):
-    small_site(site, count=10)
-    site.comment("one", "c-bad", date="nope")
-    monkeypatch.setattr(comments_plugin.loader, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(comments_plugin.loader, "FILES_PER_TASK", 3)
-    with pytest.raises(
-        comments_plugin.CommentFileError, match=r"c-bad\.md: unparseable date 'nope'"
-    ):
+def test_feeds_that_cannot_be_written_fail_the_build(site):
+    small_site(site)
+    # A file where the feeds folder should be.
+    site.output.mkdir()
+    (site.output / "feeds").write_text("in the way")
+    with pytest.raises(OSError, match=r"feeds"):
         site.build()
-
-
-def test_cache_written_by_the_worker_serves_the_warm_rebuild(site, monkeypatch):
-    small_site(site, count=12)
-    monkeypatch.setattr(comments_plugin.loader, "PARALLEL_MIN_FILES", 1)
-    site.build(CACHE_CONTENT=True)
-    cold = snapshot(site.output)
-    assert comments_plugin.TIMERS.seconds["waiting"] > 0  # the worker path ran
-    shutil.rmtree(site.output)
-
-    site.build(**CACHED)
-    assert comments_plugin.TIMERS.counts["from_cache"] == 12
-    assert snapshot(site.output) == cold
-
-
-def _die_in_worker(paths, settings):
-    os._exit(3)
-
-
-def test_a_dead_worker_falls_back_to_reading_in_process(site, monkeypatch, caplog):
-    small_site(site, count=8)
-    monkeypatch.setattr(comments_plugin.loader, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(comments_plugin.loader, "_worker_read", _die_in_worker)
-    site.build(CACHE_CONTENT=True)
-    assert "the worker process died" in caplog.text
-    assert len(site.article_html("one").select("li.comment")) == 4
-    site.build(CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True)
-    assert comments_plugin.TIMERS.counts["from_cache"] == 8
-
-
-def _slow_worker_read(paths, settings):
-    time.sleep(0.2)
-    return _real_worker_read(paths, settings)
-
-
-_real_worker_read = comments_plugin.loader._worker_read
-
-
-def test_batches_the_worker_has_not_started_are_read_by_the_build(site, monkeypatch):
-    small_site(site, count=30)
-    site.build()
-    in_process = snapshot(site.output)
-    shutil.rmtree(site.output)
-
-    monkeypatch.setattr(comments_plugin.loader, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(comments_plugin.loader, "FILES_PER_TASK", 2)
-    monkeypatch.setattr(comments_plugin.loader, "_worker_read", _slow_worker_read)
-    site.build(CACHE_CONTENT=True)
-    assert snapshot(site.output) == in_process
-    # The worker needs 3 s for its 15 batches; the build took most of them.
-    assert 0 < comments_plugin.TIMERS.counts["read_here"] < 30
-    shutil.rmtree(site.output)
-
-    # The worker wrote the cache with the records the build read, too.
-    site.build(**CACHED)
-    assert comments_plugin.TIMERS.counts["from_cache"] == 30
-    assert snapshot(site.output) == in_process

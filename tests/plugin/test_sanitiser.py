@@ -11,10 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from .conftest import comments_plugin
-from .xss_corpus import XSS_CORPUS
+from comment_format.render import render_body
 
-render = comments_plugin.render
+from .xss_corpus import XSS_CORPUS
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a"}
 FORBIDDEN_RAW = re.compile(
@@ -55,20 +54,20 @@ def test_corpus_is_big_enough():
 
 
 @pytest.mark.parametrize(("label", "body"), XSS_CORPUS, ids=[label for label, _ in XSS_CORPUS])
-def test_corpus_renders_harmless(plugin, label, body):
-    html = plugin.render.BodyRenderer().to_html(body)
+def test_corpus_renders_harmless(label, body):
+    html = render_body(body)
     assert_safe(html)
 
 
-def test_raw_html_is_escaped_not_dropped(plugin):
-    html = plugin.render.BodyRenderer().to_html("Look: <script>alert(1)</script> <b>bold</b>")
+def test_raw_html_is_escaped_not_dropped():
+    html = render_body("Look: <script>alert(1)</script> <b>bold</b>")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
     text = BeautifulSoup(html, "html.parser").get_text()
     assert "<script>alert(1)</script>" in text
 
 
-def test_allowed_markup_survives(plugin):
+def test_allowed_markup_survives():
     body = (
         "Some **strong** and *em* and `code`.\n"
         "Line one  \nline two\n\n"
@@ -81,7 +80,7 @@ def test_allowed_markup_survives(plugin):
         '[site](https://example.org/a?b=1&c=2 "Title") '
         "[mail](mailto:me@example.org) <https://auto.example/x>"
     )
-    soup = BeautifulSoup(plugin.render.BodyRenderer().to_html(body), "html.parser")
+    soup = BeautifulSoup(render_body(body), "html.parser")
     assert soup.find("strong").get_text() == "strong"
     assert soup.find("em").get_text() == "em"
     assert soup.find("code").get_text() == "code"
@@ -99,9 +98,9 @@ def test_allowed_markup_survives(plugin):
         assert link["rel"] == REL.split()
 
 
-def test_images_become_links_not_img(plugin):
+def test_images_become_links_not_img():
     soup = BeautifulSoup(
-        plugin.render.BodyRenderer().to_html("![a chart](https://example.org/c.png)"), "html.parser"
+        render_body("![a chart](https://example.org/c.png)"), "html.parser"
     )
     assert soup.find("img") is None
     link = soup.find("a")
@@ -135,29 +134,7 @@ def test_corpus_through_a_real_build(site):
         assert_safe(content.text)
 
 
-# Markdown-significant characters mixed with plain ones: the plain-prose fast path
-# must produce exactly what Markdown would.
-_FULL_MARKDOWN = render._build_markdown()
-_RENDERER = render.BodyRenderer()
-_ALPHABET = list("ab Z.,;:!?()'\"/\n\t\r#>-+*=_19[]<>&`\\é\u00a0\u2003\x0c\x85\x00")
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=60))
-def test_plain_fast_path_matches_markdown(text):
-    fast = render.plain_paragraphs(text)
-    if fast is not None:
-        assert fast == _FULL_MARKDOWN.reset().convert(text)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=60))
-def test_pruned_markdown_matches_full_markdown(text):
-    pruned = _RENDERER._markdown_for(text).reset().convert(text)
-    assert pruned == _FULL_MARKDOWN.reset().convert(text)
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
 def test_any_text_renders_safe(text):
-    assert_safe(_RENDERER.to_html(text))
+    assert_safe(render_body(text))

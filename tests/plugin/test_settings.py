@@ -45,11 +45,11 @@ def test_environment_overrides_any_comments_key(plugin):
             "environment variable COMMENTS_MAX_DEPTH is not valid JSON",
         ),
         ("COMMENTS_STRICT", "yes", "environment variable COMMENTS_STRICT is not valid JSON"),
-        ("COMMENTS_MAX_DEPTH", '"3"', "COMMENTS_MAX_DEPTH must be int, got '3'"),
-        ("COMMENTS_MAX_DEPTH", "true", "COMMENTS_MAX_DEPTH must be int, got True"),
-        ("COMMENTS_MAX_DEPTH", "0", "COMMENTS_MAX_DEPTH must be at least 1"),
+        ("COMMENTS_MAX_DEPTH", '"3"', "COMMENTS_MAX_DEPTH must be an integer, got '3'"),
+        ("COMMENTS_MAX_DEPTH", "true", "COMMENTS_MAX_DEPTH must be an integer, got True"),
+        ("COMMENTS_MAX_DEPTH", "0", "COMMENTS_MAX_DEPTH must be between 1 and 100"),
         ("COMMENTS_FEED_ATOM", '"feeds/all.xml"', "COMMENTS_FEED_ATOM must contain {slug}"),
-        ("COMMENTS_PATH", '"/etc"', "COMMENTS_PATH must be a non-empty path relative to PATH"),
+        ("COMMENTS_PATH", '"/etc"', "COMMENTS_PATH must be a non-empty relative path"),
     ],
 )
 def test_malformed_environment_value_is_a_clear_error(plugin, name, raw, message):
@@ -62,7 +62,7 @@ def test_malformed_environment_value_is_a_clear_error(plugin, name, raw, message
 def test_bad_value_in_settings_file_is_an_error(site, plugin):
     site.article("post")
     with pytest.raises(
-        plugin.CommentsSettingsError, match="settings: COMMENTS_RECENT_COUNT must be int"
+        plugin.CommentsSettingsError, match="settings: COMMENTS_RECENT_COUNT must be an integer"
     ):
         site.build(COMMENTS_RECENT_COUNT="five")
 

@@ -1,0 +1,143 @@
+"""The ``COMMENTS_*`` settings both the plugin and ``moderation`` read, declared once.
+
+Each :class:`Setting` has a default, the types a value may have and a check of
+its range; :func:`problem` applies all three (and refuses NaN and infinities), so
+both sides validate a value the same way and their defaults cannot drift apart.
+Either side may override a key from the environment: :func:`env_overrides` parses
+every ``COMMENTS_*`` variable as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "COMMENTS_"
+
+Check = Callable[[Any], "str | None"]
+
+
+class Setting(NamedTuple):
+    default: Any
+    types: tuple[type, ...]
+    #: Returns a problem description, or None when the value is fine.
+    check: Check | None = None
+    doc: str = ""
+
+
+def problem(key: str, setting: Setting, value: Any) -> str | None:
+    """Why ``value`` is not acceptable for ``key``, or ``None``; the text names the key."""
+    # bool is an int subclass: COMMENTS_MAX_DEPTH=true must not pass as 1.
+    wrong_type = (isinstance(value, bool) and bool not in setting.types) or not isinstance(
+        value, setting.types
+    )
+    if wrong_type:
+        wanted = " or ".join(_type_name(t) for t in setting.types)
+        return f"{key} must be {wanted}, got {value!r}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{key} must be a finite number, got {value!r}"
+    found = setting.check(value) if setting.check else None
+    return f"{key} {found}, got {value!r}" if found else None
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
+        kind, kind.__name__
+    )
+
+
+# -- checks --------------------------------------------------------------------------
+
+
+def between(low: float, high: float) -> Check:
+    def check(value: Any) -> str | None:
+        return None if low <= value <= high else f"must be between {low:g} and {high:g}"
+
+    return check
+
+
+def relative_path(value: str) -> str | None:
+    if not value.strip() or os.path.isabs(value) or ".." in value.split("/"):
+        return "must be a non-empty relative path without '..'"
+    return None
+
+
+def output_path_with_slug(value: str) -> str | None:
+    return "must contain {slug}" if "{slug}" not in value else relative_path(value)
+
+
+def http_url(value: str) -> str | None:
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises for a port out of range or not a number
+    except ValueError as exc:
+        return f"must be an http:// or https:// address ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// address"
+    if port == 0:
+        return "must not name port 0"
+    return None
+
+
+def site_path(value: str) -> str | None:
+    """A path on the site, or an absolute http(s) address."""
+    if "://" in value:
+        return http_url(value)
+    if any(ch.isspace() for ch in value) or value.startswith("//"):
+        return "must be a path on the site (no spaces, no '//') or an http(s) address"
+    return None
+
+
+def strings(value: list) -> str | None:
+    bad = [item for item in value if not isinstance(item, str) or not item.strip()]
+    return f"must be a list of non-empty strings (not {bad[0]!r})" if bad else None
+
+
+# -- the shared keys -------------------------------------------------------------------
+
+#: Ten years: an article older than that is closed, and a larger number is a typo.
+MAX_CLOSE_AFTER_DAYS = 3650
+
+SHARED: dict[str, Setting] = {
+    "COMMENTS_PATH": Setting(
+        "comments", (str,), relative_path, "folder inside PATH holding <slug>/<id>.md"
+    ),
+    "COMMENTS_CLOSE_AFTER_DAYS": Setting(
+        0,
+        (int, float),
+        between(0, MAX_CLOSE_AFTER_DAYS),
+        "close articles this many days old (fractions allowed); 0 = never",
+    ),
+    "COMMENTS_SITE_URL": Setting("http://127.0.0.1:8000", (str,), http_url, "public address"),
+    "COMMENTS_INTAKE_URL": Setting(
+        "http://127.0.0.1:8080/comments", (str,), http_url, "where the comment form posts"
+    ),
+    "COMMENTS_HONEYPOT_FIELD": Setting(
+        "website", (str,), lambda v: None if v.isidentifier() else "must be a plain field name"
+    ),
+    "COMMENTS_THANKS_URL": Setting("pages/comment-received.html", (str,), site_path),
+    "COMMENTS_PRIVACY_URL": Setting("pages/comments-and-privacy.html", (str,), site_path),
+}
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Every ``COMMENTS_*`` environment variable, its value parsed as JSON.
+
+    Raises ``ValueError`` naming the variable when one is not valid JSON.
+    """
+    overrides: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        try:
+            overrides[name] = json.loads(raw)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            where = f" ({exc.msg} at column {exc.colno})" if isinstance(exc, ValueError) else ""
+            raise ValueError(
+                f"environment variable {name} is not valid JSON{where}: {raw[:200]!r}"
+            ) from exc
+    return overrides
