@@ -27,7 +27,10 @@ DEFAULT_PAGINATION = 5
 
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["comments"]
+# publishing: figures, canonical links, social cards, JSON-LD, share links, the
+# sitemap and the Pagefind search index (plugins/publishing). readtime and series
+# are the pelican-readtime and pelican-series packages.
+PLUGINS = ["comments", "publishing", "readtime", "series"]
 
 ARTICLE_URL = "{date:%Y}/{slug}.html"
 ARTICLE_SAVE_AS = "{date:%Y}/{slug}.html"
@@ -42,8 +45,24 @@ TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 
-DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives"]
-TEMPLATE_PAGES = {"404.html": "404.html"}
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "search"]
+TEMPLATE_PAGES = {
+    "404.html": "404.html",
+    "robots.txt": "robots.txt",
+    "share_mastodon.html": "share/mastodon.html",
+}
+
+# Drafts (Status: draft) build to drafts/; an article dated in the future is a draft
+# until a build after its date. Neither is in the feeds, the sitemap or the search.
+WITH_FUTURE_DATES = False
+
+# Canonical links, social cards, JSON-LD and the sitemap need absolute addresses;
+# unset, CANONICAL_SITEURL is SITEURL when absolute, else FEED_DOMAIN (the demo server).
+SITEMAP = {
+    "format": "xml",
+    "exclude": [r"^404\.html$", r"^search\.html$", r"^robots\.txt$", r"^share/", r"^drafts/"],
+}
+SEARCH_INDEX = True  # Pagefind indexes output/ into output/pagefind/ after each build
 
 AUTHOR_BIOS = {
     "Mara Lindqvist": (
@@ -59,7 +78,7 @@ AUTHOR_BIOS = {
 
 # Categories are in the sidebar; on a phone they would wrap the menu to three lines.
 DISPLAY_CATEGORIES_ON_MENU = False
-MENUITEMS = [("Archives", "archives.html"), ("Tags", "tags.html")]
+MENUITEMS = [("Archives", "archives.html"), ("Tags", "tags.html"), ("Search", "search.html")]
 
 # --- Comments: shared by the plugin (rendering) and moderation (intake, screening) ---
 

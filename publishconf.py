@@ -24,6 +24,8 @@ from pelicanconf import *  # noqa: F403
 SITEURL = os.environ.get("SITEURL", "https://learning-out-loud.example").rstrip("/")
 RELATIVE_URLS = False
 FEED_DOMAIN = SITEURL
+# Canonical links, social cards, JSON-LD and sitemap.xml name the public address.
+CANONICAL_SITEURL = SITEURL
 
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"

@@ -209,6 +209,69 @@ def preview(c):
     _pelican(c, settings=PUBLISH_SETTINGS)
 
 
+def _publishing():
+    """The author tools of the publishing plugin (plugins/publishing), imported lazily."""
+    plugins = str(ROOT / "plugins")
+    if plugins not in sys.path:
+        sys.path.insert(0, plugins)
+    import publishing.checks
+    import publishing.scaffold
+
+    return publishing
+
+
+def _read_settings(settings_file: str) -> dict:
+    from pelican.settings import read_settings
+
+    return read_settings(str(ROOT / settings_file))
+
+
+@task(
+    help={
+        "title": "The article's title, in quotes",
+        "slug": "Its slug, the file and URL name (default: made from the title)",
+        "category": "Category: (default: left empty to fill in)",
+        "tags": "Tags:, comma-separated",
+        "author": "Author: (default: AUTHOR in pelicanconf.py)",
+        "summary": "Summary: (default: left empty to fill in)",
+    }
+)
+def new(c, title, slug=None, category="", tags="", author=None, summary=""):
+    """Create content/articles/<slug>.md: a draft dated now with every metadata field."""
+    publishing = _publishing()
+    settings = _read_settings(SETTINGS)
+    try:
+        path = publishing.scaffold.new_article(
+            settings, title, slug=slug, category=category, tags=tags, author=author, summary=summary
+        )
+    except publishing.scaffold.ScaffoldError as error:
+        raise Exit(f"invoke new: {error}", code=1) from error
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    draft_url = settings["DRAFT_URL"].replace("{slug}", path.stem)
+    print(f"Created {shown} (Status: draft).")
+    print("Fill in the empty fields; `invoke check` lists what is still missing.")
+    print(f"Preview: invoke build, then http://{SITE_HOST}:{SITE_PORT}/{draft_url}")
+
+
+@task(
+    help={
+        "settings": f"Settings file (default {SETTINGS})",
+        "drafts": "Check drafts and scheduled articles too (the default); --no-drafts checks "
+        "only what a build publishes, as `invoke publish` does",
+    }
+)
+def check(c, settings=SETTINGS, drafts=True):
+    """Check articles and pages: alt text, links, Related slugs, slugs, summaries, dates."""
+    publishing = _publishing()
+    problems = publishing.checks.check_content(_read_settings(settings), include_drafts=drafts)
+    for problem in problems:
+        print(problem)
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        raise Exit(f"invoke check: {count} to fix.", code=1)
+    print("invoke check: no problems found.")
+
+
 @task(
     help={
         "target": "rsync destination: user@host:/path/ or a local directory "
@@ -218,6 +281,7 @@ def preview(c):
 )
 def publish(c, target=None, output=OUTPUT):
     """Publish approved comments, build with publishconf.py and rsync the site to the server."""
+    check(c, settings=PUBLISH_SETTINGS, drafts=False)
     db = moderation_db()
     if db.exists():
         print(f"Writing approved comments from {db} into content/comments/")

@@ -64,7 +64,8 @@ def canonical_base(settings: dict[str, Any]) -> str:
 
 def initialize(pelican: Any) -> None:
     if not any(
-        getattr(plugin, "__name__", plugin) == __name__ for plugin in getattr(pelican, "plugins", ())
+        getattr(plugin, "__name__", plugin) == __name__
+        for plugin in getattr(pelican, "plugins", ())
     ):
         return
     settings = pelican.settings

@@ -17,7 +17,7 @@ import logging
 import os
 import posixpath
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,14 +34,19 @@ from .sources import Source, read_source
 logger = logging.getLogger(__name__)
 
 FENCE = re.compile(r"^\s{0,3}(?P<fence>`{3,}|~{3,})")
-CODE_SPAN = re.compile(r"(?P<ticks>`+)[^`]*(?P=ticks)")
+BACKTICKS = re.compile(r"`+")
 LIST_ITEM = re.compile(r"^\s{0,3}([-*+]|\d+[.)])\s")
-IMAGE = re.compile(r"!\[(?P<alt>[^\]\n]*)\](?:\(\s*(?P<target><[^>\n]*>|[^\s)]*)|\[[^\]\n]*\])")
-LINK = re.compile(r"(?<![!\]])\[[^\]\n]*\]\(\s*(?P<target><[^>\n]*>|[^\s)]*)")
-REFERENCE = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s*(?P<target><[^>\n]*>|\S+)")
-HTML_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+# Bracketed text stops at the next bracket and tags at the next angle bracket: no
+# match attempt scans past the start of the next one, which keeps the scan linear.
+IMAGE = re.compile(
+    r"!\[(?P<alt>[^\[\]\n]*)\](?:\(\s*(?P<target><[^<>\n]*>|[^\s()<]*)|\[[^\[\]\n]*\])"
+)
+LINK = re.compile(r"(?<![!\]])\[[^\[\]\n]*\]\(\s*(?P<target><[^<>\n]*>|[^\s()<]*)")
+REFERENCE = re.compile(r"^\s{0,3}\[[^\[\]\n]+\]:\s*(?P<target><[^<>\n]*>|\S+)")
+HTML_IMG = re.compile(r"<img\b[^<>]*>", re.IGNORECASE)
 HTML_HREF = re.compile(
-    r"<(?:a|link|area)\b[^>]*?\bhref\s*=\s*(?P<q>[\"'])(?P<target>[^\"'>]*)(?P=q)", re.IGNORECASE
+    r"<(?:a|link|area)\b[^<>]*?\bhref\s*=\s*(?P<q>[\"'])(?P<target>[^\"'<>]*)(?P=q)",
+    re.IGNORECASE,
 )
 # Pelican's intra-site syntax in full, for the kinds images.INTRASITE does not cover.
 INTRASITE_ANY = re.compile(r"^[{|](?P<what>[a-z]+)[}|](?P<value>.*)$")
@@ -71,6 +76,35 @@ def display_path(path: str | Path) -> str:
     absolute = Path(path).resolve()
     cwd = Path.cwd().resolve()
     return str(absolute.relative_to(cwd)) if absolute.is_relative_to(cwd) else str(absolute)
+
+
+def blank_code_spans(line: str) -> str:
+    """``line`` with each code span (`` `x` ``, ``` ``x`` ```) replaced by spaces.
+
+    A span closes at the next run of exactly as many backticks. Runs are matched
+    through one queue per length, each run taken at most once: linear, where the
+    obvious back-referencing pattern is quadratic on a line of backticks.
+    """
+    runs = [match.span() for match in BACKTICKS.finditer(line)]
+    if len(runs) < 2:
+        return line
+    by_length: dict[int, deque[tuple[int, int]]] = defaultdict(deque)
+    for start, end in runs:
+        by_length[end - start].append((start, end))
+    blanked = list(line)
+    position = 0
+    for start, end in runs:
+        if start < position:
+            continue  # inside a span already blanked
+        queue = by_length[end - start]
+        while queue and queue[0][0] <= start:
+            queue.popleft()
+        if not queue:
+            continue
+        _, close = queue.popleft()
+        blanked[start:close] = " " * (close - start)
+        position = close
+    return "".join(blanked)
 
 
 class Checker:
@@ -208,12 +242,12 @@ class Checker:
             if not indented:
                 in_list = bool(LIST_ITEM.match(line))
             previous_blank = False
-            yield index + 1, CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+            yield index + 1, blank_code_spans(line)
 
     def line_problems(self, item: Content, number: int, line: str) -> Iterator[tuple[int, str]]:
         for match in IMAGE.finditer(line):
             if not match.group("alt").strip():
-                yield number, f"image without alt text: {match.group(0)}"
+                yield number, f"image without alt text: {match.group('target') or match.group(0)}"
         for tag in HTML_IMG.findall(line):
             attributes = parse_attributes(tag)
             if not (attributes.get("alt") or "").strip():
@@ -256,12 +290,16 @@ class Checker:
         if what in ("filename", "static", "attach"):
             base = self.catalogue.root if path.startswith("/") else Path(item.source_path).parent
             file = (base / path.lstrip("/")).resolve()
+            root = self.catalogue.root.resolve()
+            if not file.is_relative_to(root):
+                return f"{{{what}}} link to a file outside the content folder"
             if not file.is_file():
                 return f"{{{what}}} link to a file that does not exist"
-            relative = file.relative_to(self.catalogue.root.resolve()).as_posix()
-            if what == "filename" and relative not in self.catalogue.context["generated_content"]:
-                if relative not in self.catalogue.context["static_content"]:
-                    return "{filename} link to a file that is neither content nor static"
+            relative = file.relative_to(root).as_posix()
+            known = {**self.catalogue.context["generated_content"]}
+            known.update(self.catalogue.context["static_content"])
+            if what == "filename" and relative not in known:
+                return "{filename} link to a file that is neither content nor static"
             if str(file) in self.draft_sources and item.status != "draft":
                 return "link to a draft, which is not published"
             return None

@@ -6,8 +6,8 @@ has a title becomes a ``<figure>`` whose ``<figcaption>`` is the title; every im
 gets ``loading="lazy"`` and ``decoding="async"``, and ``width``/``height`` read from
 the file, so the browser reserves its box before the image arrives.
 
-The rewrite works on the HTML Markdown produced, tag by tag; the patterns only ever
-scan up to the next ``>``, so they run in linear time.
+The rewrite works on the HTML Markdown produced, tag by tag; the patterns never
+scan past the next ``<`` or ``>``, so they run in linear time.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 # An image alone in its paragraph (what Markdown writes for a picture on its own
 # line), or any other image tag.
-IMAGES = re.compile(r"<p>\s*(?P<lone><img\b[^>]*>)\s*</p>|(?P<inline><img\b[^>]*>)", re.IGNORECASE)
+IMAGES = re.compile(
+    r"<p>\s*(?P<lone><img\b[^<>]*>)\s*</p>|(?P<inline><img\b[^<>]*>)", re.IGNORECASE
+)
 # Pelican's intra-site link syntax: {static}path, {attach}path, {filename}path (or |static|).
 INTRASITE = re.compile(r"^[{|](?P<what>static|attach|filename)[}|](?P<path>.*)$")
 SVG_LENGTH = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(px)?\s*$")

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_CONTEXT = "https://schema.org"
 MASTODON_SHARE_PAGE = "share/mastodon.html"
+# Share targets on other sites learn nothing about where the reader came from.
+EXTERNAL_REL = "noopener noreferrer"
 
 
 def absolute(base: str, path: str) -> str:
@@ -120,6 +122,7 @@ def share_links(article: Any) -> list[dict[str, Any]]:
             "name": "Email",
             "href": "mailto:?" + urlencode({"subject": title, "body": body}, quote_via=quote),
             "on_site": False,
+            "rel": "",
         },
         {
             "name": "Mastodon",
@@ -127,17 +130,20 @@ def share_links(article: Any) -> list[dict[str, Any]]:
             # reader's own server, which no link can know.
             "href": MASTODON_SHARE_PAGE + "?" + urlencode({"text": text}, quote_via=quote),
             "on_site": True,
+            "rel": "",
         },
         {
             "name": "LinkedIn",
             "href": "https://www.linkedin.com/sharing/share-offsite/?"
             + urlencode({"url": url}, quote_via=quote),
             "on_site": False,
+            "rel": EXTERNAL_REL,
         },
         {
             "name": "Bluesky",
             "href": "https://bsky.app/intent/compose?" + urlencode({"text": text}, quote_via=quote),
             "on_site": False,
+            "rel": EXTERNAL_REL,
         },
     ]
 

@@ -153,7 +153,11 @@ def test_hostile_comments_run_no_code(page, hostile_site):
     assert rendered >= 4 + len(HOSTILE_BODIES) + len(HOSTILE_AUTHORS)
     assert "onerror=alert(19)" in page.locator("#comment-x-author-1 .comment__author").inner_text()
     # The only script on the page is the theme's own file.
-    sources = page.evaluate("() => Array.from(document.scripts).map(s => s.src)")
+    # JSON-LD structured data is a data block (never run), not a script.
+    sources = page.evaluate(
+        "() => Array.from(document.scripts)"
+        ".filter(s => s.type !== 'application/ld+json').map(s => s.src)"
+    )
     assert sources == [f"{hostile_site}/theme/js/comments.js"]
 
 

@@ -2,7 +2,13 @@
 
 Each rule that sets ``color`` is measured against the background the same rule
 sets; a rule without its own background is measured against both page
-backgrounds (``--bg`` and ``--surface``), since it may appear on either.
+backgrounds (``--bg`` and ``--surface``), since it may appear on either. Code-token
+rules (Pygments classes under ``.highlight``) are measured against the code
+backgrounds (``--code-bg`` and the highlighted-line ``--code-hll``) instead.
+
+Every check runs in both colour schemes: the light one in ``:root`` and the dark
+one, ``@media (prefers-color-scheme: dark) { :root { ... } }``, which may only
+override custom properties.
 """
 
 from __future__ import annotations
@@ -11,12 +17,19 @@ import re
 from pathlib import Path
 
 import pytest
+from pygments.token import STANDARD_TYPES
 
 from .sitebuild import ROOT
 
 STYLESHEET = ROOT / "theme" / "static" / "css" / "style.css"
 AA_NORMAL_TEXT = 4.5
 PAGE_BACKGROUNDS = ("var(--bg)", "var(--surface)")
+CODE_BACKGROUNDS = ("var(--code-bg)", "var(--code-hll)")
+CODE_SCOPE = ".highlight"
+DARK_BLOCK = re.compile(
+    r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)\s*\{\s*:root\s*\{(?P<body>[^{}]*)\}\s*\}"
+)
+SCHEMES = ("light", "dark")
 
 
 def strip_comments(css: str) -> str:
@@ -45,9 +58,21 @@ def rules(css: str) -> list[tuple[str, dict[str, str]]]:
         position = match.end()
 
 
-def custom_properties(css: str) -> dict[str, str]:
+def custom_properties(css: str, scheme: str = "light") -> dict[str, str]:
+    """The custom properties in force in ``scheme``: the dark block overrides the light."""
     root = next(decls for selector, decls in rules(css) if selector == ":root")
-    return {name: value for name, value in root.items() if name.startswith("--")}
+    variables = {name: value for name, value in root.items() if name.startswith("--")}
+    if scheme == "dark":
+        variables.update(dark_overrides(css))
+    return variables
+
+
+def dark_overrides(css: str) -> dict[str, str]:
+    match = DARK_BLOCK.search(strip_comments(css))
+    if not match:
+        return {}
+    (_, declarations), *_ = rules(":root {" + match.group("body") + "}")
+    return declarations
 
 
 def resolve(value: str, variables: dict[str, str]) -> str | None:
@@ -85,8 +110,8 @@ def contrast_ratio(foreground: str, background: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
-def colour_pairs(css: str) -> list[tuple[str, str, str]]:
-    variables = custom_properties(css)
+def colour_pairs(css: str, scheme: str = "light") -> list[tuple[str, str, str]]:
+    variables = custom_properties(css, scheme)
     pairs = []
     for selector, declarations in rules(css):
         if "color" not in declarations:
@@ -94,13 +119,44 @@ def colour_pairs(css: str) -> list[tuple[str, str, str]]:
         foreground = resolve(declarations["color"], variables)
         if foreground is None:
             continue
+        surroundings = CODE_BACKGROUNDS if CODE_SCOPE in selector else PAGE_BACKGROUNDS
         background = declarations.get("background-color") or declarations.get("background")
-        backgrounds = [background] if background else list(PAGE_BACKGROUNDS)
+        backgrounds = [background] if background else list(surroundings)
         for candidate in backgrounds:
             resolved = resolve(candidate, variables)
-            for page_background in [resolved] if resolved else PAGE_BACKGROUNDS:
+            for page_background in [resolved] if resolved else surroundings:
                 pairs.append((selector, foreground, resolve(page_background, variables)))
     return pairs
+
+
+def failing_pairs(css: str, scheme: str) -> list[str]:
+    return [
+        f"{selector}: {fg} on {bg} = {contrast_ratio(fg, bg):.2f}:1"
+        for selector, fg, bg in colour_pairs(css, scheme)
+        if contrast_ratio(fg, bg) < AA_NORMAL_TEXT
+    ]
+
+
+def token_colours(css: str, scheme: str) -> dict[str, str]:
+    """The colour each Pygments token class gets inside a code block.
+
+    Pygments writes only a token's own short class (``s2`` for String.Double), and
+    CSS does not follow the token hierarchy, so a class without a rule of its own
+    shows in the code block's text colour (``pre``'s).
+    """
+    variables = custom_properties(css, scheme)
+    block = resolve("var(--text)", variables)
+    for selector, declarations in rules(css):
+        if selector in ("pre", f"{CODE_SCOPE} pre") and "color" in declarations:
+            block = resolve(declarations["color"], variables)
+    colours = {}
+    for short in sorted({short for short in STANDARD_TYPES.values() if short}):
+        colours[short] = block
+        for selector, declarations in rules(css):
+            parts = {part.strip() for part in selector.split(",")}
+            if f"{CODE_SCOPE} .{short}" in parts and "color" in declarations:
+                colours[short] = resolve(declarations["color"], variables)
+    return colours
 
 
 def test_ratio_formula_matches_known_values():
@@ -117,21 +173,67 @@ def test_the_check_catches_a_low_contrast_rule():
     assert {p[0] for p in failing} == {".faint"}
 
 
-def test_every_declared_text_colour_meets_wcag_aa():
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_declared_text_colour_meets_wcag_aa(scheme):
     css = STYLESHEET.read_text(encoding="utf-8")
-    pairs = colour_pairs(css)
+    pairs = colour_pairs(css, scheme)
     assert len(pairs) > 20, "the parser found suspiciously few colour rules"
-    failures = [
-        f"{selector}: {fg} on {bg} = {contrast_ratio(fg, bg):.2f}:1"
-        for selector, fg, bg in pairs
-        if contrast_ratio(fg, bg) < AA_NORMAL_TEXT
-    ]
-    assert not failures, "below 4.5:1:\n" + "\n".join(failures)
+    failures = failing_pairs(css, scheme)
+    assert not failures, f"below 4.5:1 in the {scheme} scheme:\n" + "\n".join(failures)
 
 
-def test_focus_outline_is_visible_against_page_backgrounds():
+def test_the_dark_scheme_only_changes_custom_properties():
     css = STYLESHEET.read_text(encoding="utf-8")
-    variables = custom_properties(css)
+    assert DARK_BLOCK.search(strip_comments(css)), "no prefers-color-scheme: dark block"
+    dark = dark_overrides(css)
+    light = custom_properties(css, "light")
+    assert not [name for name in dark if not name.startswith("--")]
+    assert not set(dark) - set(light), "the dark scheme names a property the light one lacks"
+    for role in ("--bg", "--surface", "--text", "--muted", "--accent", "--code-bg"):
+        assert dark.get(role) and dark[role] != light[role], f"{role} is not redefined for dark"
+    # Form controls and scrollbars follow the scheme too.
+    root = next(decls for selector, decls in rules(css) if selector == ":root")
+    assert root.get("color-scheme") == "light dark"
+    # The dark block is the only at-rule that touches :root.
+    assert css.count("prefers-color-scheme") == 1
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_pygments_token_is_readable_on_code_backgrounds(scheme):
+    css = STYLESHEET.read_text(encoding="utf-8")
+    variables = custom_properties(css, scheme)
+    colours = token_colours(css, scheme)
+    assert len(colours) > 70, "Pygments' token list looks too short"
+    failures = [
+        f".{short}: {colour} on {background} = {contrast_ratio(colour, background):.2f}:1"
+        for short, colour in colours.items()
+        for background in (resolve(b, variables) for b in CODE_BACKGROUNDS)
+        if contrast_ratio(colour, background) < AA_NORMAL_TEXT
+    ]
+    assert not failures, f"unreadable tokens in the {scheme} scheme:\n" + "\n".join(failures)
+    # Highlighting means colour: keywords, strings, numbers, comments and names differ.
+    distinct = {colours[short] for short in ("k", "s2", "mi", "c1", "nf", "nb")}
+    assert len(distinct) == 6, f"too few token colours in the {scheme} scheme: {distinct}"
+
+
+def test_the_check_catches_an_unreadable_dark_token():
+    css = (
+        ":root { --bg: #ffffff; --surface: #eeeeee; --text: #111111; --code-bg: #eeeeee;"
+        " --code-hll: #dddddd; --kw: #222222; }"
+        " @media (prefers-color-scheme: dark) { :root { --bg: #000000; --surface: #111111;"
+        " --text: #eeeeee; --code-bg: #111111; --code-hll: #222222; --kw: #333333; } }"
+        " .highlight .k { color: var(--kw); }"
+    )
+    assert not failing_pairs(css, "light")
+    assert [line.split(":")[0] for line in failing_pairs(css, "dark")] == [".highlight .k"] * 2
+    assert token_colours(css, "dark")["k"] == "#333333"
+    assert token_colours(css, "dark")["s2"] == "#eeeeee", "a token without a rule: block text"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_focus_outline_is_visible_against_page_backgrounds(scheme):
+    css = STYLESHEET.read_text(encoding="utf-8")
+    variables = custom_properties(css, scheme)
     focus = resolve("var(--focus)", variables)
     # WCAG 1.4.11: non-text contrast of at least 3:1.
     for background in PAGE_BACKGROUNDS:

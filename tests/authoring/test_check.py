@@ -1,0 +1,197 @@
+"""`invoke check`: problems named by file and line, its exit status, and `invoke publish`
+running it first."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from invoke import Config, Context, Exit
+from pelican.settings import read_settings
+
+from tests.site.sitebuild import ROOT, SETTINGS_FILE
+
+from .conftest import HERE, write_settings_file, write_wide_image
+
+sys.path.insert(0, str(ROOT / "plugins"))
+from publishing import checks
+from publishing.checks import Checker, check_content
+from publishing.sources import read_source
+
+sys.path.insert(0, str(ROOT))
+import tasks
+
+CHECK_DATA = HERE / "check_data"
+
+
+def make_content(destination: Path) -> Path:
+    shutil.copytree(CHECK_DATA, destination)
+    write_wide_image(destination / "images" / "chart.png")
+    return destination
+
+
+def settings_for(content: Path, tmp_path: Path) -> dict:
+    return read_settings(
+        str(SETTINGS_FILE), override={"PATH": str(content), "OUTPUT_PATH": str(tmp_path / "out")}
+    )
+
+
+@pytest.fixture
+def content(tmp_path):
+    return make_content(tmp_path / "content")
+
+
+def found(problems, content: Path) -> set[tuple[str, int, str]]:
+    """(file relative to content/, line, start of the message) for each problem."""
+    return {
+        (Path(p.path).resolve().relative_to(content.resolve()).as_posix(), p.line, p.message)
+        for p in problems
+    }
+
+
+def messages(problems, content: Path) -> set[tuple[str, int, str]]:
+    return {(file, line, message.split(":")[0]) for file, line, message in found(problems, content)}
+
+
+def test_check_names_missing_alt_text_and_a_broken_related_slug(content, tmp_path):
+    problems = check_content(settings_for(content, tmp_path))
+    reported = found(problems, content)
+    assert ("articles/broken.md", 12, "image without alt text: {static}/images/chart.png") in (
+        reported
+    )
+    assert ("articles/broken.md", 7, "Related: no article has the slug 'no-such-slug'") in reported
+    assert all(str(p).startswith(f"{p.path}:{p.line}: ") for p in problems)
+
+
+def test_check_reports_every_kind_of_problem_and_nothing_else(content, tmp_path):
+    problems = check_content(settings_for(content, tmp_path))
+    assert messages(problems, content) == {
+        ("articles/broken.md", 1, "missing summary"),
+        ("articles/broken.md", 2, "Date without a time zone"),
+        ("articles/broken.md", 7, "Related"),
+        ("articles/broken.md", 8, "Image"),
+        ("articles/broken.md", 8, "Image without alt text"),
+        ("articles/broken.md", 12, "image without alt text"),
+        ("articles/broken.md", 14, "{filename} link to a file that does not exist"),
+        ("articles/broken.md", 15, "internal link to a page that does not exist"),
+        ("articles/broken.md", 18, "image without alt text"),
+        ("articles/broken.md", 28, "{static} link to a file that does not exist"),
+        ("articles/broken.md", 30, "{static} link to a file outside the content folder"),
+        ("articles/twin-one.md", 4, "duplicate slug 'twin'"),
+        ("articles/twin-two.md", 4, "duplicate slug 'twin'"),
+        ("articles/draft-idea.md", 3, "missing category"),
+        ("articles/draft-idea.md", 5, "missing summary"),
+        ("articles/links-to-draft.md", 6, "Related"),
+        ("articles/links-to-draft.md", 8, "link to a draft, which is not published"),
+        ("pages/about.md", 5, "image without alt text"),
+    }
+    twin = next(p for p in problems if p.path.endswith("twin-one.md"))
+    assert "twin-two.md" in twin.message, "a duplicate names the other file"
+    assert "'draft-idea' is a draft" in next(
+        p.message for p in problems if p.path.endswith("links-to-draft.md") and p.line == 6
+    )
+
+
+def test_code_is_not_checked(content, tmp_path):
+    text = "\n".join(str(p) for p in check_content(settings_for(content, tmp_path)))
+    for inside_code in ("this-is-code.png", "nowhere.html)", "inline-code.png", "indented-code"):
+        assert inside_code not in text
+
+
+def test_without_drafts_only_what_a_build_publishes_is_checked(content, tmp_path):
+    problems = check_content(settings_for(content, tmp_path), include_drafts=False)
+    files = {Path(p.path).name for p in problems}
+    assert "draft-idea.md" not in files
+    # A published article that points at a draft is still a problem.
+    assert ("articles/links-to-draft.md", 6, "Related") in messages(problems, content)
+
+
+def test_a_clean_site_has_no_problems(content, tmp_path):
+    for name in ("broken.md", "twin-two.md", "draft-idea.md", "links-to-draft.md"):
+        (content / "articles" / name).unlink()
+    (content / "pages" / "about.md").unlink()
+    (content / "articles" / "clean.md").write_text(
+        (content / "articles" / "clean.md").read_text().replace("Related: broken", "Related:")
+    )
+    assert check_content(settings_for(content, tmp_path)) == []
+
+
+def test_the_project_content_passes(tmp_path):
+    settings = read_settings(str(SETTINGS_FILE), override={"OUTPUT_PATH": str(tmp_path / "o")})
+    assert [str(p) for p in check_content(settings)] == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "![" * 20_000,
+        "[" * 20_000 + "](" * 20_000,
+        "<img " * 20_000,
+        "<a href='" * 20_000,
+        "`" * 20_000 + "x",
+        "[x]: " + "<" * 20_000,
+    ],
+    ids=["images", "links", "img-tags", "hrefs", "backticks", "references"],
+)
+def test_scanning_is_linear_on_hostile_lines(line):
+    patterns = [checks.IMAGE, checks.LINK, checks.REFERENCE, checks.HTML_IMG, checks.HTML_HREF]
+    started = time.perf_counter()
+    checks.blank_code_spans(line)
+    for pattern in patterns:
+        list(pattern.finditer(line))
+    assert time.perf_counter() - started < 1.0
+
+
+def test_body_lines_skip_the_header_and_code(tmp_path):
+    article = tmp_path / "a.md"
+    article.write_text(
+        "Title: A\nRelated: x\n\ntext `code` more\n```\nfenced\n```\n\n    indented\n"
+        "- item\n\n    continued list item\n",
+        encoding="utf-8",
+    )
+    lines = list(Checker.body_lines(None, read_source(article)))
+    assert lines == [(4, "text        more"), (10, "- item"), (12, "    continued list item")]
+
+
+def quiet_context() -> Context:
+    return Context(Config(overrides={"run": {"in_stream": False}}))
+
+
+def test_invoke_check_exits_non_zero_naming_file_and_line(content, tmp_path):
+    settings_file = write_settings_file(content, tmp_path)
+    command = [str(ROOT / ".venv" / "bin" / "invoke"), "check", "--settings", str(settings_file)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    # Paths are shown relative to the working directory when inside it, else in full.
+    broken = content / "articles" / "broken.md"
+    assert f"{broken}:12: image without alt text" in result.stdout
+    assert f"{broken}:7: Related: no article has the slug 'no-such-slug'" in result.stdout
+    assert "18 problems to fix" in result.stderr
+
+
+def test_invoke_publish_runs_check_first_and_stops(content, tmp_path, monkeypatch, capsys):
+    settings_file = write_settings_file(content, tmp_path)
+    monkeypatch.setattr(tasks, "PUBLISH_SETTINGS", str(settings_file))
+    ran = []
+    monkeypatch.setattr(tasks, "_moderation", lambda *a, **k: ran.append("moderation") or True)
+    monkeypatch.setattr(tasks, "_pelican", lambda *a, **k: ran.append("build"))
+    monkeypatch.setattr(tasks, "rsync_output", lambda *a, **k: ran.append("deploy"))
+    with pytest.raises(Exit) as stopped:
+        tasks.publish(quiet_context(), target=str(tmp_path / "www"))
+    assert stopped.value.code == 1
+    assert ran == [], "nothing is built or deployed when the check fails"
+    assert "broken.md:7: Related: no article has the slug 'no-such-slug'" in capsys.readouterr().out
+
+    # Drafts are not published, so their problems do not stop a publish.
+    for name in ("broken.md", "twin-two.md", "links-to-draft.md"):
+        (content / "articles" / name).unlink()
+    (content / "pages" / "about.md").unlink()
+    (content / "articles" / "clean.md").write_text(
+        (content / "articles" / "clean.md").read_text().replace("Related: broken", "Related:")
+    )
+    tasks.publish(quiet_context(), target=str(tmp_path / "www"))
+    assert ran == ["build", "deploy"] or ran == ["moderation", "build", "deploy"]
