@@ -137,7 +137,7 @@ def bench_akismet(folder: Path, count: int, delay: float) -> list[tuple[str, str
     fake = FakeAkismet("ham", delay=delay)
     rows = synthetic(count, seed=3)
     with Store(folder / "akismet.db") as store, FakeAkismetServer(fake) as server:
-        store.add_comments(
+        store.comments.add_many(
             Comment(
                 article="social-not-sales",
                 author=row["author"],

@@ -41,7 +41,10 @@ def problem(key: str, setting: Setting, value: Any) -> str | None:
     if isinstance(value, float) and not math.isfinite(value):
         return f"{key} must be a finite number, got {value!r}"
     found = setting.check(value) if setting.check else None
-    return f"{key} {found}, got {value!r}" if found else None
+    if not found:
+        return None
+    shown = repr(value) if len(repr(value)) <= 200 else repr(value)[:200] + "…"
+    return f"{key} {found}, got {shown}"
 
 
 def _type_name(kind: type) -> str:

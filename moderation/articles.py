@@ -12,14 +12,15 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
 from pelican.settings import DEFAULT_CONFIG as PELICAN_DEFAULTS
-from pelican.utils import slugify
+from pelican.utils import get_date, slugify
 
-from .models import utcnow
+from comment_format.closing import comments_open, site_timezone
+
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -32,12 +33,13 @@ _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 class ArticleInfo:
     slug: str
     title: str
-    date: datetime | None
+    date: datetime | None  # aware: a date without an offset is in the site's TIMEZONE
     tags: tuple[str, ...]
     summary: str
     text: str
-    closed: bool
-    source: Path
+    comments: str  # the ``Comments:`` metadata, "open" when there is none
+    status: str
+    source: Path | None
 
     @cached_property
     def words(self) -> frozenset[str]:
@@ -46,11 +48,29 @@ class ArticleInfo:
         return frozenset(word.lower() for word in _WORD.findall(text))
 
     def is_open(self, close_after_days: float, now: datetime | None = None) -> bool:
-        if self.closed:
-            return False
-        if close_after_days and self.date is not None:
-            return (now or utcnow()) - self.date <= timedelta(days=close_after_days)
-        return True
+        """The plugin's rule (:mod:`comment_format.closing`), so both always agree."""
+        return comments_open(
+            metadata=self.comments,
+            status=self.status,
+            date=self.date,
+            close_after_days=close_after_days,
+            now=now,
+        )
+
+
+def described_article(slug: str, title: str | None, text: str | None) -> ArticleInfo:
+    """An article known only from what a ``classify`` or ``train`` line says of it."""
+    return ArticleInfo(
+        slug=slug,
+        title=title or "",
+        date=None,
+        tags=(),
+        summary="",
+        text=text or "",
+        comments="open",
+        status="published",
+        source=None,
+    )
 
 
 def _parse(path: Path, settings: Settings) -> ArticleInfo | None:
@@ -76,11 +96,13 @@ def _parse(path: Path, settings: Settings) -> ArticleInfo | None:
     date = None
     if "date" in metadata:
         try:
-            date = datetime.fromisoformat(metadata["date"])
+            # Pelican's own parser, and its rule for a date without an offset.
+            date = get_date(metadata["date"])
+        except (ValueError, OverflowError):
+            logger.debug("%s: date %r cannot be read", path, metadata["date"])
+        else:
             if date.tzinfo is None:
-                date = None  # a naive date cannot be compared safely; treat as unknown
-        except ValueError:
-            logger.debug("%s: date %r is not ISO 8601", path, metadata["date"])
+                date = date.replace(tzinfo=site_timezone(settings.get("TIMEZONE")))
     return ArticleInfo(
         slug=slug,
         title=metadata["title"],
@@ -88,7 +110,8 @@ def _parse(path: Path, settings: Settings) -> ArticleInfo | None:
         tags=tuple(t.strip() for t in metadata.get("tags", "").split(",") if t.strip()),
         summary=metadata.get("summary", ""),
         text="\n".join(lines[body_start:]),
-        closed=metadata.get("comments", "").lower() == "closed",
+        comments=metadata.get("comments", "open"),
+        status=metadata.get("status", "published").lower(),
         source=path,
     )
 

@@ -3,11 +3,16 @@
 Both read JSON Lines, one comment per line::
 
     {"body": "...", "author": "...", "author_url": "...", "email": "...",
-     "article": "slug", "label": "spam" | "promo" | "ham"}
+     "article": "slug", "article_title": "...", "article_text": "...",
+     "label": "spam" | "promo" | "ham"}
 
-``train`` adds each labelled line to the decision log as a training comment
-(stored as approved for ham, spam for spam and promo, never published) and
-retrains the model from the whole log. ``classify`` screens every line with the
+``article`` names an article of the content folder; ``article_title`` and
+``article_text`` describe one that is not there (they win over ``article``). A
+line without any of them is screened all the same.
+
+``train`` keeps each labelled line as a training example (counted like a
+moderator's decision, never queued or published) and retrains the model.
+``classify`` screens every line with the
 local signals — rules, promotion, intake and the stored model, never Akismet,
 so a run is offline and repeatable — and writes one JSON verdict per line in
 the same order; it never writes to the store. A malformed line is reported by
@@ -24,7 +29,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import InputError, ValidationError
-from .models import TRAINING_ORIGIN, Comment, Label, State
+from .jsonlines import JsonLine, read_json_lines
+from .models import Comment, Label, Origin
 from .settings import Settings
 from .store import Store
 from .submission import parse_submission
@@ -32,7 +38,8 @@ from .submission import parse_submission
 logger = logging.getLogger(__name__)
 
 DEFAULT_AUTHOR = "Anonymous"
-_STATE_FOR_LABEL = {Label.HAM: State.APPROVED, Label.SPAM: State.SPAM, Label.PROMO: State.SPAM}
+MAX_ARTICLE_TITLE = 500
+MAX_ARTICLE_TEXT = 500_000
 
 
 @dataclass
@@ -42,7 +49,7 @@ class BatchReport:
     lines: int = 0
     errors: list[str] = field(default_factory=list)  # "line N: what is wrong"
     added: int = 0
-    skipped: int = 0  # train: lines already in the decision log
+    skipped: int = 0  # train: lines already among the training examples
     counts: Counter[str] = field(default_factory=Counter)  # per label or decision
     training: Any = None  # train: the TrainingSummary of the retrain
 
@@ -77,38 +84,19 @@ class BatchLine:
     error: str | None
 
 
-def read_lines(path: str | Path, *, origin: str, need_label: bool) -> list[BatchLine]:
+def read_lines(path: str | Path, *, need_label: bool) -> list[BatchLine]:
     """Parse every line of a JSONL file; a bad line becomes an error naming its number."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    lines = raw.split(b"\n")
-    if lines and lines[-1] in (b"", b"\r"):
-        lines.pop()  # the newline that ends the last line does not start another
-    return [
-        _parse_line(number, data, origin=origin, need_label=need_label)
-        for number, data in enumerate(lines, start=1)
-    ]
+    return [_batch_line(line, need_label=need_label) for line in read_json_lines(path)]
 
 
-def _parse_line(number: int, data: bytes, *, origin: str, need_label: bool) -> BatchLine:
+def _batch_line(line: JsonLine, *, need_label: bool) -> BatchLine:
+    if line.fields is None:
+        return BatchLine(line.number, None, None, line.error)
+
     def error(message: str) -> BatchLine:
-        return BatchLine(number, None, None, f"line {number}: {message}")
+        return BatchLine(line.number, None, None, f"line {line.number}: {message}")
 
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return error(f"not valid UTF-8 (byte {exc.start + 1})")
-    if not text.strip():
-        return error("empty line (expected a JSON object)")
-    try:
-        fields = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return error(f"not valid JSON ({exc.msg} at column {exc.colno})")
-    if not isinstance(fields, dict):
-        return error(f"expected a JSON object, got {type(fields).__name__}")
+    fields = line.fields
     label = None
     raw_label = fields.get("label")
     if need_label or raw_label is not None:
@@ -121,26 +109,36 @@ def _parse_line(number: int, data: bytes, *, origin: str, need_label: bool) -> B
     if fields.get("author") is None and fields.get("name") is None:
         fields = {**fields, "author": DEFAULT_AUTHOR}
     try:
-        comment = parse_submission(fields, origin=origin, require_article=False)
+        comment = parse_submission(fields, origin=Origin.BATCH, require_article=False)
+        comment = comment.with_changes(
+            article_title=_optional_text(fields, "article_title", MAX_ARTICLE_TITLE),
+            article_text=_optional_text(fields, "article_text", MAX_ARTICLE_TEXT),
+        )
     except ValidationError as exc:
         return error(str(exc))
-    return BatchLine(number, comment, label, None)
+    return BatchLine(line.number, comment, label, None)
+
+
+def _optional_text(fields: dict[str, Any], name: str, limit: int) -> str | None:
+    value = fields.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(name, f"must be a string, got {type(value).__name__}")
+    if len(value) > limit:
+        raise ValidationError(name, f"is {len(value):,} characters long; the limit is {limit:,}")
+    return value.strip() or None
 
 
 def train_file(store: Store, settings: Settings, path: str | Path) -> BatchReport:
-    """Add the labelled lines of ``path`` to the decision log, then retrain the model."""
+    """Add the labelled lines of ``path`` to the training examples, then retrain the model."""
     from .screening.learned import retrain
 
     report = BatchReport()
-    parsed = read_lines(path, origin=TRAINING_ORIGIN, need_label=True)
+    parsed = read_lines(path, need_label=True)
     report.lines = len(parsed)
-    known = {
-        row[0]
-        for row in store.conn.execute(
-            "SELECT content_hash FROM comments WHERE origin = ?", (TRAINING_ORIGIN,)
-        )
-    }
-    by_label: dict[Label, list[Comment]] = {label: [] for label in Label}
+    known = store.training.content_hashes()
+    examples: list[tuple[Comment, Label]] = []
     for line in parsed:
         if line.error is not None:
             report.errors.append(line.error)
@@ -150,14 +148,10 @@ def train_file(store: Store, settings: Settings, path: str | Path) -> BatchRepor
             report.skipped += 1
             continue
         known.add(line.comment.content_hash)
-        by_label[line.label].append(line.comment)
+        examples.append((line.comment, line.label))
         report.counts[str(line.label)] += 1
-    actor = f"train:{Path(path).name}"
-    for label, comments in by_label.items():
-        if comments:
-            store.add_comments(comments, status=_STATE_FOR_LABEL[label], actor=actor, label=label)
-            report.added += len(comments)
-    report.training = retrain(store)
+    report.added = store.training.add_many(examples, source=f"train:{Path(path).name}")
+    report.training = retrain(store, settings)
     logger.info("trained from %s: %s", path, report)
     return report
 
@@ -167,7 +161,7 @@ def classify_file(store: Store, settings: Settings, path: str | Path, out: TextI
     from .screening import Screener
 
     report = BatchReport()
-    parsed = read_lines(path, origin="classify", need_label=False)
+    parsed = read_lines(path, need_label=False)
     report.lines = len(parsed)
     comments = [line.comment for line in parsed if line.comment is not None]
     screener = Screener(settings, store, akismet_client=None)

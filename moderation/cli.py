@@ -30,7 +30,7 @@ from .errors import ModerationError
 from .models import State
 from .privacy import apply_retention, erase_commenter, export_commenter, mask_email
 from .publish import publish_approved
-from .review import ACTIONS, PAST_TENSE, moderate, recheck_held, select_comments
+from .review import ACTIONS, moderate, recheck_held, select_comments
 from .settings import Settings, load_settings
 from .store import Store, default_db_path
 
@@ -43,8 +43,9 @@ class UsageError(ModerationError):
     exit_code = 2
 
 
-class Session:
-    """What a command works with: settings, the store and two consoles, opened lazily."""
+class CommandRun:
+    """What one run of a command works with: settings, the store and two consoles,
+    each opened when first needed."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -97,34 +98,34 @@ def _score(score: float | None) -> str:
 # -- commands -------------------------------------------------------------------
 
 
-def cmd_status(session: Session, args: argparse.Namespace) -> int:
-    counts = session.store.counts()
+def cmd_status(run: CommandRun, args: argparse.Namespace) -> int:
+    counts = run.store.comments.counts()
     if args.json:
-        session.say(json.dumps(counts))
+        run.say(json.dumps(counts))
         return 0
-    table = Table(title=Text(f"Comments in {session.db_path}"))
+    table = Table(title=Text(f"Comments in {run.db_path}"))
     table.add_column("State")
     table.add_column("Comments", justify="right")
     for state, count in counts.items():
         table.add_row(state, str(count))
     table.add_row(Text("total", style="bold"), Text(str(sum(counts.values())), style="bold"))
-    session.out.print(table)
+    run.out.print(table)
     return 0
 
 
-def cmd_list(session: Session, args: argparse.Namespace) -> int:
-    store = session.store
-    comments = store.list_comments(
+def cmd_list(run: CommandRun, args: argparse.Namespace) -> int:
+    store = run.store
+    comments = store.comments.list(
         status=args.status, article=args.article, reason=args.reason, limit=args.limit
     )
     if not comments:
-        session.say("no comments match")
+        run.say("no comments match")
         return 0
     table = Table()
     for name in ("id", "article", "author", "received", "status", "score", "reasons"):
         table.add_column(name, no_wrap=name in ("id", "received"))
     for comment in comments:
-        latest = store.latest_screening(comment.id)
+        latest = store.screenings.latest(comment.id)
         table.add_row(
             comment.id,
             Text(comment.article),
@@ -134,15 +135,15 @@ def cmd_list(session: Session, args: argparse.Namespace) -> int:
             _score(latest.score if latest else None),
             Text("; ".join(latest.reasons[:2]) if latest else "not screened yet"),
         )
-    session.out.print(table)
-    session.say(_count(len(comments), "comment"))
+    run.out.print(table)
+    run.say(_count(len(comments), "comment"))
     return 0
 
 
-def cmd_show(session: Session, args: argparse.Namespace) -> int:
-    store = session.store
-    comment = store.get(args.id)
-    context = store.request_context(comment.id)
+def cmd_show(run: CommandRun, args: argparse.Namespace) -> int:
+    store = run.store
+    comment = store.comments.get(args.id)
+    context = store.privacy.request_context(comment.id)
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
@@ -165,31 +166,31 @@ def cmd_show(session: Session, args: argparse.Namespace) -> int:
         ("referrer", comment.referrer or "–"),
         ("language", comment.language or "–"),
         ("intake flags", ", ".join(comment.intake_flags) or "–"),
-        ("next check", _when(store.next_check_at(comment.id))),
-        ("failing since", _when(store.first_failure_at(comment.id))),
+        ("next check", _when(store.screenings.next_check_at(comment.id))),
+        ("failing since", _when(store.screenings.first_failure_at(comment.id))),
     ):
         facts.add_row(label, Text(value))
-    session.out.print(facts)
-    session.say("")
-    session.out.rule("body")
-    session.say(comment.body)
-    session.out.rule()
+    run.out.print(facts)
+    run.say("")
+    run.out.rule("body")
+    run.say(comment.body)
+    run.out.rule()
 
-    runs = store.screenings(comment.id)
-    if not runs:
-        session.say("\nnot screened yet")
-    for number, run in enumerate(runs, start=1):
+    screenings = store.screenings.of(comment.id)
+    if not screenings:
+        run.say("\nnot screened yet")
+    for number, screening in enumerate(screenings, start=1):
         table = Table(
             title=Text(
-                f"screening {number} at {_when(run.screened_at)}: {run.decision} "
-                f"(score {_score(run.score)})"
+                f"screening {number} at {_when(screening.screened_at)}: {screening.decision} "
+                f"(score {_score(screening.score)})"
             ),
-            caption=Text("; ".join(run.reasons)),
+            caption=Text("; ".join(screening.reasons)),
             title_justify="left",
         )
         for name in ("signal", "score", "floor", "reason", "findings", "retry"):
             table.add_column(name)
-        for signal in run.signals:
+        for signal in screening.signals:
             table.add_row(
                 signal.signal,
                 _score(signal.score),
@@ -198,12 +199,12 @@ def cmd_show(session: Session, args: argparse.Namespace) -> int:
                 Text("\n".join(signal.findings) or "–"),
                 "yes" if signal.retry else "",
             )
-        session.out.print(table)
+        run.out.print(table)
 
     log = Table(title="decision log", title_justify="left")
     for name in ("at", "actor", "from", "to", "label", "note"):
         log.add_column(name)
-    for entry in store.decisions(comment.id):
+    for entry in store.decisions.of(comment.id):
         log.add_row(
             _when(entry.at),
             Text(entry.actor),
@@ -212,11 +213,11 @@ def cmd_show(session: Session, args: argparse.Namespace) -> int:
             str(entry.label or "–"),
             Text(entry.note or ""),
         )
-    session.out.print(log)
+    run.out.print(log)
     return 0
 
 
-def cmd_moderate(session: Session, args: argparse.Namespace) -> int:
+def cmd_moderate(run: CommandRun, args: argparse.Namespace) -> int:
     filters = args.article or args.reason or args.older_than is not None
     bulk = args.all_in  # State.HELD for --all-held, State.SPAM for --all-spam
     if bulk and args.ids:
@@ -228,48 +229,42 @@ def cmd_moderate(session: Session, args: argparse.Namespace) -> int:
     targets: list[Any] = args.ids
     if bulk:
         targets = select_comments(
-            session.store,
+            run.store,
             bulk,
             article=args.article,
             reason=args.reason,
             older_than=None if args.older_than is None else timedelta(days=args.older_than),
         )
         if not targets:
-            session.say(f"no {bulk} comments match")
+            run.say(f"no {bulk} comments match")
             return 0
     report = moderate(
-        session.store,
-        session.settings,
+        run.store,
+        run.settings,
         targets,
         args.command,
         actor=args.actor,
         note=args.note,
     )
-    for entry in report.changed:
-        session.say(
-            f"{PAST_TENSE[args.command]} {entry.comment_id} ({entry.from_state} → {entry.to_state})"
-        )
-    for comment_id, why in report.unchanged:
-        session.say(f"unchanged {comment_id}: {why}")
-    for line in report.feedback:
-        session.say(line)
+    for line in report.moves() + report.feedback:
+        run.say(line)
     if report.training is not None:
-        session.say(report.training.message)
+        run.say(report.training.message)
     for warning in report.warnings:
-        session.warn(f"warning: {warning}")
+        run.warn(f"warning: {warning}")
     return 0
 
 
 class _ProgressBar:
     """A rich progress bar fed by screening's progress callback."""
 
-    def __init__(self, session: Session, description: str) -> None:
+    def __init__(self, run: CommandRun, description: str) -> None:
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=session.err,
+            console=run.err,
             transient=True,
         )
         self.task = self.progress.add_task(description, total=None)
@@ -285,60 +280,58 @@ class _ProgressBar:
         self.progress.update(self.task, completed=done, total=total)
 
 
-def _retention(session: Session) -> None:
-    _say_retention(session, apply_retention(session.store, session.settings))
+def _retention(run: CommandRun) -> None:
+    _say_retention(run, apply_retention(run.store, run.settings))
 
 
-def _say_retention(session: Session, hashed: int) -> None:
+def _say_retention(run: CommandRun, hashed: int) -> None:
     if hashed:
-        days = session.settings["COMMENTS_RETENTION_DAYS"]
-        session.say(
+        days = run.settings["COMMENTS_RETENTION_DAYS"]
+        run.say(
             f"retention: IP and user agent of {_count(hashed, 'comment')} older than "
             f"{days} days replaced by keyed hashes"
         )
 
 
-def cmd_screen(session: Session, args: argparse.Namespace) -> int:
+def cmd_screen(run: CommandRun, args: argparse.Namespace) -> int:
     from .screening import Screener, screen_due
 
-    store, settings = session.store, session.settings
+    store, settings = run.store, run.settings
     screener = Screener.from_settings(settings, store)
-    with _ProgressBar(session, "screening") as progress:
+    with _ProgressBar(run, "screening") as progress:
         report = screen_due(store, screener, progress=progress)
-    session.say(str(report))
+    run.say(str(report))
     # After screening, so a comment imported late still reaches Akismet with its IP.
-    _retention(session)
+    _retention(run)
     return 0
 
 
-def cmd_recheck(session: Session, args: argparse.Namespace) -> int:
-    with _ProgressBar(session, "rechecking") as progress:
-        report = recheck_held(
-            session.store, session.settings, everything=args.all, progress=progress
-        )
+def cmd_recheck(run: CommandRun, args: argparse.Namespace) -> int:
+    with _ProgressBar(run, "rechecking") as progress:
+        report = recheck_held(run.store, run.settings, everything=args.all, progress=progress)
     if not report.rescreened:
-        session.say("no held comments to recheck" if args.all else "no recheck pending")
+        run.say("no held comments to recheck" if args.all else "no recheck pending")
     else:
-        session.say(str(report))
+        run.say(str(report))
     return 0
 
 
-def cmd_retrain(session: Session, args: argparse.Namespace) -> int:
+def cmd_retrain(run: CommandRun, args: argparse.Namespace) -> int:
     from .screening import learned
 
-    session.say(learned.retrain(session.store).message)
+    run.say(learned.retrain(run.store, run.settings).message)
     return 0
 
 
-def cmd_import(session: Session, args: argparse.Namespace) -> int:
+def cmd_import(run: CommandRun, args: argparse.Namespace) -> int:
     from .importer import import_file
 
-    report = import_file(session.store, session.settings, args.file)
+    report = import_file(run.store, run.settings, args.file)
     for error in report.errors:
-        session.warn(f"error: {error}")
+        run.warn(f"error: {error}")
     for line, existing in report.duplicates:
-        session.say(f"{args.file}:line {line}: already stored as {existing}, skipped")
-    session.say(
+        run.say(f"{args.file}:line {line}: already stored as {existing}, skipped")
+    run.say(
         f"imported {_count(len(report.imported), 'comment')} from {args.file} "
         f"({_count(report.lines, 'line')}, {_count(len(report.duplicates), 'duplicate')}, "
         f"{_count(len(report.errors), 'error')})"
@@ -346,99 +339,92 @@ def cmd_import(session: Session, args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
-def cmd_publish(session: Session, args: argparse.Namespace) -> int:
-    report = publish_approved(session.store, session.settings, args.content)
-    _say_retention(session, report.retention_hashed)
-    for path in report.written:
-        session.say(f"wrote {path}")
-    for path in report.removed:
-        session.say(f"removed {path}")
-    for comment_id, why in report.skipped:
-        session.say(f"skipped {comment_id}: {why}")
-    session.say(
-        f"{report.comments_dir}: {len(report.written)} written, {len(report.unchanged)} "
-        f"unchanged, {len(report.removed)} removed, {len(report.skipped)} skipped"
-    )
+def cmd_publish(run: CommandRun, args: argparse.Namespace) -> int:
+    report = publish_approved(run.store, run.settings, args.content)
+    _say_retention(run, report.retention_hashed)
+    for line in report.lines():
+        run.say(line)
+    run.say(report.summary())
     return 0
 
 
-def _with_content(session: Session, content: Path | None) -> Settings:
+def _with_content(run: CommandRun, content: Path | None) -> Settings:
     """The settings, with PATH replaced when ``--content`` names another folder."""
     if content is None:
-        return session.settings
-    return session.settings.with_overrides(PATH=str(content.resolve()))
+        return run.settings
+    return run.settings.with_overrides(PATH=str(content.resolve()))
 
 
-def cmd_export(session: Session, args: argparse.Namespace) -> int:
-    data = export_commenter(session.store, _with_content(session, args.content), args.email)
+def cmd_export(run: CommandRun, args: argparse.Namespace) -> int:
+    data = export_commenter(run.store, _with_content(run, args.content), args.email)
     if not data["comments"]:
-        session.warn(f"no comments are held for {mask_email(args.email)}")
-    session.say(json.dumps(data, indent=2, ensure_ascii=False))
+        run.warn(f"no comments are held for {mask_email(args.email)}")
+    run.say(json.dumps(data, indent=2, ensure_ascii=False))
     return 0
 
 
-def cmd_erase(session: Session, args: argparse.Namespace) -> int:
-    report = erase_commenter(session.store, _with_content(session, args.content), args.email)
+def cmd_erase(run: CommandRun, args: argparse.Namespace) -> int:
+    report = erase_commenter(run.store, _with_content(run, args.content), args.email)
     if not report.comments:
-        session.say(f"nothing is held for {report.email}")
+        run.say(f"nothing is held for {report.email}")
         return 0
     for comment_id in report.comments:
-        session.say(f"erased comment {comment_id}")
+        run.say(f"erased comment {comment_id}")
     for path in report.files_removed:
-        session.say(f"removed {path}")
+        run.say(f"removed {path}")
     for path in report.tombstones:
-        session.say(f"replaced {path} by a tombstone (others replied to it)")
+        run.say(f"replaced {path} by a tombstone (others replied to it)")
     if report.model_retrained:
-        session.say("retrained the model without them")
-    session.say(f"erased everything held for {report.email}")
+        run.say("retrained the model without them")
+    run.say(f"erased everything held for {report.email}")
     if report.files_removed or report.tombstones:
-        session.say("rebuild and deploy the site so the pages and feeds drop them too")
+        run.say("rebuild and deploy the site so the pages and feeds drop them too")
     return 0
 
 
-def _batch_errors(session: Session, report: Any) -> int:
+def _batch_errors(run: CommandRun, report: Any) -> int:
     for error in report.errors:
-        session.warn(f"error: {session.args.file}: {error}")
+        run.warn(f"error: {run.args.file}: {error}")
     return 1 if report.errors else 0
 
 
-def cmd_train(session: Session, args: argparse.Namespace) -> int:
+def cmd_train(run: CommandRun, args: argparse.Namespace) -> int:
     from .batch import train_file
 
-    report = train_file(session.store, session.settings, args.file)
-    session.say(f"trained from {args.file}: {report}")
-    return _batch_errors(session, report)
+    report = train_file(run.store, run.settings, args.file)
+    run.say(f"trained from {args.file}: {report}")
+    return _batch_errors(run, report)
 
 
-def cmd_classify(session: Session, args: argparse.Namespace) -> int:
+def cmd_classify(run: CommandRun, args: argparse.Namespace) -> int:
     from .batch import classify_file
 
-    report = classify_file(session.store, session.settings, args.file, sys.stdout)
+    report = classify_file(run.store, run.settings, args.file, sys.stdout)
     sys.stdout.flush()
-    return _batch_errors(session, report)
+    return _batch_errors(run, report)
 
 
-def cmd_serve(session: Session, args: argparse.Namespace) -> int:
+def cmd_serve(run: CommandRun, args: argparse.Namespace) -> int:
     from .web import serve
 
     # Loopback by default: in production COMMENTS_INTAKE_URL names the public host,
     # which the reverse proxy listens on, not this service.
     host = args.host or "127.0.0.1"
     # --port 0 (any free port) is a real choice, not "unset".
-    intake = urlsplit(session.settings["COMMENTS_INTAKE_URL"])
+    intake = urlsplit(run.settings["COMMENTS_INTAKE_URL"])
     port = args.port if args.port is not None else (intake.port or 8080)
     # No retention here: the service's screening worker applies it at start and hourly.
-    session.close()  # the service opens its own connections, one per thread
-    serve(session.settings, session.db_path, host, port)
+    run.close()  # the service opens its own connections, one per thread
+    serve(run.settings, run.db_path, host, port)
     return 0
 
 
-def cmd_review_server(session: Session, args: argparse.Namespace) -> int:
-    from .web.review import PASSWORD_VARIABLE, serve_review
+def cmd_review_server(run: CommandRun, args: argparse.Namespace) -> int:
+    from .web.review_app import PASSWORD_VARIABLE, serve_review
 
-    session.close()  # the review UI opens its own connection for each request
+    run.close()  # the review UI opens its own connection for each request
     password = os.environ.get(PASSWORD_VARIABLE) or None
-    serve_review(session.settings, session.db_path, args.host, args.port, password=password)
+    serve_review(run.settings, run.db_path, args.host, args.port, password=password)
     return 0
 
 
@@ -582,15 +568,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version or a usage error already printed
         return int(exc.code or 0)
     configure_logging(args.verbose)
-    session = Session(args)
+    run = CommandRun(args)
     try:
-        return args.handler(session, args)
+        return args.handler(run, args)
     except ModerationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except sqlite3.Error as exc:
         # Reached when another writer held the database past the busy timeout.
-        print(f"error: database {session.db_path}: {exc}", file=sys.stderr)
+        print(f"error: database {run.db_path}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -600,4 +586,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - flushed at exit, never read
         return 1
     finally:
-        session.close()
+        run.close()

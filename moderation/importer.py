@@ -11,16 +11,18 @@ second time: a line whose content is already stored counts as a duplicate.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from comment_format.files import parse_date
+
 from .articles import load_articles
-from .errors import InputError, UnknownComment, ValidationError
-from .models import Comment, State, new_comment_id, stable_comment_id
+from .errors import UnknownComment, ValidationError
+from .jsonlines import read_json_lines
+from .models import Comment, Origin, State, new_comment_id, stable_comment_id
 from .settings import Settings
 from .store import Store
 from .submission import parse_submission
@@ -75,12 +77,9 @@ def _received_at(record: dict[str, Any]) -> datetime | None:
     value = _optional_text(record, "received_at")
     if value is None:
         return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise _LineError(f"received_at: not an ISO 8601 date and time: {value!r}") from None
-    if moment.tzinfo is None:
-        raise _LineError(f"received_at: needs a time zone offset (e.g. +00:00): {value!r}")
+    moment = parse_date(value)
+    if isinstance(moment, str):  # what is wrong with it
+        raise _LineError(f"received_at: {moment}")
     return moment
 
 
@@ -107,27 +106,23 @@ class _Importer:
         self.line_number = 0
 
     def run(self) -> ImportReport:
-        try:
-            text = self.path.read_text(encoding="utf-8-sig")  # tolerate a BOM
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {self.path}: {exc}") from exc
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
+        for line in read_json_lines(self.path, skip_blank=True):
             self.report.lines += 1
-            self.line_number = number
+            self.line_number = line.number
             ref = None
             try:
-                record = self._decode(line)
+                if line.fields is None:
+                    raise _LineError(line.problem)
+                record = self._check_fields(line.fields)
                 ref = self._ref(record)
                 outcome = self._line(record)
             except (_LineError, ValidationError) as exc:
-                self.report.errors.append(f"{self.path}:line {number}: {exc}")
+                self.report.errors.append(f"{self.path}:line {line.number}: {exc}")
                 outcome = None
             if ref is not None:
-                self.by_ref[ref] = (number, outcome)
+                self.by_ref[ref] = (line.number, outcome)
         if self.good:
-            self.report.imported = self.store.add_comments(self.good, actor="import")
+            self.report.imported = self.store.comments.add_many(self.good, actor="import")
         logger.info(
             "imported %d of %d lines from %s (%d duplicates, %d errors)",
             len(self.report.imported),
@@ -138,13 +133,7 @@ class _Importer:
         )
         return self.report
 
-    def _decode(self, line: str) -> dict[str, Any]:
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise _LineError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(record, dict):
-            raise _LineError(f"expected a JSON object, got {type(record).__name__}")
+    def _check_fields(self, record: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(record) - FIELDS)
         if unknown:
             raise _LineError(
@@ -165,10 +154,10 @@ class _Importer:
             number, outcome = self.by_ref[reply_to]
             if outcome is None:
                 raise _LineError(f"reply_to: line {number} ({reply_to!r}) was not imported")
-            parent = outcome if isinstance(outcome, Comment) else self.store.get(outcome)
+            parent = outcome if isinstance(outcome, Comment) else self.store.comments.get(outcome)
         else:
             try:
-                parent = self.store.get(reply_to)
+                parent = self.store.comments.get(reply_to)
             except UnknownComment:
                 raise _LineError(
                     f"reply_to: no stored comment and no earlier line has id or ref {reply_to!r}"
@@ -185,7 +174,7 @@ class _Importer:
         fields = {k: v for k, v in record.items() if k not in ("reply_to", "ref")}
         comment = parse_submission(
             fields,
-            origin="import",
+            origin=Origin.IMPORT,
             ip=_ip(record),
             user_agent=_optional_text(record, "user_agent"),
             referrer=_optional_text(record, "referrer"),
@@ -197,7 +186,9 @@ class _Importer:
         if reply_to is not None:
             comment = comment.with_changes(reply_to=self._parent(reply_to, comment.article))
         duplicate = self.new_by_hash.get(comment.content_hash)
-        existing = duplicate.id if duplicate else self.store.duplicate_of(comment.content_hash)
+        existing = (
+            duplicate.id if duplicate else self.store.comments.duplicate_of(comment.content_hash)
+        )
         if existing is not None:
             self.report.duplicates.append((self.line_number, existing))
             return duplicate or existing
@@ -216,7 +207,7 @@ class _Importer:
                 candidate = new_comment_id(comment.received_at)
                 continue
             try:
-                self.store.get(candidate)
+                self.store.comments.get(candidate)
             except UnknownComment:
                 self.taken_ids.add(candidate)
                 return candidate

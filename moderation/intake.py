@@ -16,7 +16,6 @@ The HTTP layer (``moderation.web``) only parses requests and calls these.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
 import logging
@@ -38,6 +37,7 @@ from .articles import ArticleInfo, load_articles
 from .errors import ModerationError, SettingsError
 from .models import Comment, State
 from .privacy import mask_email
+from .reloading import Reloading
 from .settings import Settings
 from .store import Store
 
@@ -49,6 +49,8 @@ TOKEN_MAX_AGE_SECONDS = 24 * 60 * 60
 #: Tolerated clock difference for a token minted "in the future" (several workers).
 TOKEN_CLOCK_SKEW_SECONDS = 5.0
 RATE_WINDOW_SECONDS = 60.0
+#: X-Forwarded-For hops looked at, from the right.
+MAX_HOPS = 32
 
 FLAG_HONEYPOT = "honeypot"
 FLAG_TOKEN_MISSING = "token: missing"
@@ -161,7 +163,7 @@ class Thread:
 
 
 class ThreadIndex:
-    """``threads.json``, re-read whenever the file changes (the site was rebuilt).
+    """``threads.json``, read again whenever the file changes (the site was rebuilt).
 
     With ``close_after_days`` > 0 an article also closes once it is that old, even
     between builds; its date comes from the Markdown sources (``articles_loader``).
@@ -177,12 +179,12 @@ class ThreadIndex:
     ) -> None:
         self.path = path
         self.close_after_days = close_after_days
-        self.check_interval = check_interval
         self._articles_loader = articles_loader
-        self._checked_at = 0.0
-        self._signature: tuple[int, int, int] | None = None
-        self._threads: dict[str, Thread] | None = None
         self._articles: Mapping[str, ArticleInfo] = {}
+        # A stat per submission would cost more than the rest of the checks.
+        self._index = Reloading(
+            self._stamp, self._read, interval=check_interval, name=f"thread index {path}"
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ThreadIndex:
@@ -197,37 +199,30 @@ class ThreadIndex:
             settings.path("COMMENTS_THREADS"), close_after_days=close_after, articles_loader=loader
         )
 
-    def threads(self) -> dict[str, Thread]:
-        """The current index; raises :class:`SiteNotBuilt` when there is none.
+    @property
+    def check_interval(self) -> float:
+        """Seconds between looks at the file (0: every time)."""
+        return self._index.interval
 
-        The file is looked at no more than once per ``check_interval`` seconds: a
-        ``stat`` on every submission costs more than the rest of the checks.
-        """
-        now = time.monotonic()
-        if self._threads is not None and now - self._checked_at < self.check_interval:
-            return self._threads
-        self._checked_at = now
+    @check_interval.setter
+    def check_interval(self, seconds: float) -> None:
+        self._index.interval = seconds
+
+    def threads(self) -> dict[str, Thread]:
+        """The current index; raises :class:`SiteNotBuilt` when there is none."""
+        return self._index.get()
+
+    def _stamp(self) -> tuple[int, int, int]:
         try:
             stat = os.stat(self.path)
         except FileNotFoundError:
-            if self._threads is not None:
-                logger.warning("%s disappeared; using the last index read", self.path)
-                return self._threads
             raise SiteNotBuilt(
                 "the site has not been built yet, so no article can take comments: "
                 f"{self.path} is missing (build the site, then try again)"
             ) from None
-        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        if signature != self._signature:
-            self._signature = signature
-            self._reload()
-        if self._threads is None:
-            raise SiteNotBuilt(
-                f"the site's thread index {self.path} cannot be read; rebuild the site"
-            )
-        return self._threads
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
-    def _reload(self) -> None:
+    def _read(self) -> dict[str, Thread]:
         try:
             entries = json.loads(self.path.read_text(encoding="utf-8"))
             threads = {}
@@ -241,16 +236,17 @@ class ThreadIndex:
                     comment_ids=frozenset(entry.get("comments") or ()),
                 )
         except (OSError, UnicodeError, ValueError, TypeError, KeyError) as exc:
-            # A half-written file during a build: keep what we had, re-read on change.
-            logger.error("cannot read thread index %s: %s", self.path, exc)
-            return
+            # A half-written file during a build: the last index read stays in use.
+            raise SiteNotBuilt(
+                f"the site's thread index {self.path} cannot be read ({exc}); rebuild the site"
+            ) from exc
         if self._articles_loader is not None:
             try:
                 self._articles = self._articles_loader()
             except (OSError, ModerationError) as exc:
                 logger.warning("cannot read article dates: %s", exc)
-        self._threads = threads
         logger.info("thread index %s: %d articles", self.path, len(threads))
+        return threads
 
     def thread_for(self, article: str, now: datetime | None = None) -> Thread:
         """The open thread of ``article``; unknown or closed articles raise."""
@@ -299,7 +295,6 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return address
 
 
-@functools.lru_cache(maxsize=4096)
 def client_ip(
     peer: str | None, forwarded_for: str | None, trusted: tuple[Network, ...]
 ) -> str | None:
@@ -307,8 +302,8 @@ def client_ip(
 
     The header is only believed when the peer itself is a trusted proxy; each
     proxy appends the address it saw, so walking from the right and skipping our
-    own proxies reaches the first address nobody of ours can vouch for. (Cached:
-    a reader sends the same headers again and again.)
+    own proxies reaches the first address nobody of ours can vouch for. Nothing
+    is cached: a cache keyed by header values would let anyone fill memory.
     """
     peer_address = _address(peer) if peer else None
     if peer_address is None:
@@ -320,7 +315,9 @@ def client_ip(
     if not forwarded_for or not is_trusted(peer_address):
         return str(peer_address)
     current = peer_address
-    for hop in reversed(forwarded_for.split(",")):
+    # No chain of our own proxies is longer than this; the hops before it are
+    # the client's to invent anyway.
+    for hop in reversed(forwarded_for.split(",")[-MAX_HOPS:]):
         address = _address(hop)
         if address is None:
             break  # garbage: the last hop we could read is as far as we can trust
@@ -341,7 +338,6 @@ def first_language(accept_language: str | None) -> str | None:
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 
 
-@functools.lru_cache(maxsize=1024)
 def origin_of(url: str) -> str | None:
     """``scheme://host[:port]`` of ``url``, lower-cased, or ``None`` if it has none."""
     try:
@@ -443,9 +439,9 @@ def accept_many(store: Store, submissions: Sequence[Submission]) -> list[Comment
     approved: dict[str, set[str]] = {}
     for index, submission in enumerate(submissions):
         comment = submission.comment
-        duplicate = store.duplicate_of(comment.content_hash)
+        duplicate = store.comments.duplicate_of(comment.content_hash)
         if duplicate is not None:
-            earlier = store.get(duplicate)
+            earlier = store.comments.get(duplicate)
             if _same_submission(earlier, comment):
                 results[index] = earlier
                 continue
@@ -468,7 +464,9 @@ def accept_many(store: Store, submissions: Sequence[Submission]) -> list[Comment
                 (trapped, State.SPAM, "honeypot"),
             ):
                 if batch:
-                    comments = store.add_comments([c for _, c in batch], status=status, note=note)
+                    comments = store.comments.add_many(
+                        [c for _, c in batch], status=status, note=note
+                    )
                     stored += zip((index for index, _ in batch), comments, strict=True)
     for index, comment in stored:
         results[index] = comment
@@ -518,7 +516,7 @@ def _refusal(
     parent = comment.reply_to
     if parent and parent not in submission.published_ids:
         if comment.article not in approved:
-            approved[comment.article] = store.approved_ids(comment.article)
+            approved[comment.article] = store.comments.approved_ids(comment.article)
         if parent not in approved[comment.article]:
             return UnknownParent(
                 f"there is no published comment {parent!r} on {comment.article!r} to reply to",

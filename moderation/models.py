@@ -9,6 +9,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from comment_format.files import is_comment_id as is_comment_id  # the one id check
+
+from .errors import InvalidTransition
+
 
 class State(StrEnum):
     """Where a stored comment is in the workflow."""
@@ -44,11 +48,88 @@ class Label(StrEnum):
     PROMO = "promo"
 
 
-#: A comment id: letters, digits and hyphens (the comment file contract).
-COMMENT_ID = re.compile(r"^[A-Za-z0-9-]+$")
+class Origin(StrEnum):
+    """How a comment reached us."""
 
-#: The origin of labelled examples added by ``train``: never queued, never published.
-TRAINING_ORIGIN = "training"
+    FORM = "form"  # the comment form, urlencoded or multipart
+    JSON = "json"  # a JSON post to the intake
+    IMPORT = "import"  # ``moderation import`` of a JSON-lines file
+    BATCH = "batch"  # a line of ``train`` or ``classify``: never stored as a comment
+
+
+class Action(StrEnum):
+    """What a moderator can do to a comment."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    SPAM = "spam"
+    PROMO = "promo"
+    RESTORE = "restore"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the workflow: where an action may start, where it leads, what it teaches."""
+
+    allowed_from: frozenset[State]
+    to: State
+    label: Label | None
+    past_tense: str  # how a report says it: "approved c-2026-..."
+
+
+#: The workflow: every move a moderator may make. Checked by the store when it
+#: changes a comment and by review when it plans a bulk action, from this one table.
+TRANSITIONS: dict[Action, Transition] = {
+    Action.APPROVE: Transition(
+        frozenset({State.RECEIVED, State.HELD, State.SPAM, State.REJECTED}),
+        State.APPROVED,
+        Label.HAM,
+        "approved",
+    ),
+    Action.REJECT: Transition(
+        frozenset({State.RECEIVED, State.HELD, State.APPROVED, State.SPAM}),
+        State.REJECTED,
+        None,
+        "rejected",
+    ),
+    Action.SPAM: Transition(
+        frozenset({State.RECEIVED, State.HELD, State.APPROVED, State.REJECTED}),
+        State.SPAM,
+        Label.SPAM,
+        "marked as spam",
+    ),
+    Action.PROMO: Transition(
+        frozenset({State.RECEIVED, State.HELD, State.APPROVED, State.REJECTED, State.SPAM}),
+        State.SPAM,
+        Label.PROMO,
+        "marked as promotion",
+    ),
+    Action.RESTORE: Transition(
+        frozenset({State.SPAM, State.REJECTED}), State.HELD, None, "restored"
+    ),
+}
+
+
+def transition(action: Action | str, comment_id: str, current: State) -> Transition:
+    """The move ``action`` makes from ``current``; :class:`InvalidTransition` if none."""
+    move = TRANSITIONS[Action(action)]
+    if current not in move.allowed_from:
+        raise InvalidTransition(
+            f"cannot {action} comment {comment_id}: it is {current} "
+            f"(allowed from: {', '.join(sorted(move.allowed_from))})"
+        )
+    return move
+
+
+def is_noop(action: Action | str, current: State) -> bool:
+    """Whether ``action`` would leave a comment in ``current`` where it is.
+
+    ``promo`` on a spam comment is not: it adds the promotion label.
+    """
+    action = Action(action)
+    return current is TRANSITIONS[action].to and not (
+        action is Action.PROMO and current is State.SPAM
+    )
 
 
 def utcnow() -> datetime:
@@ -97,10 +178,14 @@ class Comment:
     referrer: str | None = None
     language: str | None = None
     received_at: datetime = field(default_factory=utcnow)
-    origin: str = "form"  # form | json | import | training
+    origin: Origin = Origin.FORM
     intake_flags: tuple[str, ...] = ()
     id: str | None = None
     status: State | None = None
+    #: An article outside the content folder, described by a ``classify`` or
+    #: ``train`` line; never stored.
+    article_title: str | None = None
+    article_text: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -110,15 +195,28 @@ class Comment:
         return replace(self, **changes)
 
 
+class SignalKind(StrEnum):
+    """How the policy counts a signal's result."""
+
+    #: The starting odds: a model's estimate for this very comment (without one,
+    #: the policy starts from a cautious prior).
+    PRIOR = "prior"
+    #: Evidence that moves the odds: up for spam and promotion, down for a genuine comment.
+    EVIDENCE = "evidence"
+
+
 @dataclass(frozen=True)
 class SignalResult:
     """One signal's finding about one comment.
 
     ``score`` is in [0, 1], higher meaning more likely spam or promotion; it is
     ``None`` when the signal could not judge (not configured, unavailable, untrained).
-    ``floor`` is the least severe decision the policy may reach because of this
-    signal (a disallowed word forces SPAM, a moderation keyword forces HOLD).
-    ``retry`` asks for a recheck later (Akismet was unreachable).
+    ``weight`` is what the result adds to the combined log-odds (for a ``PRIOR``,
+    the log-odds it starts from); the signal decides it, so the policy needs to
+    know nothing about any signal. ``floor`` is the least severe decision the
+    policy may reach because of this signal (a disallowed word forces SPAM, a
+    moderation keyword forces HOLD). ``findings`` are the reasons shown to the
+    moderator; ``retry`` asks for a recheck later (Akismet was unreachable).
     """
 
     signal: str
@@ -127,6 +225,16 @@ class SignalResult:
     floor: Decision | None = None
     findings: tuple[str, ...] = ()
     retry: bool = False
+    kind: SignalKind = SignalKind.EVIDENCE
+    weight: float = 0.0
+    #: What the signal sent to an outside service, kept to report a moderator's
+    #: correction back with exactly the same facts (Akismet's submit-spam/ham).
+    sent: dict[str, str] | None = None
+
+    @property
+    def explains(self) -> bool:
+        """Whether the verdict should quote this result (it counted, or it sets a floor)."""
+        return bool(self.findings) or self.weight != 0 or self.floor is not None or self.retry
 
 
 @dataclass(frozen=True)
@@ -138,7 +246,6 @@ class Verdict:
     reasons: tuple[str, ...]
     signals: tuple[SignalResult, ...]
     retry: bool = False  # some signal asked for a recheck later
-    akismet_params: dict[str, str] | None = None  # what was sent, for submit_spam/ham
 
     def signal(self, name: str) -> SignalResult | None:
         return next((s for s in self.signals if s.signal == name), None)

@@ -13,15 +13,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .models import Comment, utcnow
-from .publish import (
+from .comment_files import (
     comment_path,
     existing_comment_files,
-    remove_if_empty,
+    remove_file,
     replies_in_file_tree,
     tombstone_text,
     write_atomically,
 )
+from .models import Comment, utcnow
 from .settings import Settings
 from .store import Store
 
@@ -38,7 +38,7 @@ def mask_email(email: str | None) -> str:
 
 def apply_retention(store: Store, settings: Settings, now: datetime | None = None) -> int:
     """Hash the IP and user agent of comments older than ``COMMENTS_RETENTION_DAYS``."""
-    return store.apply_retention(settings["COMMENTS_RETENTION_DAYS"], now=now)
+    return store.privacy.apply_retention(settings["COMMENTS_RETENTION_DAYS"], now=now)
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -56,8 +56,8 @@ def export_commenter(
     """Everything held about the commenter who used ``email``, as JSON-ready data."""
     comments_dir = settings.comments_dir.resolve()
     exported = []
-    for comment in store.list_comments(email=email, include_training=True):
-        context = store.request_context(comment.id)
+    for comment in store.comments.list(email=email):
+        context = store.privacy.request_context(comment.id)
         published = _published_file(comments_dir, comment)
         exported.append(
             {
@@ -96,12 +96,13 @@ def export_commenter(
                                 "floor": s.floor and str(s.floor),
                                 "findings": list(s.findings),
                                 "retry": s.retry,
+                                "sent": s.sent,
                             }
                             for s in run.signals
                         ],
                         "akismet_params": run.akismet_params,
                     }
-                    for run in store.screenings(comment.id)
+                    for run in store.screenings.of(comment.id)
                 ],
                 "decisions": [
                     {
@@ -112,15 +113,16 @@ def export_commenter(
                         "label": entry.label and str(entry.label),
                         "note": entry.note,
                     }
-                    for entry in store.decisions(comment.id)
+                    for entry in store.decisions.of(comment.id)
                 ],
             }
         )
     return {
         "email": email,
         "exported_at": _time(now or utcnow()),
-        "avatar": store.avatar_hash(email),
+        "avatar": store.keys.avatar_hash(email),
         "comments": exported,
+        "training_examples": store.training.by_email(email),
     }
 
 
@@ -130,6 +132,7 @@ class EraseReport:
     comments: list[str] = field(default_factory=list)
     files_removed: list[Path] = field(default_factory=list)
     tombstones: list[Path] = field(default_factory=list)
+    training_examples: int = 0
     model_retrained: bool = False
 
 
@@ -163,8 +166,9 @@ def erase_commenter(store: Store, settings: Settings, email: str) -> EraseReport
     """
     comments_dir = settings.comments_dir.resolve()
     report = EraseReport(email=mask_email(email))
-    erased = {c.id: c for c in store.list_comments(email=email, include_training=True)}
-    if not erased:
+    erased = {c.id: c for c in store.comments.list(email=email)}
+    training = store.training.erase_by_email(email)
+    if not erased and not training:
         return report
     tombstoned = _needs_tombstone(erased, comments_dir)
     # A file for one of these ids in some other folder is ours too (a stale copy).
@@ -176,11 +180,11 @@ def erase_commenter(store: Store, settings: Settings, email: str) -> EraseReport
             write_atomically(path, tombstone_text(comment))
             report.tombstones.append(path)
         else:
-            path.unlink(missing_ok=True)
+            remove_file(path)
             report.files_removed.append(path)
-            remove_if_empty(path.parent)
-    labelled = {c.id for c, _label in store.labelled_examples()} & set(erased)
-    report.comments = [c.id for c in store.erase_by_email(email)]
+    labelled = training > 0 or bool({c.id for c, _label in store.comments.labelled()} & set(erased))
+    report.comments = [c.id for c in store.privacy.erase_by_email(email)]
+    report.training_examples = training
     logger.info(
         "erased %d comments of %s (%d files removed, %d tombstones)",
         len(report.comments),
@@ -192,6 +196,6 @@ def erase_commenter(store: Store, settings: Settings, email: str) -> EraseReport
         # The model's vocabulary was learned from these comments too.
         from .screening import learned
 
-        learned.retrain(store)
+        learned.retrain(store, settings)
         report.model_retrained = True
     return report

@@ -11,28 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from comment_format.files import comment_file_text
+
 from .articles import load_articles
+from .comment_files import comment_path, existing_comment_files, remove_file, write_atomically
 from .errors import UnknownComment
 from .models import Comment, State
+from .privacy import apply_retention
 from .settings import Settings
 from .store import Store
 
 logger = logging.getLogger(__name__)
-
-FILE_MODE = 0o644
-REMOVED_AUTHOR = "[removed]"
-REMOVED_BODY = "This comment was removed at its author's request."
-
-_SPACE = re.compile(r"\s+")
-_REPLY_TO_LINE = re.compile(r"^reply_to:\s*(\S+)\s*$")
 
 
 @dataclass
@@ -52,112 +46,32 @@ class PublishReport:
     def changed(self) -> bool:
         return bool(self.written or self.removed)
 
+    def summary(self) -> str:
+        return (
+            f"{self.comments_dir}: {len(self.written)} written, {len(self.unchanged)} "
+            f"unchanged, {len(self.removed)} removed, {len(self.skipped)} skipped"
+        )
 
-def comment_path(comments_dir: Path, article: str, comment_id: str) -> Path:
-    return comments_dir / article / f"{comment_id}.md"
-
-
-def _one_line(text: str) -> str:
-    # A metadata value must stay on its line, or it would end the header early.
-    return _SPACE.sub(" ", text).strip()
-
-
-def render_comment_file(
-    *,
-    comment_id: str,
-    author: str,
-    date: datetime,
-    body: str,
-    reply_to: str | None = None,
-    author_url: str | None = None,
-    avatar: str | None = None,
-) -> str:
-    """The text of one comment file: metadata lines, a blank line, the Markdown body."""
-    lines = [
-        f"id: {comment_id}",
-        f"author: {_one_line(author)}",
-        f"date: {date.astimezone(UTC).isoformat(timespec='seconds')}",
-    ]
-    if reply_to:
-        lines.append(f"reply_to: {reply_to}")
-    if author_url and author_url.lower().startswith(("http://", "https://")):
-        lines.append(f"author_url: {_one_line(author_url)}")
-    if avatar:
-        lines.append(f"avatar: {avatar}")
-    lines.append("status: approved")
-    return "\n".join(lines) + "\n\n" + body.strip("\n") + "\n"
+    def lines(self) -> list[str]:
+        """Every file written or removed and every comment skipped, one line each."""
+        lines = [f"wrote {path}" for path in self.written]
+        lines += [f"removed {path}" for path in self.removed]
+        lines += [f"skipped {comment_id}: {why}" for comment_id, why in self.skipped]
+        return lines
 
 
-def comment_file_text(store: Store, comment: Comment) -> str:
-    """The published form of a stored comment: no email, only its salted avatar hash."""
-    return render_comment_file(
+def published_text(store: Store, comment: Comment) -> str:
+    """The published form of a stored comment: no email, only its keyed avatar hash."""
+    assert comment.id is not None  # stored
+    return comment_file_text(
         comment_id=comment.id,
         author=comment.author,
         date=comment.received_at,
         body=comment.body,
         reply_to=comment.reply_to,
         author_url=comment.author_url,
-        avatar=store.avatar_hash(comment.email),
+        avatar=store.keys.avatar_hash(comment.email),
     )
-
-
-def tombstone_text(comment: Comment) -> str:
-    """What stays of an erased comment that others replied to: its place in the thread."""
-    return render_comment_file(
-        comment_id=comment.id,
-        author=REMOVED_AUTHOR,
-        date=comment.received_at,
-        body=REMOVED_BODY,
-        reply_to=comment.reply_to,
-    )
-
-
-def write_atomically(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` unless it already holds exactly that; True if written.
-
-    The temporary file lives in the same folder so ``os.replace`` is atomic: a
-    build running at the same time sees the old file or the new one, never half.
-    No fsync: the store is the record, and publishing again rewrites anything a
-    power cut might have lost.
-    """
-    data = text.encode("utf-8")
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private (0600); a content file is an ordinary one.
-        os.fchmod(handle, FILE_MODE)
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return True
-
-
-def existing_comment_files(comments_dir: Path) -> list[Path]:
-    """Every ``<slug>/<id>.md`` under ``comments_dir``."""
-    if not comments_dir.is_dir():
-        return []
-    return sorted(comments_dir.glob("*/*.md"))
-
-
-def replies_in_file_tree(comments_dir: Path, article: str) -> dict[str, set[str]]:
-    """Published parent id → ids of the files replying to it, read from the files."""
-    replies: dict[str, set[str]] = {}
-    for path in sorted((comments_dir / article).glob("*.md")):
-        try:
-            header = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
-        except (OSError, UnicodeDecodeError) as exc:
-            logger.warning("cannot read comment file %s: %s", path, exc)
-            continue
-        for line in header.splitlines():
-            match = _REPLY_TO_LINE.match(line)
-            if match:
-                replies.setdefault(match.group(1), set()).add(path.stem)
-    return replies
 
 
 def publishable(
@@ -211,15 +125,14 @@ def publish(
     report = PublishReport(comments_dir=comments_dir)
     articles = set(load_articles(settings))
     files = existing_comment_files(comments_dir)
-    # list_comments leaves out training examples: they are never anyone's comment.
-    approved = store.list_comments(status=State.APPROVED)
+    approved = store.comments.list(status=State.APPROVED)
     state_of = {c.id: State.APPROVED for c in approved}
     # The other files are few (comments unpublished since, or written by hand): look
     # each one up rather than load every stored comment.
     for path in files:
         if path.stem not in state_of:
             with contextlib.suppress(UnknownComment):
-                state_of[path.stem] = store.get(path.stem).status
+                state_of[path.stem] = store.comments.get(path.stem).status
     foreign = {(path.parent.name, path.stem) for path in files if path.stem not in state_of}
     ready, report.skipped = publishable(approved, articles, foreign)
 
@@ -227,7 +140,7 @@ def publish(
     for comment in ready.values():
         path = comment_path(comments_dir, comment.article, comment.id)
         wanted.add(path)
-        if write_atomically(path, comment_file_text(store, comment)):
+        if write_atomically(path, published_text(store, comment)):
             report.written.append(path)
             logger.info("published %s", path)
         else:
@@ -235,10 +148,9 @@ def publish(
 
     for path in files:
         if path.stem in state_of and path not in wanted:
-            path.unlink(missing_ok=True)
+            remove_file(path)
             report.removed.append(path)
             logger.info("removed %s (comment is %s)", path, state_of[path.stem])
-            remove_if_empty(path.parent)
     return report
 
 
@@ -254,15 +166,7 @@ def publish_approved(
     Publishing is the routine step a moderator takes, so it is where old request
     context (IP, user agent) gets hashed even when nothing is screened for weeks.
     """
-    from .privacy import apply_retention  # privacy builds on this module's file helpers
-
     hashed = apply_retention(store, settings, now=now)
     report = publish(store, settings, content_dir)
     report.retention_hashed = hashed
     return report
-
-
-def remove_if_empty(folder: Path) -> None:
-    # rmdir refuses a folder that still holds files, which is exactly the test we want.
-    with contextlib.suppress(OSError):
-        folder.rmdir()

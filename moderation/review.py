@@ -10,7 +10,6 @@ that overturns screening is reported to Akismet (through
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,38 +17,30 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import re2
 
-from .errors import InvalidTransition, ModerationError
-from .models import Comment, State, utcnow
+from .errors import ModerationError
+from .models import TRANSITIONS, Action, Comment, State, is_noop, transition, utcnow
 from .settings import Settings
-from .store import MODERATOR_ACTIONS, DecisionEntry, Store
+from .store import DecisionEntry, Store
 
 if TYPE_CHECKING:
     from .screening import Screener
 
 logger = logging.getLogger(__name__)
 
-ACTIONS = tuple(MODERATOR_ACTIONS)  # approve, reject, spam, promo, restore
-#: How a report says what an action did to a comment ("approved c-2026-...").
-PAST_TENSE = {
-    "approve": "approved",
-    "reject": "rejected",
-    "spam": "marked as spam",
-    "promo": "marked as promotion",
-    "restore": "restored",
-}
+ACTIONS = tuple(str(action) for action in Action)  # approve, reject, spam, promo, restore
 
 # A link whose visible text differs from its target: Markdown ``[text](url)`` or an
-# HTML anchor (the body is Markdown, and raw HTML survives until the plugin cleans it).
-_MARKDOWN_LINK = re.compile(r"\[([^\]\n]{1,500})\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-_HTML_LINK = re.compile(
-    r"<a\s[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)[^>]*>(.{0,500}?)</a\s*>", re.IGNORECASE | re.DOTALL
-)
+# HTML anchor (spam pastes them; the page shows them as text, but a moderator should
+# see where they lead). RE2: linear time whatever the comment holds.
+_MARKDOWN_LINK = re2.compile(r"\[([^\]\n]{1,500})\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_HTML_LINK = re2.compile(r"(?is)<a\s[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)[^>]*>(.{0,500}?)</a\s*>")
 
 
 @dataclass
 class ReviewReport:
-    """What one :func:`moderate` call did."""
+    """What one :func:`moderate` call did; it says so itself, in :meth:`lines`."""
 
     action: str
     changed: list[DecisionEntry] = field(default_factory=list)
@@ -58,21 +49,51 @@ class ReviewReport:
     training: Any = None  # learned.TrainingSummary when the model was retrained
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def headline(self) -> str:
+        if not self.changed:
+            return f"Nothing to {self.action}: every selected comment was already there."
+        count = len(self.changed)
+        past = TRANSITIONS[Action(self.action)].past_tense
+        return f"{count} comment{'' if count == 1 else 's'} {past}."
+
+    def moves(self) -> list[str]:
+        past = TRANSITIONS[Action(self.action)].past_tense
+        lines = [f"{past} {e.comment_id} ({e.from_state} → {e.to_state})" for e in self.changed]
+        lines += [f"unchanged {comment_id}: {why}" for comment_id, why in self.unchanged]
+        return lines
+
+    def lines(self, limit: int | None = None) -> list[str]:
+        """Headline, each move, Akismet reports, training and warnings; each part cut
+        to ``limit`` lines (the last one saying how many more) when a limit is given."""
+        parts = [
+            self.moves(),
+            self.feedback,
+            [self.training.message] if self.training is not None else [],
+            [f"warning: {warning}" for warning in self.warnings],
+        ]
+        return [self.headline] + [line for part in parts for line in bounded(part, limit)]
+
+
+def bounded(lines: list[str], limit: int | None) -> list[str]:
+    """At most ``limit`` lines, the last one saying how many were left out."""
+    if limit is not None and len(lines) > limit:
+        return [*lines[: limit - 1], f"… and {len(lines) - limit + 1} more"]
+    return lines
+
 
 def _plan(comments: Sequence[Comment], action: str) -> tuple[list[Comment], list[tuple[str, str]]]:
-    """Which comments the action moves, and which are already where it would put them."""
-    allowed_from, target, _label = MODERATOR_ACTIONS[action]
+    """Which comments the action moves, and which are already where it would put them.
+
+    Every move is checked against the workflow before anything changes.
+    """
     moves, unchanged = [], []
     for comment in comments:
-        # promo on a spam comment only adds the label; every other "already there" is a no-op.
-        if comment.status is target and not (action == "promo" and comment.status is State.SPAM):
-            unchanged.append((comment.id, f"already {target}"))
-        elif comment.status not in allowed_from:
-            raise InvalidTransition(
-                f"cannot {action} comment {comment.id}: it is {comment.status} "
-                f"(allowed from: {', '.join(sorted(allowed_from))})"
-            )
+        assert comment.id is not None and comment.status is not None  # stored
+        if is_noop(action, comment.status):
+            unchanged.append((comment.id, f"already {comment.status}"))
         else:
+            transition(action, comment.id, comment.status)
             moves.append(comment)
     return moves, unchanged
 
@@ -92,33 +113,37 @@ def moderate(
     An unknown id raises :class:`UnknownComment`, and a move the workflow forbids
     raises :class:`InvalidTransition`, before any comment is changed.
     """
-    if action not in MODERATOR_ACTIONS:
+    if action not in ACTIONS:
         raise ModerationError(f"unknown action {action!r} (one of: {', '.join(ACTIONS)})")
     ids = list(dict.fromkeys(c.id if isinstance(c, Comment) else c for c in ids_or_comments))
-    moves, unchanged = _plan(store.get_many(ids), action)
+    moves, unchanged = _plan(store.comments.get_many(ids), action)
     report = ReviewReport(action=action, unchanged=unchanged)
-    for comment in moves:
-        report.changed.append(store.moderate(comment.id, action, actor=actor, note=note))
+    with store.transaction():  # a bulk action is one unit: all of it or none
+        for comment in moves:
+            assert comment.id is not None  # stored
+            entry = store.decisions.moderate(comment.id, action, actor=actor, note=note)
+            report.changed.append(entry)
     labelled = [entry for entry in report.changed if entry.label is not None]
     if not labelled:
         return report
 
     from .screening import feedback, learned
 
-    for entry in labelled:
-        # The decision is already committed; a failed report must not undo or hide it.
-        try:
-            message = feedback.report_override(
-                settings, store, entry.comment_id, entry.label, http_client=http_client
-            )
-        except Exception as exc:
-            logger.warning("Akismet feedback for %s failed: %s", entry.comment_id, exc)
-            report.warnings.append(f"Akismet feedback for {entry.comment_id} failed: {exc}")
-            continue
-        if message:
-            report.feedback.append(message)
+    # The decisions are committed; a failed report must not undo or hide them.
     try:
-        report.training = learned.retrain(store)
+        sent = feedback.report_overrides(
+            settings,
+            store,
+            [(entry.comment_id, entry.label) for entry in labelled if entry.label is not None],
+            http_client=http_client,
+        )
+        report.feedback = sent.sent
+        report.warnings += sent.failed
+    except Exception as exc:
+        logger.warning("Akismet feedback failed: %s", exc)
+        report.warnings.append(f"Akismet feedback failed: {exc}")
+    try:
+        report.training = learned.retrain(store, settings)
     except ModerationError as exc:
         logger.warning("the model was not retrained: %s", exc)
         report.warnings.append(f"the model was not retrained: {exc}")
@@ -135,7 +160,7 @@ def select_comments(
     now: datetime | None = None,
 ) -> list[Comment]:
     """Comments in ``status`` for a bulk action, narrowed by article, reason and age."""
-    selected = store.list_comments(status=status, article=article, reason=reason)
+    selected = store.comments.list(status=status, article=article, reason=reason)
     if older_than is not None:
         cutoff = (now or utcnow()) - older_than
         selected = [c for c in selected if c.received_at <= cutoff]
@@ -208,8 +233,8 @@ def recheck_held(
     """
     from .screening import Screener, screen_and_record
 
-    held = store.list_comments(status=State.HELD)
-    waiting = {c.id for c in held if store.next_check_at(c.id) is not None}
+    held = store.comments.list(status=State.HELD)
+    waiting = {c.id for c in held if store.screenings.next_check_at(c.id) is not None}
     targets = held if everything else [c for c in held if c.id in waiting]
     report = RecheckReport(rescreened=len(targets), waiting=len(waiting))
     if not targets:
@@ -223,7 +248,7 @@ def recheck_held(
             report.left_held += 1
         elif state is not State.HELD:
             report.moved[str(state)] += 1
-        elif store.next_check_at(comment.id) is not None:
+        elif store.screenings.next_check_at(comment.id) is not None:
             report.still_waiting += 1
         else:
             report.now_held += 1
@@ -232,9 +257,7 @@ def recheck_held(
 
 def allowed_actions(status: State) -> list[str]:
     """The actions a moderator can take on a comment in ``status``, in menu order."""
-    return [
-        action for action, (allowed_from, *_) in MODERATOR_ACTIONS.items() if status in allowed_from
-    ]
+    return [str(action) for action, move in TRANSITIONS.items() if status in move.allowed_from]
 
 
 @dataclass(frozen=True)

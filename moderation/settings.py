@@ -1,13 +1,16 @@
 """Settings: the ``COMMENTS_*`` keys of ``pelicanconf.py``, overridable from the environment.
 
-The defaults are declared once in :data:`DEFAULTS`; :func:`load_settings` reads the
-settings file, lays every ``COMMENTS_*`` environment variable (parsed as JSON) over
-it and validates every key against the type of its default in one loop.
+Every key moderation reads is declared once in :data:`SETTINGS`, with its default,
+its types and a check of its range (the keys the plugin reads too come from
+:mod:`comment_format.settings`, so both sides agree). :func:`load_settings` reads
+the settings file, lays every ``COMMENTS_*`` environment variable (parsed as JSON)
+over it and checks every value at start-up, so a bad one is an error naming the
+variable before any comment is touched, never a failure later.
 """
 
 from __future__ import annotations
 
-import json
+import ipaddress
 import logging
 import os
 import runpy
@@ -16,9 +19,39 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from comment_format.settings import SHARED, Setting, between, env_overrides, http_url, problem
+from comment_format.settings import strings as strings_check
+
 from .errors import SettingsError
 
 logger = logging.getLogger(__name__)
+
+
+def _networks(value: list) -> str | None:
+    if found := strings_check(value):
+        return found
+    for item in value:
+        try:
+            ipaddress.ip_network(item.strip(), strict=False)
+        except ValueError:
+            return f"must list addresses or networks (not {item!r})"
+    return None
+
+
+def _urls(value: list) -> str | None:
+    if found := strings_check(value):
+        return found
+    for item in value:
+        if found := http_url(item):
+            return f"entries {found} (not {item!r})"
+    return None
+
+
+def _path_or_none(value: object) -> str | None:
+    if value is None or (isinstance(value, str | os.PathLike) and str(value)):
+        return None
+    return "must be a path or None"
+
 
 DEFAULT_MODERATION: dict[str, Any] = {
     "approve_below": 0.40,
@@ -30,38 +63,61 @@ DEFAULT_MODERATION: dict[str, Any] = {
     "trust_after_approved": 1,
 }
 
-#: Every setting moderation reads, with its default. The type of the default is
-#: the type a value must have (an int is accepted where a float is expected).
-DEFAULTS: dict[str, Any] = {
-    # Read from pelicanconf.py as Pelican knows them.
-    "PATH": "content",
-    "SITENAME": "",
-    "DEFAULT_LANG": "en",
-    "OUTPUT_PATH": "output",
-    # Shared with the plugin.
-    "COMMENTS_PATH": "comments",
-    "COMMENTS_SITE_URL": "http://127.0.0.1:8000",
-    "COMMENTS_INTAKE_URL": "http://127.0.0.1:8080/comments",
-    "COMMENTS_HONEYPOT_FIELD": "website",
-    "COMMENTS_THANKS_URL": "pages/comment-received.html",
-    "COMMENTS_PRIVACY_URL": "pages/comments-and-privacy.html",
-    "COMMENTS_CLOSE_AFTER_DAYS": 0.0,  # the plugin accepts fractions of a day too
-    # None: derived, OUTPUT_PATH/comments/threads.json (see THREADS_IN_OUTPUT).
-    "COMMENTS_THREADS": None,
-    # Intake.
-    "COMMENTS_RATE_LIMIT": 5,
-    "COMMENTS_MIN_SECONDS": 3.0,
-    "COMMENTS_TRUSTED_PROXIES": ["127.0.0.1", "::1"],
-    "COMMENTS_ALLOWED_ORIGINS": ["http://127.0.0.1:8000", "http://localhost:8000"],
-    "COMMENTS_MAX_REQUEST_BYTES": 160 * 1024,
-    # Screening.
-    "COMMENTS_MODERATION": DEFAULT_MODERATION,
-    "COMMENTS_AKISMET_RECHECK_MINUTES": 20.0,
-    "COMMENTS_AKISMET_GIVE_UP_DAYS": 15.0,
-    "COMMENTS_AKISMET_CONCURRENCY": 16,
-    # Privacy.
-    "COMMENTS_RETENTION_DAYS": 30,
+#: Each key of COMMENTS_MODERATION with its own type and range.
+MODERATION_OPTIONS: dict[str, Setting] = {
+    "approve_below": Setting(0.40, (int, float), between(0, 1)),
+    "spam_at": Setting(0.85, (int, float), between(0, 1)),
+    "max_links": Setting(2, (int,), between(0, 1000)),
+    "moderation_keys": Setting([], (list,), strings_check),
+    "disallowed_keys": Setting([], (list,), strings_check),
+    "flood_seconds": Setting(15, (int, float), between(0, 86_400)),
+    "trust_after_approved": Setting(1, (int,), between(0, 1_000_000)),
 }
+
+
+def _moderation(value: dict) -> str | None:
+    unknown = sorted(set(value) - set(MODERATION_OPTIONS))
+    if unknown:
+        return f"has unknown keys {', '.join(map(repr, unknown))}"
+    for name, option in MODERATION_OPTIONS.items():
+        if name in value and (found := problem(f"[{name!r}]", option, value[name])):
+            return found.rpartition(", got ")[0] + f" (got {value[name]!r})"
+    if value.get("approve_below", 0) >= value.get("spam_at", 1):
+        return "['approve_below'] must be lower than ['spam_at']"
+    return None
+
+
+#: Every setting moderation reads.
+SETTINGS: dict[str, Setting] = {
+    # Read from pelicanconf.py as Pelican knows them.
+    "PATH": Setting("content", (str,)),
+    "SITENAME": Setting("", (str,)),
+    "DEFAULT_LANG": Setting("en", (str,)),
+    "TIMEZONE": Setting("UTC", (str,)),
+    "OUTPUT_PATH": Setting("output", (str,)),
+    # Shared with the plugin.
+    **SHARED,
+    # None: derived, OUTPUT_PATH/comments/threads.json (see THREADS_IN_OUTPUT).
+    "COMMENTS_THREADS": Setting(None, (object,), _path_or_none),
+    # Intake.
+    "COMMENTS_RATE_LIMIT": Setting(5, (int,), between(0, 100_000)),
+    "COMMENTS_MIN_SECONDS": Setting(3.0, (int, float), between(0, 3600)),
+    "COMMENTS_TRUSTED_PROXIES": Setting(["127.0.0.1", "::1"], (list,), _networks),
+    "COMMENTS_ALLOWED_ORIGINS": Setting(
+        ["http://127.0.0.1:8000", "http://localhost:8000"], (list,), _urls
+    ),
+    "COMMENTS_MAX_REQUEST_BYTES": Setting(160 * 1024, (int,), between(1024, 16 * 1024 * 1024)),
+    # Screening.
+    "COMMENTS_MODERATION": Setting(DEFAULT_MODERATION, (dict,), _moderation),
+    "COMMENTS_AKISMET_RECHECK_MINUTES": Setting(20.0, (int, float), between(0.001, 7 * 24 * 60)),
+    "COMMENTS_AKISMET_GIVE_UP_DAYS": Setting(15.0, (int, float), between(0, 365)),
+    "COMMENTS_AKISMET_CONCURRENCY": Setting(16, (int,), between(1, 256)),
+    # Privacy.
+    "COMMENTS_RETENTION_DAYS": Setting(30, (int, float), between(0, 36_500)),
+}
+
+#: The defaults alone (what a missing key is).
+DEFAULTS: dict[str, Any] = {key: setting.default for key, setting in SETTINGS.items()}
 
 ENV_PREFIX = "COMMENTS_"
 
@@ -127,57 +183,17 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
 
 
 def _validate(key: str, value: Any, where: str, base: Any = None) -> Any:
-    """Check ``value`` against the default's type; dicts merge over ``base``."""
-    default = DEFAULTS.get(key)
-    if key == "COMMENTS_THREADS":
-        # A path, or None for the file the plugin writes into OUTPUT_PATH.
-        if value is not None and (not isinstance(value, str | os.PathLike) or not str(value)):
-            raise SettingsError(f"{where}: {key} must be a path or None, got {value!r}")
+    """Check ``value`` for ``key``; a dict merges over ``base`` first."""
+    setting = SETTINGS.get(key)
+    if setting is None:
         return value
-    if default is None:
-        return value
-    if isinstance(default, dict):
-        if not isinstance(value, dict):
-            raise SettingsError(f"{where}: {key} must be a JSON object, got {value!r}")
-        merged = {**default, **(base or {}), **value}
-        for name, item in merged.items():
-            if name in default:
-                _check_type(f"{key}[{name!r}]", item, default[name], where)
-        return merged
-    _check_type(key, value, default, where)
-    return float(value) if isinstance(default, float) else value
-
-
-def _check_type(label: str, value: Any, default: Any, where: str) -> None:
-    expected: tuple[type, ...]
-    if isinstance(default, bool):
-        expected = (bool,)
-    elif isinstance(default, float):
-        expected = (int, float)
-    elif isinstance(default, int):
-        expected = (int,)
-    else:
-        expected = (type(default),)
-    # bool is an int subclass; True must not pass as a number.
-    if (isinstance(value, bool) and bool not in expected) or not isinstance(value, expected):
-        wanted = " or ".join(t.__name__ for t in expected)
-        raise SettingsError(f"{where}: {label} must be {wanted}, got {value!r}")
-
-
-def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Every ``COMMENTS_*`` environment variable, parsed as JSON."""
-    overrides = {}
-    for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX):
-            continue
-        try:
-            overrides[name] = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise SettingsError(
-                f"environment variable {name} is not valid JSON ({exc.msg} at column "
-                f"{exc.colno}): {raw!r}"
-            ) from exc
-    return overrides
+    if isinstance(setting.default, dict) and isinstance(value, dict):
+        value = {**setting.default, **(base or {}), **value}
+    if found := problem(key, setting, value):
+        raise SettingsError(f"{where}: {found}")
+    if isinstance(setting.default, float) and isinstance(value, int | float):
+        return float(value)
+    return value
 
 
 def load_settings(
@@ -197,7 +213,11 @@ def load_settings(
         base_dir, source = path.parent.resolve(), str(path)
     else:
         base_dir, source = Path.cwd(), "defaults"
-    for key, value in env_overrides(environ).items():
+    try:
+        overrides = env_overrides(environ)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc
+    for key, value in overrides.items():
         values[key] = _validate(key, value, f"environment variable {key}", values.get(key))
     logger.debug("settings loaded from %s", source)
     return Settings(values, base_dir, source)

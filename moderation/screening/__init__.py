@@ -9,7 +9,7 @@ learned ``model``. :mod:`.policy` combines their results into a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ..articles import ArticleInfo, load_articles
-from ..models import Comment, Decision, SignalResult, State, Verdict, utcnow
+from ..models import Comment, Decision, State, Verdict, utcnow
 from ..settings import Settings
 from ..store import Store
 from .akismet import KEY_VARIABLE, AkismetSignal, load_permalinks, make_client
-from .base import ScreeningContext, Signal
+from .base import Progress, ScreeningContext, Signal
 from .intake import IntakeSignal
 from .learned import LearnedModel, LearnedSignal, TrainingSummary, retrain
 from .policy import verdict_for
@@ -34,6 +34,7 @@ __all__ = [
     "ScreeningContext",
     "Signal",
     "TrainingSummary",
+    "default_signals",
     "retrain",
     "screen_and_record",
     "screen_due",
@@ -45,8 +46,23 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: ``progress(done, total)`` is called as comments are screened.
-Progress = Callable[[int, int], None]
+
+def default_signals(
+    settings: Settings,
+    store: Store | None,
+    *,
+    akismet_client: akismet.SyncClient | None = None,
+    model: LearnedModel | None = None,
+) -> list[Signal]:
+    """Every signal, in the order they run: Akismet first (it is slow and reports
+    progress), then the local ones."""
+    return [
+        AkismetSignal(akismet_client, load_permalinks(settings)),
+        IntakeSignal(),
+        RulesSignal(),
+        PromotionSignal(),
+        LearnedSignal(LearnedModel.load(store) if model is None else model),
+    ]
 
 
 class Screener:
@@ -60,14 +76,16 @@ class Screener:
         akismet_client: akismet.SyncClient | None = None,
         articles: Mapping[str, ArticleInfo] | None = None,
         model: LearnedModel | None = None,
+        signals: Sequence[Signal] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.articles = load_articles(settings) if articles is None else articles
-        self.model = LearnedModel.load(store) if model is None else model
-        self.akismet = AkismetSignal(akismet_client, load_permalinks(settings))
-        self.local_signals: list[Signal] = [IntakeSignal(), RulesSignal(), PromotionSignal()]
-        self.learned = LearnedSignal(self.model)
+        self.signals = (
+            list(signals)
+            if signals is not None
+            else default_signals(settings, store, akismet_client=akismet_client, model=model)
+        )
 
     @classmethod
     def from_settings(
@@ -84,14 +102,12 @@ class Screener:
             logger.info("Akismet not configured (set %s)", KEY_VARIABLE)
         return cls(settings, store, akismet_client=client, articles=articles)
 
-    @property
-    def signals(self) -> list[Signal]:
-        return [self.akismet, *self.local_signals, self.learned]
-
-    def reload_model(self) -> None:
-        """Pick up a model retrained since this screener was made."""
-        self.model = LearnedModel.load(self.store)
-        self.learned = LearnedSignal(self.model)
+    def reload(self) -> None:
+        """Let signals that keep state (the learned model) pick up what changed."""
+        for signal in self.signals:
+            reload = getattr(signal, "reload", None)
+            if reload is not None:
+                reload(self.store)
 
     def screen_many(
         self,
@@ -105,31 +121,21 @@ class Screener:
         comments = list(comments)
         context = ScreeningContext(
             settings=self.settings,
-            history=self.store,
+            store=self.store,
             articles=self.articles,
             now=now or utcnow(),
             recheck=recheck,
+            progress=progress,
         )
-        per_signal: list[list[SignalResult]] = []
-        # Akismet answers slowly and is reported as it goes; the local signals
-        # then take a moment for the whole batch.
-        checked = self.akismet.check_and_keep_params(comments, context, progress)
-        per_signal.append([result for result, _params in checked])
-        model_results = self.learned.check_many_alongside(comments)
-        for signal in self.local_signals:
-            per_signal.append(signal.check_many(comments, context))
-        per_signal.append(model_results())
+        per_signal = [signal.check_many(comments, context) for signal in self.signals]
         options = self.settings.moderation
-        verdicts = []
-        for index in range(len(comments)):
-            results = [results_of_signal[index] for results_of_signal in per_signal]
-            verdicts.append(verdict_for(results, options, akismet_params=checked[index][1]))
+        verdicts = [
+            verdict_for([results[index] for results in per_signal], options)
+            for index in range(len(comments))
+        ]
         if progress is not None:
             progress(len(comments), len(comments))
         return verdicts
-
-    def screen(self, comment: Comment, *, recheck: bool = False) -> Verdict:
-        return self.screen_many([comment], recheck=recheck)[0]
 
 
 @dataclass
@@ -212,7 +218,7 @@ def screen_and_record(
         assert verdict is not None and comment.id is not None  # both checked above
         next_check = None
         if verdict.retry and verdict.decision is Decision.HOLD:
-            since = store.first_failure_at(comment.id) or now
+            since = store.screenings.first_failure_at(comment.id) or now
             if now - since >= timedelta(days=give_up_days):
                 verdict = _give_up(verdict, since, give_up_days)
                 report.gave_up += 1
@@ -222,7 +228,7 @@ def screen_and_record(
                 report.rechecks_scheduled += 1
         elif verdict.retry:
             verdict = replace(verdict, retry=False)  # spam anyway: Akismet cannot change that
-        state = store.record_screening(comment.id, verdict, next_check_at=next_check, now=now)
+        state = store.screenings.record(comment.id, verdict, next_check_at=next_check, now=now)
         report.screened += 1
         report.outcomes[str(state)] += 1
         states.append(state)
@@ -238,7 +244,7 @@ def screen_due(
 ) -> ScreenReport:
     """Screen every comment waiting for it: new ones, then held ones due a recheck."""
     report = ScreenReport()
-    comments = store.due_for_screening(now)
+    comments = store.screenings.due(now)
     if comments:
         screen_and_record(store, screener, comments, now=now, progress=progress, report=report)
     return report

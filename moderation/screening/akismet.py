@@ -14,8 +14,9 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 
@@ -34,7 +35,10 @@ ENDPOINT_VARIABLE = "MODERATION_AKISMET_ENDPOINT"
 TIMEOUT_VARIABLE = "PYTHON_AKISMET_TIMEOUT"
 #: Seconds to wait for Akismet when PYTHON_AKISMET_TIMEOUT is not set.
 DEFAULT_TIMEOUT = 3.0
-AKISMET_API = "https://rest.akismet.com"
+#: What Akismet's answer adds to the combined log-odds: its "spam" is strong
+#: evidence, its "ham" only a little (it rarely catches a human-written pitch).
+SPAM_WEIGHT = 3.0
+HAM_WEIGHT = -0.5
 
 UNAVAILABLE = "Akismet unavailable"
 
@@ -76,14 +80,20 @@ def akismet_config(
     return akismet.Config(key=key, url=url)
 
 
-def make_http_client(environ: Mapping[str, str] | None = None) -> httpx.Client:
-    """An ``httpx.Client`` with a firm timeout, pointed at MODERATION_AKISMET_ENDPOINT if set."""
+def make_http_client(
+    environ: Mapping[str, str] | None = None, *, timeout: float | None = None
+) -> httpx.Client:
+    """An ``httpx.Client`` with a firm timeout, pointed at MODERATION_AKISMET_ENDPOINT if set.
+
+    The timeout is ``timeout``, else PYTHON_AKISMET_TIMEOUT, else DEFAULT_TIMEOUT.
+    """
     environ = os.environ if environ is None else environ
-    try:
-        timeout = float(environ.get(TIMEOUT_VARIABLE) or DEFAULT_TIMEOUT)
-    except ValueError:
-        logger.warning("%s is not a number; using %s s", TIMEOUT_VARIABLE, DEFAULT_TIMEOUT)
-        timeout = DEFAULT_TIMEOUT
+    if timeout is None:
+        try:
+            timeout = float(environ.get(TIMEOUT_VARIABLE) or DEFAULT_TIMEOUT)
+        except ValueError:
+            logger.warning("%s is not a number; using %s s", TIMEOUT_VARIABLE, DEFAULT_TIMEOUT)
+            timeout = DEFAULT_TIMEOUT
     endpoint = environ.get(ENDPOINT_VARIABLE, "").strip()
     transport = RebasedTransport(endpoint) if endpoint else None
     return httpx.Client(
@@ -165,19 +175,9 @@ class AkismetSignal:
     def check_many(
         self, comments: Sequence[Comment], context: ScreeningContext
     ) -> list[SignalResult]:
-        return [result for result, _params in self.check_and_keep_params(comments, context)]
-
-    def check_and_keep_params(
-        self,
-        comments: Sequence[Comment],
-        context: ScreeningContext,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> list[tuple[SignalResult, dict[str, str] | None]]:
-        """Each comment's result with the parameters sent for it (None when none were)."""
+        """Ask Akismet about each comment, many at once; progress is reported as they come."""
         if self.client is None:
-            return [(SignalResult(self.name, None, "Akismet: not configured"), None)] * len(
-                comments
-            )
+            return [SignalResult(self.name, None, "Akismet: not configured")] * len(comments)
         if not comments:
             return []
         outage = threading.Event()
@@ -185,18 +185,18 @@ class AkismetSignal:
         workers = max(1, min(limit, len(comments)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="akismet") as pool:
             futures = [pool.submit(self._check_one, c, context, outage) for c in comments]
-            if progress is not None:
+            if context.progress is not None:
                 for done, _future in enumerate(as_completed(futures), start=1):
-                    progress(done, len(comments))
+                    context.progress(done, len(comments))
             return [future.result() for future in futures]
 
     def _check_one(
         self, comment: Comment, context: ScreeningContext, outage: threading.Event
-    ) -> tuple[SignalResult, dict[str, str] | None]:
+    ) -> SignalResult:
         if not comment.ip:
-            return SignalResult(self.name, None, "Akismet: not asked (no IP address to send)"), None
+            return SignalResult(self.name, None, "Akismet: not asked (no IP address to send)")
         params = check_params(comment, context.settings, self.permalinks)
-        return self._ask(comment, params, context, outage), params
+        return replace(self._ask(comment, params, context, outage), sent=params)
 
     def _ask(
         self,
@@ -235,16 +235,16 @@ class AkismetSignal:
                 retry=True,
             )
         if answer is akismet.CheckResponse.DISCARD:
+            reason = "Akismet: spam (discard)"
             return SignalResult(
-                self.name,
-                1.0,
-                "Akismet: spam (discard)",
-                Decision.SPAM,
-                ("Akismet: spam (discard)",),
+                self.name, 1.0, reason, Decision.SPAM, (reason,), weight=SPAM_WEIGHT
             )
         if answer is akismet.CheckResponse.SPAM:
-            return SignalResult(self.name, 0.95, "Akismet: spam", Decision.SPAM, ("Akismet: spam",))
-        return SignalResult(self.name, 0.0, "Akismet: ham")
+            reason = "Akismet: spam"
+            return SignalResult(
+                self.name, 0.95, reason, Decision.SPAM, (reason,), weight=SPAM_WEIGHT
+            )
+        return SignalResult(self.name, 0.0, "Akismet: ham", weight=HAM_WEIGHT)
 
     def _key_alert(self) -> SignalResult:
         with self._alert_lock:
@@ -256,11 +256,14 @@ class AkismetSignal:
                     KEY_VARIABLE,
                     URL_VARIABLE,
                 )
+        # Held, and checked again later like after an outage: once the owner fixes
+        # the key, the comments waiting meanwhile get Akismet's verdict after all.
         return SignalResult(
             self.name,
             None,
-            "Akismet: invalid API key or blog URL (configuration alert); held",
+            "Akismet: invalid API key or blog URL (configuration alert); held, will recheck",
             floor=Decision.HOLD,
+            retry=True,
         )
 
 

@@ -1,12 +1,19 @@
 """Tell Akismet when a moderator overturns its verdict, as its WordPress plugin does.
 
 The report repeats the parameters of the original check (kept with the
-screening run), so Akismet learns from exactly what it judged.
+screening run), so Akismet learns from exactly what it judged. A bulk action
+reports many comments at once, a few at a time, each with a short timeout; once
+Akismet fails to answer, the rest are not even tried, so a moderator never waits
+minutes on an outage. A failed report never undoes the decision itself.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import akismet
 import httpx
@@ -14,52 +21,95 @@ import httpx
 from ..models import Label
 from ..settings import Settings
 from ..store import Store
-from .akismet import make_client
+from .akismet import make_client, make_http_client
 
 logger = logging.getLogger(__name__)
 
+#: Seconds to wait for each report: the moderator is waiting for the page.
+FEEDBACK_TIMEOUT = 2.0
+FEEDBACK_CONCURRENCY = 8
 
-def report_override(
+
+@dataclass
+class FeedbackReport:
+    """One line per comment reported, and one per comment that could not be."""
+
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def _akismet_said_spam(store: Store, comment_id: str) -> tuple[bool, dict[str, str]] | None:
+    """What Akismet said about the comment's latest screening, with what it was sent."""
+    record = store.screenings.latest(comment_id)
+    if record is None:
+        return None
+    result = record.signal("akismet")
+    params = (result.sent if result is not None else None) or record.akismet_params
+    if not params:
+        return None  # Akismet was never asked about this comment
+    if result is not None and result.score is not None:
+        return result.score >= 0.5, dict(params)
+    # Akismet did not judge (outage); the screening's own decision stands in for it.
+    return record.decision.value == "spam", dict(params)
+
+
+def report_overrides(
     settings: Settings,
     store: Store,
-    comment_id: str,
-    label: Label | str,
+    decisions: Sequence[tuple[str, Label]],
     *,
     http_client: httpx.Client | None = None,
-) -> str | None:
-    """Send submit-spam or submit-ham if ``label`` contradicts the latest screening.
-
-    Returns a one-line message for the moderator, or ``None`` when nothing was
-    sent (Akismet not configured, never asked about this comment, or it agreed).
-    """
-    label = Label(label)
-    record = store.latest_screening(comment_id)
-    if record is None or not record.akismet_params:
-        return None
-    akismet_result = next((s for s in record.signals if s.signal == "akismet"), None)
-    if akismet_result is not None and akismet_result.score is not None:
-        said_spam = akismet_result.score >= 0.5
-    else:
-        # Akismet did not judge (outage); the screening's own decision stands in for it.
-        said_spam = record.decision.value == "spam"
-    is_spam = label in (Label.SPAM, Label.PROMO)
-    if is_spam == said_spam:
-        return None
-    client = make_client(settings, http_client=http_client)
+) -> FeedbackReport:
+    """Send submit-spam or submit-ham for each decision that contradicts Akismet."""
+    report = FeedbackReport()
+    todo = []
+    for comment_id, label in decisions:
+        said = _akismet_said_spam(store, comment_id)
+        if said is None:
+            continue
+        said_spam, params = said
+        is_spam = Label(label) in (Label.SPAM, Label.PROMO)
+        if is_spam != said_spam:
+            todo.append((comment_id, is_spam, params))
+    if not todo:
+        return report
+    own_client = http_client is None
+    http = http_client or make_http_client(timeout=FEEDBACK_TIMEOUT)
+    client = make_client(settings, http_client=http)
     if client is None:
-        return None
-    params = dict(record.akismet_params)
-    user_ip = params.pop("user_ip", "")
-    params.pop("recheck_reason", None)
-    kind = "spam" if is_spam else "ham"
+        return report
+    outage = threading.Event()
+
+    def send(comment_id: str, is_spam: bool, params: dict[str, str]) -> tuple[str, bool]:
+        kind = "spam" if is_spam else "ham"
+        if outage.is_set():
+            return (
+                f"Akismet: did not report {comment_id} as {kind} (Akismet is not answering)",
+                False,
+            )
+        user_ip = params.pop("user_ip", "")
+        params.pop("recheck_reason", None)
+        try:
+            if is_spam:
+                client.submit_spam(user_ip, **params)
+            else:
+                client.submit_ham(user_ip, **params)
+        except akismet.AkismetError as exc:
+            if isinstance(exc, akismet.RequestError):
+                outage.set()
+            logger.warning(
+                "could not report comment %s to Akismet as %s: %s", comment_id, kind, exc
+            )
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return f"Akismet: could not report {comment_id} as {kind} ({first})", False
+        logger.info("reported comment %s to Akismet as %s", comment_id, kind)
+        return f"Akismet: reported {comment_id} as {kind}", True
+
     try:
-        if is_spam:
-            client.submit_spam(user_ip, **params)
-        else:
-            client.submit_ham(user_ip, **params)
-    except akismet.AkismetError as exc:
-        logger.warning("could not report comment %s to Akismet as %s: %s", comment_id, kind, exc)
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"Akismet: could not report {comment_id} as {kind} ({first_line})"
-    logger.info("reported comment %s to Akismet as %s", comment_id, kind)
-    return f"Akismet: reported {comment_id} as {kind}"
+        with ThreadPoolExecutor(min(FEEDBACK_CONCURRENCY, len(todo))) as pool:
+            for message, ok in pool.map(lambda item: send(*item), todo):
+                (report.sent if ok else report.failed).append(message)
+    finally:
+        if own_client:
+            http.close()
+    return report

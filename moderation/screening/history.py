@@ -5,8 +5,8 @@ approved before (known by email only: a name and website are published on every
 page, so anyone could copy them to borrow a regular's trust), is this an exact
 copy of an earlier comment, and has this IP sent other comments moments ago.
 Asking them comment by comment would cost several queries each; a batch asks
-them in a handful of queries instead.
-Training examples (origin ``training``) are not history: nobody wrote them here.
+them in a handful of queries instead. Training examples are not history (nobody
+wrote them here): they live in a table of their own.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from datetime import datetime, timedelta
 
 from ..models import Comment
 from ..store import Store
-
-_CHUNK = 500  # stays far below SQLite's limit on bound parameters
 
 
 @dataclass
@@ -53,40 +51,18 @@ def load_history(store: Store | None, comments: Sequence[Comment], flood_seconds
     history = History()
     if store is None or not comments:
         return history
-    conn = store.conn
-    emails = sorted({c.email.lower() for c in comments if c.email})
-    for chunk in _chunks(emails):
-        marks = ",".join("?" * len(chunk))
-        for email, count in conn.execute(
-            f"""SELECT lower(email), count(*) FROM comments WHERE status = 'approved'
-                AND origin != 'training' AND lower(email) IN ({marks}) GROUP BY lower(email)""",
-            chunk,
-        ):
-            history.approved_by_email[email] = count
-    hashes = sorted({c.content_hash for c in comments})
-    for chunk in _chunks(hashes):
-        marks = ",".join("?" * len(chunk))
-        for content_hash, received_at, comment_id in conn.execute(
-            f"""SELECT content_hash, received_at, id FROM comments
-                WHERE origin != 'training' AND content_hash IN ({marks})
-                ORDER BY received_at, id""",
-            chunk,
-        ):
-            history.by_hash.setdefault(content_hash, []).append(
-                (datetime.fromisoformat(received_at), comment_id)
-            )
+    history.approved_by_email = store.comments.approved_by_email(
+        [c.email for c in comments if c.email]
+    )
+    history.by_hash = store.comments.with_content([c.content_hash for c in comments])
     window = timedelta(seconds=flood_seconds)
     if flood_seconds > 0:
         for index, comment in enumerate(comments):
             if comment.ip:
-                history.recent_from_ip[index] = store.count_from_ip(
+                history.recent_from_ip[index] = store.comments.count_from_ip(
                     comment.ip,
                     comment.received_at - window,
                     before=comment.received_at,
                     exclude_id=comment.id,
                 )
     return history
-
-
-def _chunks(values: list[str]) -> list[list[str]]:
-    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..models import Comment, Decision, SignalResult
-from .base import ScreeningContext, noisy_or
+from .base import ScreeningContext, evidence_weight, noisy_or
 
+#: How strongly intake findings move the combined log-odds.
+STRENGTH = 1.5
 #: How much each kind of intake flag says about a comment.
 FLAG_WEIGHTS = {
     "honeypot": 1.0,
@@ -41,5 +43,10 @@ class IntakeSignal:
         )
         score = noisy_or([FLAG_WEIGHTS.get(kind, 0.4) for kind in kinds])
         return SignalResult(
-            self.name, score, "intake: " + "; ".join(findings), floor=floor, findings=findings
+            self.name,
+            score,
+            "intake: " + "; ".join(findings),
+            floor=floor,
+            findings=findings,
+            weight=evidence_weight(score, STRENGTH),
         )

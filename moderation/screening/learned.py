@@ -10,21 +10,18 @@ regression, which gives probabilities worth showing to a person.
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 import pickle
-import threading
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from ..models import Comment, Label, SignalResult
+from ..models import Comment, Label, SignalKind, SignalResult
+from ..settings import Settings
 from ..store import Store
-from .base import ScreeningContext
+from .base import ScreeningContext, log_odds
 from .text import host_of
 
 logger = logging.getLogger(__name__)
@@ -35,8 +32,9 @@ MODEL_FORMAT = 1
 MIN_EXAMPLES_PER_CLASS = 10
 N_FEATURES = 2**18
 POSITIVE_LABELS = frozenset({Label.SPAM, Label.PROMO})
-#: Batches at least this large are scored in a child process, next to the rules.
-PARALLEL_MIN_BATCH = 2000
+#: How far the model's own log-odds are trusted: below 1 keeps a model trained on
+#: a few hundred decisions from overruling what the rules plainly see.
+MODEL_WEIGHT = 0.5
 
 
 def model_text(comment: Comment) -> str:
@@ -153,26 +151,24 @@ class LearnedModel:
     @classmethod
     def load(cls, store: Store | None) -> LearnedModel:
         """The model saved in ``store``; an untrained one when there is none."""
-        stored = store.load_model(MODEL_NAME) if store is not None else None
+        stored = store.trained.load(MODEL_NAME) if store is not None else None
         if stored is None:
             return cls(None, 0, 0)
         return cls.from_bytes(stored.blob)
 
 
-def retrain(store: Store) -> TrainingSummary:
-    """Rebuild the model from every labelled decision in ``store`` and save it there."""
-    model = LearnedModel.fit(store.labelled_examples())
-    store.save_model(MODEL_NAME, model.to_bytes(), model.examples)
+def labelled_examples(store: Store) -> list[tuple[Comment, Label]]:
+    """What the model learns from: training examples, then the moderators' decisions."""
+    return store.training.all() + store.comments.labelled()
+
+
+def retrain(store: Store, settings: Settings | None = None) -> TrainingSummary:
+    """Rebuild the model from every labelled example in ``store`` and save it there."""
+    model = LearnedModel.fit(labelled_examples(store))
+    store.trained.save(MODEL_NAME, model.to_bytes(), model.examples)
     summary = TrainingSummary(model.positives, model.negatives, model.trained)
     logger.info("%s", summary.message)
     return summary
-
-
-def _probabilities_from_bytes(blob: bytes, texts: list[str]) -> list[float]:
-    """Runs in a child process: score ``texts`` with the pickled model."""
-    pipeline = LearnedModel.from_bytes(blob).pipeline
-    assert pipeline is not None
-    return pipeline.predict_proba(texts)[:, 1].tolist()
 
 
 class LearnedSignal:
@@ -181,53 +177,26 @@ class LearnedSignal:
     def __init__(self, model: LearnedModel) -> None:
         self.model = model
 
+    def reload(self, store: Store | None) -> None:
+        """Pick up a model retrained since this signal was made."""
+        self.model = LearnedModel.load(store)
+
     def check_many(
         self, comments: Sequence[Comment], context: ScreeningContext
     ) -> list[SignalResult]:
         if not self.model.trained:
-            return self._untrained(comments)
-        return self._results(self.model.spam_probabilities(comments))
-
-    def check_many_alongside(self, comments: Sequence[Comment]) -> Callable[[], list[SignalResult]]:
-        """Start scoring ``comments`` and return a function that gives the results.
-
-        A large batch (``classify`` of a whole file) is scored in a forked child
-        process, so the model's vectorising runs on the second core while this
-        one runs the rules; a small one, or one in a process with other threads
-        (the web service), is simply scored when asked.
-        """
-        if (
-            not self.model.trained
-            or len(comments) < PARALLEL_MIN_BATCH
-            or (os.cpu_count() or 1) < 2
-            or "fork" not in multiprocessing.get_all_start_methods()
-            # Forking copies locks other threads may hold: only a lone thread forks.
-            or threading.active_count() > 1
-        ):
-            return lambda: self.check_many(comments, None)  # type: ignore[arg-type]
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        texts = [model_text(c) for c in comments]
-        future = pool.submit(_probabilities_from_bytes, self.model.to_bytes(), texts)
-
-        def results() -> list[SignalResult]:
-            try:
-                probabilities = future.result()
-            except Exception as exc:  # a child that died must not lose the batch
-                logger.warning("scoring in a child process failed (%s); scoring here", exc)
-                probabilities = self.model.spam_probabilities(comments)
-            finally:
-                pool.shutdown()
-            return self._results(probabilities)
-
-        return results
-
-    def _untrained(self, comments: Sequence[Comment]) -> list[SignalResult]:
-        reason = f"model: untrained, {missing_examples(self.model.positives, self.model.negatives)}"
-        return [SignalResult(self.name, None, reason) for _ in comments]
-
-    def _results(self, probabilities: Iterable[float]) -> list[SignalResult]:
+            reason = (
+                f"model: untrained, {missing_examples(self.model.positives, self.model.negatives)}"
+            )
+            return [SignalResult(self.name, None, reason, kind=SignalKind.PRIOR)] * len(comments)
         trained_on = f"trained on {self.model.examples} decisions"
         return [
-            SignalResult(self.name, p, f"model: {p:.2f} spam-like, {trained_on}")
-            for p in probabilities
+            SignalResult(
+                self.name,
+                p,
+                f"model: {p:.2f} spam-like, {trained_on}",
+                kind=SignalKind.PRIOR,
+                weight=MODEL_WEIGHT * log_odds(p),
+            )
+            for p in self.model.spam_probabilities(comments)
         ]

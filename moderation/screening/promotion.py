@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ..models import Comment, SignalResult
-from .base import ScreeningContext, noisy_or
+from .base import ScreeningContext, evidence_weight, noisy_or
 from .text import WORD, find_links
 
 
@@ -312,7 +312,7 @@ class PromotionSignal:
             opening = " ".join(praise.group(0).split()).strip(" .,!").lower()
             findings.append(f"generic praise followed by a link: '{opening}'")
             weights.append(0.5)
-        article = context.articles.get(comment.article) if comment.article else None
+        article = context.article_for(comment)
         if article is not None:
             vocabulary = set(words) - STOP_WORDS
             if len(vocabulary) >= RELEVANCE_MIN_WORDS:
@@ -325,4 +325,6 @@ class PromotionSignal:
                     weights.append(0.3)
         score = noisy_or(weights)
         reason = "promotion: " + ("; ".join(findings) if findings else "no sales language")
-        return SignalResult(self.name, score, reason, None, tuple(findings))
+        return SignalResult(
+            self.name, score, reason, None, tuple(findings), weight=evidence_weight(score, 1.5)
+        )

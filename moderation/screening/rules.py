@@ -17,13 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import Comment, Decision, SignalResult
-from .base import ScreeningContext, noisy_or
+from .base import ScreeningContext, evidence_weight, noisy_or
 from .history import History, load_history
 from .text import WORD, find_links, host_matches, host_of, without_links
 
-#: Findings that start with this mark a trusted author; the policy lowers the
-#: combined score for them (never below a floor another signal set).
+#: Findings that start with this mark a trusted author, whose earlier approved
+#: comments lower the odds (never below a floor another signal set).
 TRUSTED = "trusted author"
+TRUSTED_WEIGHT = -1.5
+#: How strongly rule findings move the combined log-odds.
+STRENGTH = 1.5
 
 URL_SHORTENERS = frozenset(
     [
@@ -182,7 +185,7 @@ class RulesSignal:
         self, comments: Sequence[Comment], context: ScreeningContext
     ) -> list[SignalResult]:
         options = context.settings.moderation
-        history = load_history(context.history, comments, float(options["flood_seconds"]))
+        history = load_history(context.store, comments, float(options["flood_seconds"]))
         return [
             self._check(comment, history, index, options) for index, comment in enumerate(comments)
         ]
@@ -241,10 +244,13 @@ class RulesSignal:
                 "flood",
                 Decision.HOLD,
             )
+        score = noisy_or(weights)
+        weight = evidence_weight(score, STRENGTH)
         approved = history.approved_count(comment)
         trust_after = int(options["trust_after_approved"])
         if trust_after > 0 and approved >= trust_after:
             findings.append(f"{TRUSTED}: {approved} earlier approved comment(s)")
+            weight += TRUSTED_WEIGHT
         floor = max(floors, key=lambda d: d is Decision.SPAM, default=None)
         reason = "rules: " + ("; ".join(findings) if findings else "nothing matched")
-        return SignalResult(self.name, noisy_or(weights), reason, floor, tuple(findings))
+        return SignalResult(self.name, score, reason, floor, tuple(findings), weight=weight)

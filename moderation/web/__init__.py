@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..settings import Settings
-from .app import create_app
+from .intake_app import create_app
 
 __all__ = ["create_app", "serve"]
 
-SWITCH_INTERVAL = 0.001
+#: The longest request head (request line and headers) the service reads. A
+#: browser's is under 8 KiB; anything longer is refused before it is parsed.
+MAX_HEADER_BYTES = 16 * 1024
 
 
 def serve(settings: Settings, db_path: str | Path, host: str, port: int) -> None:
@@ -22,20 +24,16 @@ def serve(settings: Settings, db_path: str | Path, host: str, port: int) -> None
     ``X-Forwarded-For`` is interpreted by the app itself against
     ``COMMENTS_TRUSTED_PROXIES``, so uvicorn's own proxy-header handling is off.
     """
-    import sys
-
     import uvicorn
-
-    # The screening thread shares the interpreter with the event loop; a shorter
-    # switch interval hands the GIL back to waiting requests sooner.
-    sys.setswitchinterval(SWITCH_INTERVAL)
 
     config = uvicorn.Config(
         create_app(settings, db_path),
         host=host,
         port=port,
         loop="auto",  # uvloop when installed
-        http="auto",  # httptools when installed
+        # h11 caps the request head (httptools reads headers of any size).
+        http="h11",
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         lifespan="on",
         proxy_headers=False,
         server_header=False,

@@ -41,6 +41,8 @@ BUSY_REST_FACTOR = 9.0
 REFRESH_SECONDS = 300.0
 #: Apply retention this often: its unit is days, an hour late is on time.
 RETENTION_SECONDS = 3600.0
+#: Failures in a row after which the worker counts as failing.
+FAILING_AFTER = 3
 
 
 class ScreeningWorker:
@@ -73,11 +75,28 @@ class ScreeningWorker:
         self.intake_busy: Callable[[], bool] = lambda: False
         self.screened = 0
         self.failures = 0
+        #: Failures since the last batch that went through; /health says "not ok"
+        #: once this reaches FAILING_AFTER, so a monitor hears of it.
+        self.consecutive_failures = 0
+        self.last_error: str | None = None
         self.available = True
 
     @property
     def pending(self) -> int:
         return self._queue.qsize()
+
+    @property
+    def failing(self) -> bool:
+        return self.consecutive_failures >= FAILING_AFTER
+
+    def _failed(self, what: str) -> None:
+        self.failures += 1
+        self.consecutive_failures += 1
+        self.last_error = what
+        logger.exception("%s", what)
+
+    def _succeeded(self) -> None:
+        self.consecutive_failures = 0
 
     def start(self) -> None:
         if self._thread is None:
@@ -129,8 +148,7 @@ class ScreeningWorker:
                     try:
                         self._screen_ids(store, screener, ids)
                     except Exception:  # e.g. the database busy past its timeout
-                        self.failures += 1
-                        logger.exception("screening a batch failed; the next sweep retries it")
+                        self._failed("screening a batch failed; the next sweep retries it")
         except Exception:
             logger.exception("the screening worker stopped; `moderation screen` will catch up")
         finally:
@@ -145,12 +163,11 @@ class ScreeningWorker:
         # A failure waits for the next turn too: hammering a busy database helps no one.
         self._retention_at = now
         try:
-            store.apply_retention(self.settings["COMMENTS_RETENTION_DAYS"])
+            store.privacy.apply_retention(self.settings["COMMENTS_RETENTION_DAYS"])
         except Exception:
-            self.failures += 1
-            logger.exception(
-                "retention could not be applied; retrying in %.0f minutes",
-                self.retention_seconds / 60,
+            self._failed(
+                "retention could not be applied; retrying in "
+                f"{self.retention_seconds / 60:.0f} minutes"
             )
 
     def _screener(self, store: Store) -> Any:
@@ -161,11 +178,9 @@ class ScreeningWorker:
             screener = Screener.from_settings(self.settings, store, http_client=self.http_client)
         except Exception:
             self.available = False
-            self.failures += 1
-            logger.exception(
+            self._failed(
                 "screening is not available; comments stay 'received' until it is "
-                "(retrying in %.0f s, or run `moderation screen`)",
-                self.sweep_seconds,
+                f"(retrying in {self.sweep_seconds:.0f} s, or run `moderation screen`)"
             )
             return None
         self.available = True
@@ -198,12 +213,11 @@ class ScreeningWorker:
         try:
             states = screen_and_record(store, screener, comments)
         except Exception:
-            self.failures += 1
-            logger.exception(
-                "screening %d comments failed; they stay 'received' for the next sweep",
-                len(comments),
+            self._failed(
+                f"screening {len(comments)} comments failed; they stay 'received' for the next sweep"
             )
             return
+        self._succeeded()
         self.screened += len(comments)
         took = time.perf_counter() - started
         if self.intake_busy():
@@ -222,9 +236,9 @@ class ScreeningWorker:
         try:
             report = screen_due(store, screener)
         except Exception:
-            self.failures += 1
-            logger.exception("screening the due comments failed; retrying at the next sweep")
+            self._failed("screening the due comments failed; retrying at the next sweep")
             return
+        self._succeeded()
         logger.debug("sweep: %s", report)
 
 
@@ -232,7 +246,7 @@ def _existing(store: Store, ids: list[str]) -> list[Comment]:
     comments = []
     for comment_id in ids:
         try:
-            comments.append(store.get(comment_id))
+            comments.append(store.comments.get(comment_id))
         except UnknownComment:  # erased meanwhile
             logger.debug("comment %s vanished before screening", comment_id)
     return comments

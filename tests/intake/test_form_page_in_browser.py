@@ -82,7 +82,7 @@ def test_reply_form_page_works_under_its_csp_and_posts_to_the_site(page, service
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
 
     with Store(db) as store:
-        [comment] = store.list_comments()
+        [comment] = store.comments.list()
     assert comment.author == "Browser Reader"
     assert comment.reply_to == "c-2026-11-01-aaaaaa"
     assert comment.intake_flags == ()  # the page embedded a valid token
@@ -101,4 +101,4 @@ def test_a_rejected_post_comes_back_with_the_text_and_the_problem_focused(page, 
     assert page.locator("#comment-body").input_value() == "Words I would hate to type twice."
     assert page.locator("#comment-email").get_attribute("aria-invalid") == "true"
     with Store(db) as store:
-        assert store.list_comments() == []
+        assert store.comments.list() == []

@@ -164,14 +164,14 @@ def test_accept_many_stores_a_batch_and_refuses_duplicates_within_it(tmp_path):
         assert results[2].status is State.SPAM and results[2].intake_flags == ("honeypot",)
         assert isinstance(results[3], UnknownParent) and results[3].field == "reply_to"
         assert results[4].status is State.RECEIVED
-        assert store.counts()["received"] == 2 and store.counts()["spam"] == 1
+        assert store.comments.counts()["received"] == 2 and store.comments.counts()["spam"] == 1
         with pytest.raises(DuplicateComment):  # sent again later: a new submission
             accept(store, Submission(Comment("a", "Ann", "Same words")))
 
 
 def test_a_batch_is_stored_in_one_transaction_all_or_nothing(tmp_path):
     with Store(tmp_path / "m.db") as store:
-        existing = store.add_comment(Comment("a", "Old", "Already here"))
+        existing = store.comments.add(Comment("a", "Old", "Already here"))
         # The honeypot catch reuses an existing id, so its insert fails after the
         # received comment of the same batch was written: nothing may be kept.
         batch = [
@@ -180,11 +180,11 @@ def test_a_batch_is_stored_in_one_transaction_all_or_nothing(tmp_path):
         ]
         with pytest.raises(StoreError, match="cannot store comment"):
             accept_many(store, batch)
-        assert store.counts()["received"] == 1 and store.counts()["spam"] == 0
-        assert [c.id for c in store.list_comments()] == [existing.id]
+        assert store.comments.counts()["received"] == 1 and store.comments.counts()["spam"] == 0
+        assert [c.id for c in store.comments.list()] == [existing.id]
         # The store is usable afterwards, its transaction methods intact.
         assert accept(store, batch[0]).status is State.RECEIVED
-        assert store.counts()["received"] == 2
+        assert store.comments.counts()["received"] == 2
 
 
 def test_a_submission_already_stored_is_returned_not_refused_as_its_own_duplicate(tmp_path):
@@ -196,7 +196,7 @@ def test_a_submission_already_stored_is_returned_not_refused_as_its_own_duplicat
         again = accept_many(store, [submission, trapped])
         assert [c.id for c in again] == [c.id for c in first]
         assert [c.status for c in again] == [State.RECEIVED, State.SPAM]
-        assert store.counts()["received"] == 1 and store.counts()["spam"] == 1
+        assert store.comments.counts()["received"] == 1 and store.comments.counts()["spam"] == 1
         # The same words sent again by the reader are still a duplicate.
         with pytest.raises(DuplicateComment) as refused:
             accept(store, Submission(Comment("a", "Ann", "Said once", ip="192.0.2.7")))

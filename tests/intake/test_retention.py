@@ -12,6 +12,7 @@ import pytest
 from moderation import web
 from moderation.models import Comment, State, utcnow
 from moderation.store import Store
+from moderation.store.privacy import Privacy
 from moderation.web.worker import RETENTION_SECONDS, ScreeningWorker
 
 from .helpers import AppClient, make_settings
@@ -25,15 +26,15 @@ def akismet_not_configured(monkeypatch):
 
 @pytest.fixture
 def retention_runs(monkeypatch) -> list[int]:
-    """Counts every ``Store.apply_retention`` call (the real one still runs)."""
+    """Counts every ``store.privacy.apply_retention`` call (the real one still runs)."""
     runs: list[int] = []
-    real = Store.apply_retention
+    real = Privacy.apply_retention
 
     def counted(self, days, now=None):
         runs.append(days)
         return real(self, days, now)
 
-    monkeypatch.setattr(Store, "apply_retention", counted)
+    monkeypatch.setattr(Privacy, "apply_retention", counted)
     return runs
 
 
@@ -55,7 +56,7 @@ def start_worker(site: Path, db: Path) -> Iterator[Callable[..., ScreeningWorker
 
 def add_old_comment(db: Path, ip: str) -> Comment:
     with Store(db) as store:
-        return store.add_comment(
+        return store.comments.add(
             Comment(
                 "social-not-sales",
                 "Old",
@@ -70,7 +71,7 @@ def add_old_comment(db: Path, ip: str) -> Comment:
 
 def ip_of(db: Path, comment: Comment) -> str | None:
     with Store(db) as store:
-        return store.request_context(comment.id)["ip"]
+        return store.privacy.request_context(comment.id)["ip"]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -89,7 +90,7 @@ def test_retention_keeps_being_applied_while_the_service_runs(start_worker, db):
     during = add_old_comment(db, "198.51.100.2")
     assert wait_until(lambda: ip_of(db, during) is None), "retention was not applied again"
     with Store(db) as store:
-        assert store.request_context(during.id)["ip_hash"]
+        assert store.privacy.request_context(during.id)["ip_hash"]
 
 
 def test_retention_is_applied_at_most_once_per_interval(start_worker, db, retention_runs):

@@ -32,7 +32,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
 
 def status_of(db, comment_id: str) -> State:
     with Store(db) as store:
-        return store.get(comment_id).status
+        return store.comments.get(comment_id).status
 
 
 def test_comments_are_screened_after_the_answer(make_client, db):
@@ -50,7 +50,7 @@ def test_comments_are_screened_after_the_answer(make_client, db):
     assert status_of(db, spam) is State.SPAM
     assert status_of(db, ham) is not State.SPAM
     with Store(db) as store:
-        record = store.latest_screening(spam)
+        record = store.screenings.latest(spam)
     assert "akismet" in {s.signal for s in record.signals}
     sent = next(c for c in akismet.sent("comment-check") if c["comment_author"] == "Jane Reader")
     assert sent["user_ip"] == "127.0.0.1"
@@ -82,12 +82,12 @@ def test_a_failing_akismet_holds_the_comment_for_a_recheck(make_client, db):
     wait_for(lambda: status_of(db, comment_id) is not State.RECEIVED)
     assert status_of(db, comment_id) is State.HELD
     with Store(db) as store:
-        assert store.next_check_at(comment_id) is not None
+        assert store.screenings.next_check_at(comment_id) is not None
 
 
 def test_comments_left_unscreened_are_screened_at_start_up(make_client, db):
     with Store(db) as store:
-        left = store.add_comment(
+        left = store.comments.add(
             Comment("social-not-sales", "Ann", "Left from a crash", ip="198.51.100.7")
         )
     akismet = FakeAkismet()
@@ -126,7 +126,7 @@ def test_rechecks_come_due_even_while_comments_keep_arriving(make_client, db):
 
     def rechecked() -> bool:
         with Store(db) as store:
-            return len(store.screenings(first)) >= 2
+            return len(store.screenings.of(first)) >= 2
 
     deadline = time.monotonic() + 20
     number = 0
@@ -136,8 +136,8 @@ def test_rechecks_come_due_even_while_comments_keep_arriving(make_client, db):
         time.sleep(0.1)
     assert rechecked(), "the recheck never ran"
     with Store(db) as store:
-        assert store.next_check_at(first) is None
-        signals = {s.signal: s for s in store.latest_screening(first).signals}
+        assert store.screenings.next_check_at(first) is None
+        signals = {s.signal: s for s in store.screenings.latest(first).signals}
     assert signals["akismet"].retry is False
     retries = [c for c in akismet.sent("comment-check") if c.get("recheck_reason") == "retry"]
     assert any(c["comment_content"] == "Sent while Akismet was down" for c in retries)

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 def counts(db: Path) -> dict[str, int]:
     with Store(db) as store:
-        return store.counts()
+        return store.comments.counts()
 
 
 def wait_for(condition, timeout: float = 30.0, message: str = "condition") -> None:
@@ -47,7 +47,7 @@ def test_form_post_is_committed_then_redirected(site, db):
         assert response.headers["location"] == "http://127.0.0.1:8000/pages/comment-received.html"
         assert "server" not in response.headers
         with Store(db) as store:
-            [comment] = store.list_comments()
+            [comment] = store.comments.list()
         assert comment.body == "Posted over a real socket."
         assert comment.ip == "127.0.0.1"
         assert comment.user_agent == "RealBrowser/1.0"
@@ -87,8 +87,8 @@ def test_background_screening_with_akismet_over_http(site, db):
             ).json()["id"]
             wait_for(lambda: counts(db)["received"] == 0, message="screening")
             with Store(db) as store:
-                assert store.get(spam).status is State.SPAM
-                record = store.latest_screening(spam)
+                assert store.comments.get(spam).status is State.SPAM
+                record = store.screenings.latest(spam)
             assert "akismet" in {s.signal for s in record.signals}
             [check] = akismet.fake.sent("comment-check")
             assert check["user_ip"] == "127.0.0.1"

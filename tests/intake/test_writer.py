@@ -68,7 +68,7 @@ def test_the_writer_commits_with_synchronous_full(tmp_path):
 def test_a_batch_that_fails_is_rolled_back_then_stored_one_by_one(tmp_path):
     db = tmp_path / "m.db"
     with Store(db) as store:
-        existing = store.add_comment(Comment("a", "Old", "Already here"))
+        existing = store.comments.add(Comment("a", "Old", "Already here"))
     good = [Submission(Comment("a", f"Reader {n}", f"Comment number {n}")) for n in range(3)]
     # The honeypot catch is written last in the batch and fails (its id is taken).
     bad = Submission(Comment("a", "Bot", "Bot text", id=existing.id), honeypot=True)
@@ -79,7 +79,7 @@ def test_a_batch_that_fails_is_rolled_back_then_stored_one_by_one(tmp_path):
     results = run_with_writer(db, scenario)
     assert [type(r) for r in results] == [Comment, Comment, Comment, StoreUnavailable]
     with Store(db) as store:
-        kept = {c.id: c for c in store.list_comments()}
+        kept = {c.id: c for c in store.comments.list()}
     assert set(kept) == {existing.id, *(r.id for r in results[:3])}
     assert {kept[r.id].status for r in results[:3]} == {State.RECEIVED}
 
@@ -113,7 +113,7 @@ def test_a_batch_stored_despite_an_error_is_never_answered_as_a_duplicate(tmp_pa
     assert all(isinstance(r, Comment) for r in results), results
     assert [r.status for r in results] == [State.RECEIVED, State.RECEIVED, State.SPAM]
     with Store(db) as store:
-        assert sorted(c.id for c in store.list_comments()) == sorted(r.id for r in results)
+        assert sorted(c.id for c in store.comments.list()) == sorted(r.id for r in results)
 
 
 @pytest.mark.parametrize("size", [1, 2])

@@ -116,7 +116,7 @@ def add(
         received_at=received_at or datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
         **extra,
     )
-    return store.add_comment(comment, status=status)
+    return store.comments.add(comment, status=status)
 
 
 @dataclass

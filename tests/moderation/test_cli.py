@@ -34,7 +34,7 @@ def stored(site):
     """Three comments in known states; the store is closed again before the CLI runs."""
     with Store(site.db) as store:
         held = add(store, author="[bold]Eve[/bold]", ip="203.0.113.7", user_agent="Firefox/140")
-        store.record_screening(
+        store.screenings.record(
             held.id,
             Verdict(
                 Decision.HOLD,
@@ -137,22 +137,21 @@ def test_each_action(run, site, action, start, end):
     assert all(c.id in result.out for c in comments)
     with Store(site.db) as store:
         for comment in comments:
-            assert store.get(comment.id).status is end
-            assert store.decisions(comment.id)[-1].note == "checked by hand"
+            assert store.comments.get(comment.id).status is end
+            assert store.decisions.of(comment.id)[-1].note == "checked by hand"
 
 
 def test_overturning_akismet_reports_it_and_retrains(run, site, akismet_server):
     with Store(site.db) as store:
         comment = add(store, status=State.RECEIVED, ip="203.0.113.7")
         params = {"user_ip": "203.0.113.7", "comment_content": comment.body}
-        store.record_screening(
+        store.screenings.record(
             comment.id,
             Verdict(
                 Decision.SPAM,
                 0.95,
                 ("Akismet: spam",),
-                (SignalResult("akismet", 1.0, "Akismet: spam", Decision.SPAM),),
-                akismet_params=params,
+                (SignalResult("akismet", 1.0, "Akismet: spam", Decision.SPAM, sent=params),),
             ),
         )
     result = run("approve", comment.id)
@@ -170,8 +169,8 @@ def test_an_unknown_id_in_an_action_changes_nothing(run, stored, site):
     assert result.code == 1
     assert "unknown comment id 'c-typo'" in result.err
     with Store(site.db) as store:
-        assert store.get(held.id).status is State.HELD
-        assert store.get(other.id).status is State.HELD
+        assert store.comments.get(held.id).status is State.HELD
+        assert store.comments.get(other.id).status is State.HELD
 
 
 def test_an_invalid_move_is_an_error(run, stored):
@@ -195,9 +194,9 @@ def test_all_held_with_filters(run, stored, site):
     result = run("restore", "--all-spam", "--reason", "discount")
     assert result.code == 0 and held.id in result.out and spam.id not in result.out
     with Store(site.db) as store:
-        assert store.get(other.id).status is State.REJECTED
-        assert store.get(held.id).status is State.HELD
-        assert store.get(spam.id).status is State.SPAM
+        assert store.comments.get(other.id).status is State.REJECTED
+        assert store.comments.get(held.id).status is State.HELD
+        assert store.comments.get(spam.id).status is State.SPAM
 
 
 def test_usage_errors(run, stored):
@@ -265,9 +264,11 @@ def test_screen_screens_and_applies_retention(run, site, tmp_path, akismet_serve
     counts = json.loads(run("status", "--json").out)
     assert counts["received"] == 0 and sum(counts.values()) == 2
     with Store(site.db) as store:
-        old = store.list_comments()[0]
-        assert store.request_context(old.id)["ip"] is None  # received in 2025: past retention
-        runs = store.screenings(old.id)
+        old = store.comments.list()[0]
+        assert (
+            store.privacy.request_context(old.id)["ip"] is None
+        )  # received in 2025: past retention
+        runs = store.screenings.of(old.id)
         assert len(runs) == 1
         assert {s.signal for s in runs[0].signals} >= {"akismet", "rules", "promotion", "model"}
     assert "screened 0" in run("screen").out
@@ -289,9 +290,11 @@ def test_recheck_forces_a_pending_akismet_retry(run, site, tmp_path, monkeypatch
     run("import", str(path))
     assert run("screen").code == 0
     with Store(site.db) as store:
-        (comment,) = store.list_comments()
+        (comment,) = store.comments.list()
         assert comment.status is State.HELD
-        assert store.next_check_at(comment.id) > datetime.now(UTC) + timedelta(minutes=10)
+        assert store.screenings.next_check_at(comment.id) > datetime.now(UTC) + timedelta(
+            minutes=10
+        )
     assert "screened 0" in run("screen").out  # not due yet
 
     # Akismet is back (here: no longer configured); recheck does not wait for the timer.
@@ -300,8 +303,8 @@ def test_recheck_forces_a_pending_akismet_retry(run, site, tmp_path, monkeypatch
     assert result.code == 0, result.err
     assert result.out.startswith("re-screened 1; 1 were waiting for Akismet: ")
     with Store(site.db) as store:
-        assert len(store.screenings(comment.id)) == 2
-        assert store.next_check_at(comment.id) is None
+        assert len(store.screenings.of(comment.id)) == 2
+        assert store.screenings.next_check_at(comment.id) is None
     assert "no recheck pending" in run("recheck").out
 
 
@@ -325,8 +328,10 @@ def test_recheck_all_refreshes_signals_but_moves_only_the_waiting(
     run("import", str(path))
     assert run("screen").code == 0  # Akismet unreachable: all three held for a retry
     with Store(site.db) as store:
-        ann, ben, cleo = store.list_comments()
-        assert {store.next_check_at(c.id) is not None for c in (ann, ben, cleo)} == {True}
+        ann, ben, cleo = store.comments.list()
+        assert {store.screenings.next_check_at(c.id) is not None for c in (ann, ben, cleo)} == {
+            True
+        }
     # The moderator looks at Cleo's comment and keeps it held: no retry pending any more.
     run("reject", cleo.id)
     run("restore", cleo.id)
@@ -350,11 +355,11 @@ def test_recheck_all_refreshes_signals_but_moves_only_the_waiting(
     checks = [form for path, form in akismet_server.calls if path == "/1.1/comment-check"]
     assert sorted(form["comment_author"][0] for form in checks) == ["Ann", "Ben", "Cleo"]
     with Store(site.db) as store:
-        assert store.get(ann.id).status is State.APPROVED
-        assert store.get(ben.id).status is State.APPROVED
-        assert store.get(cleo.id).status is State.HELD
-        assert store.next_check_at(cleo.id) is None
-        runs = store.screenings(cleo.id)
+        assert store.comments.get(ann.id).status is State.APPROVED
+        assert store.comments.get(ben.id).status is State.APPROVED
+        assert store.comments.get(cleo.id).status is State.HELD
+        assert store.screenings.next_check_at(cleo.id) is None
+        runs = store.screenings.of(cleo.id)
         assert len(runs) == 2  # screen, then recheck --all (the plain recheck left it alone)
         (akismet,) = [s for s in runs[-1].signals if s.signal == "akismet"]
         assert akismet.score is not None and not akismet.retry  # the fresh answer is kept
@@ -472,7 +477,7 @@ def test_the_email_appears_only_in_export(run, site, tmp_path, caplog, monkeypat
     record("import", str(path))
     record("screen")
     with Store(site.db) as store:
-        (comment_id,) = [c.id for c in store.list_comments()]
+        (comment_id,) = [c.id for c in store.comments.list()]
     for args in (
         ("status",),
         ("list",),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from moderation.comment_files import REMOVED_AUTHOR, REMOVED_BODY
 from moderation.models import State
 from moderation.privacy import apply_retention, erase_commenter, export_commenter, mask_email
-from moderation.publish import REMOVED_AUTHOR, REMOVED_BODY, publish
+from moderation.publish import publish
 from tests.moderation.conftest import add
 
 RECEIVED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -21,16 +22,16 @@ def test_mask_email():
 def test_retention_hashes_ip_and_user_agent_after_the_window(store, settings):
     comment = add(store, ip="203.0.113.7", user_agent="Firefox/140", received_at=RECEIVED)
     assert apply_retention(store, settings, now=RECEIVED + timedelta(days=29)) == 0
-    assert store.request_context(comment.id)["ip"] == "203.0.113.7"
+    assert store.privacy.request_context(comment.id)["ip"] == "203.0.113.7"
 
     assert apply_retention(store, settings, now=RECEIVED + timedelta(days=31)) == 1
-    context = store.request_context(comment.id)
+    context = store.privacy.request_context(comment.id)
     assert context["ip"] is None and context["user_agent"] is None
-    assert context["ip_hash"] == store.keyed_hash("ip", "203.0.113.7")
-    assert context["user_agent_hash"] == store.keyed_hash("user_agent", "Firefox/140")
+    assert context["ip_hash"] == store.keys.keyed_hash("ip", "203.0.113.7")
+    assert context["user_agent_hash"] == store.keys.keyed_hash("user_agent", "Firefox/140")
     assert "203.0.113.7" not in context["ip_hash"]
     # Nothing else about the comment is lost.
-    assert store.get(comment.id).body == comment.body
+    assert store.comments.get(comment.id).body == comment.body
 
 
 def test_retention_days_come_from_the_settings(store, settings):
@@ -43,13 +44,13 @@ def test_export_holds_everything_about_one_commenter(store, settings, site):
     mine = add(store, status=State.APPROVED, ip="203.0.113.7", user_agent="Firefox/140")
     add(store, email="someone@else.org", body="Not mine.")
     held = add(store, email="JANE@example.org", body="Second one.", status=State.HELD)
-    store.moderate(held.id, "reject", note="off topic")
+    store.decisions.moderate(held.id, "reject", note="off topic")
     publish(store, settings)
 
     data = export_commenter(store, settings, "jane@example.org")
     json.dumps(data)  # JSON-ready
     assert data["email"] == "jane@example.org"
-    assert data["avatar"] == store.avatar_hash("jane@example.org")
+    assert data["avatar"] == store.keys.avatar_hash("jane@example.org")
     by_id = {c["id"]: c for c in data["comments"]}
     assert set(by_id) == {mine.id, held.id}
     published = by_id[mine.id]
@@ -77,8 +78,8 @@ def test_erase_deletes_rows_and_published_files(store, settings, site):
         [folder / f"{mine.id}.md", folder / f"{reply_by_me.id}.md"]
     )
     assert report.tombstones == []
-    assert store.list_comments(email="jane@example.org", include_training=True) == []
-    assert store.decisions(mine.id) == []
+    assert store.comments.list(email="jane@example.org") == []
+    assert store.decisions.of(mine.id) == []
     assert sorted(p.name for p in folder.iterdir()) == [f"{other.id}.md"]
     # The next publish neither brings them back nor stumbles.
     assert publish(store, settings).written == []
@@ -122,4 +123,4 @@ def test_erase_of_an_unknown_email_changes_nothing(store, settings):
     add(store)
     report = erase_commenter(store, settings, "nobody@example.org")
     assert report.comments == []
-    assert len(store.list_comments()) == 1
+    assert len(store.comments.list()) == 1

@@ -112,10 +112,10 @@ WRITER = textwrap.dedent(
     db, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with Store(db) as store:
         for n in range(count):
-            comment = store.add_comment(
+            comment = store.comments.add(
                 Comment(article="first-steps", author=name, body=f"{name} says {n}")
             )
-            store.moderate(comment.id, "reject", actor=name)
+            store.decisions.moderate(comment.id, "reject", actor=name)
     """
 )
 
@@ -153,11 +153,11 @@ def test_processes_writing_at_once_lose_nothing(site, tmp_path):
         _out, err = process.communicate(timeout=180)
         assert process.returncode == 0, err
     with Store(site.db) as store:
-        written = store.list_comments(article="first-steps")
+        written = store.comments.list(article="first-steps")
         assert len(written) == 2 * count
         assert {c.status for c in written} == {State.REJECTED}
-        assert all(len(store.decisions(c.id)) == 2 for c in written)
-        assert len(store.list_comments(article="second-thoughts")) == count
+        assert all(len(store.decisions.of(c.id)) == 2 for c in written)
+        assert len(store.comments.list(article="second-thoughts")) == count
         assert store.integrity_check() == "ok"
 
 
@@ -185,7 +185,7 @@ def test_a_locked_database_makes_the_command_wait(site):
     assert time.monotonic() - started >= 1.0
     assert f"rejected {comment.id}" in out
     with Store(site.db) as store:
-        assert store.get(comment.id).status is State.REJECTED
+        assert store.comments.get(comment.id).status is State.REJECTED
         assert store.integrity_check() == "ok"
 
 
@@ -223,7 +223,7 @@ def test_serve_runs_the_intake_service_and_applies_retention(site):
         # requests: give it a moment.
         deadline = time.monotonic() + 15
         with Store(site.db) as store:
-            while store.request_context(old.id)["ip"] is not None:
+            while store.privacy.request_context(old.id)["ip"] is not None:
                 assert time.monotonic() < deadline, "retention was not applied at start"
                 time.sleep(0.1)
     finally:

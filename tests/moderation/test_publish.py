@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from moderation.models import State
-from moderation.publish import publish, publish_approved, write_atomically
+from moderation.comment_files import PublishError, write_atomically
+from moderation.models import Comment, Label, State
+from moderation.publish import publish, publish_approved
 from moderation.store import Store
 from tests.moderation.conftest import add
 
@@ -53,7 +54,7 @@ def test_writes_the_contract_format(store, settings, site):
         "author": "Jane Doe",
         "date": "2026-11-20T10:00:00+00:00",
         "author_url": "https://jane.example",
-        "avatar": store.avatar_hash("jane@example.org"),
+        "avatar": store.keys.avatar_hash("jane@example.org"),
         "status": "approved",
     }
     assert datetime.fromisoformat(fields["date"]).tzinfo is not None
@@ -95,7 +96,7 @@ def test_removes_files_of_comments_no_longer_approved_but_never_foreign_files(
     comment = add(store, status=State.APPROVED)
     publish(store, settings)
     hand_written = write_by_hand(site.comments_dir / "first-steps", "by-hand-1")
-    store.moderate(comment.id, "reject")
+    store.decisions.moderate(comment.id, "reject")
 
     report = publish(store, settings)
     path = site.comments_dir / "first-steps" / f"{comment.id}.md"
@@ -107,7 +108,7 @@ def test_removes_files_of_comments_no_longer_approved_but_never_foreign_files(
 def test_removes_the_empty_folder_of_an_article_with_no_comments_left(store, settings, site):
     comment = add(store, status=State.APPROVED, article="second-thoughts")
     publish(store, settings)
-    store.moderate(comment.id, "spam")
+    store.decisions.moderate(comment.id, "spam")
     publish(store, settings)
     assert not (site.comments_dir / "second-thoughts").exists()
 
@@ -124,12 +125,12 @@ def test_a_reply_waits_for_its_parent(store, settings, site):
         grandchild.id: f"waiting: its parent {reply.id} is not published",
     }
 
-    store.moderate(parent.id, "approve")
+    store.decisions.moderate(parent.id, "approve")
     report = publish(store, settings)
     assert len(report.written) == 3 and report.skipped == []
 
     # Unpublishing the parent takes the whole branch down with it.
-    store.moderate(parent.id, "reject")
+    store.decisions.moderate(parent.id, "reject")
     report = publish(store, settings)
     assert len(report.removed) == 3
     assert not (site.comments_dir / "first-steps").exists()
@@ -177,14 +178,15 @@ def test_atomic_write_leaves_no_temporary_files_and_survives_a_failure(tmp_path,
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(PublishError, match=r"cannot write .*c-1\.md: disk full"):
         write_atomically(path, "two\n")
     assert path.read_text(encoding="utf-8") == "one\n"  # the old file is whole
     assert sorted(p.name for p in path.parent.iterdir()) == ["c-1.md"]
 
 
 def test_training_examples_are_never_published(store, settings, site):
-    add(store, status=State.APPROVED, origin="training", body="A ham example for the model.")
+    example = Comment("first-steps", "Ann", "A ham example for the model.")
+    store.training.add_many([(example, Label.HAM)], source="train:t.jsonl")
     report = publish(store, settings)
     assert report.written == [] and report.skipped == []
     assert not site.comments_dir.exists()
@@ -210,7 +212,7 @@ def test_a_file_for_a_comment_now_spam_goes_and_foreign_replies_keep_their_paren
     publish(store, settings)
     by_hand = write_by_hand(site.comments_dir / "first-steps", "by-hand-2", reply_to=parent.id)
     reply = add(store, status=State.APPROVED, body="Replying to the owner.", reply_to="by-hand-2")
-    store.moderate(parent.id, "spam")
+    store.decisions.moderate(parent.id, "spam")
 
     report = publish(store, settings)
 
@@ -236,7 +238,7 @@ def test_publish_approved_hashes_old_request_context_first(site, settings):
 
         assert report.retention_hashed == 1
         assert report.written == [site.comments_dir / "first-steps" / f"{old.id}.md"]
-        assert store.request_context(old.id)["ip"] is None
-        assert store.request_context(old.id)["ip_hash"]
-        assert store.request_context(recent.id)["ip"] == "203.0.113.8"
+        assert store.privacy.request_context(old.id)["ip"] is None
+        assert store.privacy.request_context(old.id)["ip_hash"]
+        assert store.privacy.request_context(recent.id)["ip"] == "203.0.113.8"
         assert publish_approved(store, settings, now=now).retention_hashed == 0

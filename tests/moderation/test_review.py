@@ -11,6 +11,7 @@ import pytest
 from moderation.errors import InvalidTransition, UnknownComment
 from moderation.models import Decision, Label, SignalResult, State, Verdict
 from moderation.review import moderate, select_held
+from moderation.screening.learned import labelled_examples
 from tests.moderation.conftest import add
 
 
@@ -20,8 +21,8 @@ def test_reject_and_restore(store, settings):
     assert [(e.from_state, e.to_state) for e in report.changed] == [(State.HELD, State.REJECTED)]
     assert report.training is None  # no label, nothing to learn
     moderate(store, settings, [comment.id], "restore", actor="mara", note=None)
-    assert store.get(comment.id).status is State.HELD
-    log = store.decisions(comment.id)
+    assert store.comments.get(comment.id).status is State.HELD
+    log = store.decisions.of(comment.id)
     assert [(e.actor, e.to_state, e.note) for e in log[1:]] == [
         ("mara", State.REJECTED, "off topic"),
         ("mara", State.HELD, None),
@@ -32,8 +33,8 @@ def test_an_unknown_id_changes_nothing(store, settings):
     first, second = add(store), add(store, body="Another.")
     with pytest.raises(UnknownComment, match="c-nope"):
         moderate(store, settings, [first.id, "c-nope", second.id], "reject", actor="m", note=None)
-    assert {c.status for c in store.list_comments()} == {State.HELD}
-    assert all(len(store.decisions(c.id)) == 1 for c in (first, second))
+    assert {c.status for c in store.comments.list()} == {State.HELD}
+    assert all(len(store.decisions.of(c.id)) == 1 for c in (first, second))
 
 
 def test_a_forbidden_move_changes_nothing(store, settings):
@@ -41,7 +42,7 @@ def test_a_forbidden_move_changes_nothing(store, settings):
     approved = add(store, body="Published already.", status=State.APPROVED)
     with pytest.raises(InvalidTransition, match=f"cannot restore comment {approved.id}"):
         moderate(store, settings, [held.id, approved.id], "restore", actor="m", note=None)
-    assert store.get(held.id).status is State.HELD
+    assert store.comments.get(held.id).status is State.HELD
 
 
 def test_repeating_a_decision_is_a_no_op(store, settings):
@@ -60,7 +61,7 @@ def test_select_held_filters(store, settings):
     assert [c.id for c in select_held(store)] == [old.id, new.id, other.id]
     assert [c.id for c in select_held(store, article="second-thoughts")] == [other.id]
     assert [c.id for c in select_held(store, older_than=timedelta(days=2), now=now)] == [old.id]
-    store.record_screening(
+    store.screenings.record(
         new.id,
         Verdict(Decision.HOLD, 0.5, ("2 links",), ()),
         next_check_at=None,
@@ -76,20 +77,18 @@ def test_a_page_of_comments_and_the_count_use_the_same_filters(store):
     ]
     add(store, body="Elsewhere.", article="second-thoughts", received_at=base)
     add(store, body="Spam.", status=State.SPAM, received_at=base)
-    add(store, body="A ham example.", status=State.HELD, origin="training", received_at=base)
     article = {"status": State.HELD, "article": "first-steps"}
 
-    assert store.count_comments(**article) == 7
-    assert store.count_comments() == 9  # training examples are not comments
-    assert store.count_comments(include_training=True) == 10
-    pages = [store.list_comments(**article, limit=3, offset=start) for start in (0, 3, 6, 9)]
+    assert store.comments.count(**article) == 7
+    assert store.comments.count() == 9
+    pages = [store.comments.list(**article, limit=3, offset=start) for start in (0, 3, 6, 9)]
     assert [[c.id for c in page] for page in pages] == [
         [c.id for c in held[0:3]],
         [c.id for c in held[3:6]],
         [held[6].id],
         [],
     ]
-    assert [c.id for c in store.list_comments(**article, offset=5)] == [c.id for c in held[5:]]
+    assert [c.id for c in store.comments.list(**article, offset=5)] == [c.id for c in held[5:]]
 
 
 class FakeAkismet:
@@ -118,14 +117,13 @@ def screened_as_spam(store, comment):
         "comment_author": comment.author,
         "comment_type": "comment",
     }
-    store.record_screening(
+    store.screenings.record(
         comment.id,
         Verdict(
             Decision.SPAM,
             0.97,
             ("Akismet says spam",),
-            (SignalResult("akismet", 1.0, "Akismet says spam", Decision.SPAM),),
-            akismet_params=params,
+            (SignalResult("akismet", 1.0, "Akismet says spam", Decision.SPAM, sent=params),),
         ),
     )
     return params
@@ -144,7 +142,7 @@ def test_approving_akismet_spam_reports_ham_and_retrains_once(store, settings, a
         add(store, body=f"Real question number {n}?", status=State.RECEIVED) for n in (1, 2)
     ]
     originals = [screened_as_spam(store, c) for c in comments]
-    assert store.get(comments[0].id).status is State.SPAM
+    assert store.comments.get(comments[0].id).status is State.SPAM
 
     report = moderate(
         store,
@@ -163,7 +161,7 @@ def test_approving_akismet_spam_reports_ham_and_retrains_once(store, settings, a
             assert form[key] == [value]
     assert not any(path.endswith("/submit-spam") for path, _ in fake.calls)
     assert report.training is not None
-    assert store.load_model("comments") is not None
+    assert store.trained.load("comments") is not None
 
 
 def test_agreeing_with_screening_reports_nothing(store, settings, akismet_configured):
@@ -182,11 +180,11 @@ def test_without_akismet_nothing_is_sent(store, settings):
         store, settings, [comment.id], "approve", actor="m", note=None, http_client=fake.client()
     )
     assert fake.calls == [] and report.feedback == []
-    assert store.get(comment.id).status is State.APPROVED
+    assert store.comments.get(comment.id).status is State.APPROVED
 
 
 def test_promo_labels_a_spam_comment_for_the_model(store, settings):
     comment = add(store, status=State.SPAM)
     report = moderate(store, settings, [comment.id], "promo", actor="m", note=None)
     assert [e.label for e in report.changed] == [Label.PROMO]
-    assert store.labelled_examples()[-1][1] is Label.PROMO
+    assert labelled_examples(store)[-1][1] is Label.PROMO

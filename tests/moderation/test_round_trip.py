@@ -108,8 +108,8 @@ def test_import_screen_approve_publish_build(tmp_path, capsys):
     moderation("screen")
     assert json.loads(moderation("status", "--json"))["received"] == 0
     with Store(db) as store:
-        ids = [c.id for c in store.list_comments()]
-        unapproved = [c.id for c in store.list_comments() if str(c.status) != "approved"]
+        ids = [c.id for c in store.comments.list()]
+        unapproved = [c.id for c in store.comments.list() if str(c.status) != "approved"]
     if unapproved:
         moderation("approve", *unapproved)
     published = moderation("publish")

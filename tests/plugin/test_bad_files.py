@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from comment_format.text import MAX_BODY
 
 from .conftest import PLUGINS, THEME, comment_text

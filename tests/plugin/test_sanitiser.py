@@ -99,9 +99,7 @@ def test_allowed_markup_survives():
 
 
 def test_images_become_links_not_img():
-    soup = BeautifulSoup(
-        render_body("![a chart](https://example.org/c.png)"), "html.parser"
-    )
+    soup = BeautifulSoup(render_body("![a chart](https://example.org/c.png)"), "html.parser")
     assert soup.find("img") is None
     link = soup.find("a")
     assert link.get_text() == "a chart"

@@ -93,7 +93,7 @@ def seed(site: Site, inbox: list[dict[str, Any]] = INBOX, **screener_options: An
         assert not report.errors, report.errors
         screener = Screener(settings, store, **screener_options)
         screen_due(store, screener)
-        return {c.author: store.get(c.id) for c in report.imported}
+        return {c.author: store.comments.get(c.id) for c in report.imported}
 
 
 def csrf_of(html: str) -> str:

@@ -14,7 +14,7 @@ from moderation import cli
 from moderation.articles import load_articles
 from moderation.models import Comment, Label, State
 from moderation.store import Store
-from moderation.web.review import ExposureError, check_exposure, create_review_app, is_loopback
+from moderation.web.review_app import ExposureError, check_exposure, create_review_app, is_loopback
 
 from .helpers import BASE_URL, INBOX, XSS_BODY, ReviewClient, csrf_of, flash_of, seed
 
@@ -32,12 +32,12 @@ def client(site, seeded):
 
 def state_of(site, comment_id: str) -> State:
     with Store(site.db) as store:
-        return store.get(comment_id).status
+        return store.comments.get(comment_id).status
 
 
 def decisions_of(site, comment_id: str):
     with Store(site.db) as store:
-        return store.decisions(comment_id)
+        return store.decisions.of(comment_id)
 
 
 def text_of(html: str) -> str:
@@ -163,8 +163,8 @@ def test_comment_page_shows_every_signal_and_the_log(client, seeded):
 def test_comment_page_shows_hashes_after_retention(site, client, seeded):
     hannah = seeded["Held Hannah"]
     with Store(site.db) as store:
-        store.apply_retention(30, now=datetime.now(UTC) + timedelta(days=400))
-        ip_hash = store.request_context(hannah.id)["ip_hash"]
+        store.privacy.apply_retention(30, now=datetime.now(UTC) + timedelta(days=400))
+        ip_hash = store.privacy.request_context(hannah.id)["ip_hash"]
 
     facts = BeautifulSoup(client.get(f"/comments/{hannah.id}").text, "lxml").select_one("dl.facts")
 
@@ -266,7 +266,7 @@ def test_nothing_selected_is_said_plainly(client, seeded):
 def test_a_forbidden_move_changes_nothing_and_says_why(site, client, seeded):
     hannah, sam = seeded["Held Hannah"], seeded["Spammy Sam"]
     with Store(site.db) as store:
-        store.moderate(hannah.id, "approve")
+        store.decisions.moderate(hannah.id, "approve")
 
     page = client.act(
         {"action": "restore", "scope": "selected", "ids": [sam.id, hannah.id]}, page="/?status=all"
@@ -406,7 +406,7 @@ def test_publish_button_writes_the_approved_comments(site, client, seeded):
 
 def test_publish_needs_the_csrf_token(site, client, seeded):
     with Store(site.db) as store:
-        store.moderate(seeded["Held Hannah"].id, "approve")
+        store.decisions.moderate(seeded["Held Hannah"].id, "approve")
     assert client.post("/publish", data={"next": "/"}).status_code == 403
     assert not site.comments_dir.exists()
 
@@ -432,11 +432,11 @@ def test_flash_carries_the_akismet_feedback(site, monkeypatch):
 
 
 def test_pages_and_a_bounded_flash_for_a_large_bulk_action(site, seeded, monkeypatch):
-    import moderation.web.review as review_web
+    import moderation.web.review_app as review_web
 
     monkeypatch.setattr(review_web, "PAGE_SIZE", 10)
     with Store(site.db) as store:
-        extra = store.add_comments(
+        extra = store.comments.add_many(
             [
                 Comment(
                     article="who-owns-the-room",
@@ -473,7 +473,7 @@ def test_pages_and_a_bounded_flash_for_a_large_bulk_action(site, seeded, monkeyp
 
 
 def test_articles_are_read_once_then_again_only_when_the_content_changes(site, seeded, monkeypatch):
-    import moderation.web.review as review_web
+    import moderation.web.review_app as review_web
 
     reads = []
 
@@ -527,9 +527,9 @@ def test_a_bulk_action_retrains_the_model_once(site, seeded, monkeypatch):
     retrains = []
     real_retrain = learned.retrain
 
-    def counting_retrain(store):
+    def counting_retrain(store, settings=None):
         retrains.append(store)
-        return real_retrain(store)
+        return real_retrain(store, settings)
 
     monkeypatch.setattr(learned, "retrain", counting_retrain)
     held = [seeded["Held Hannah"].id, seeded["<b>Mallory</b>"].id]
@@ -539,4 +539,4 @@ def test_a_bulk_action_retrains_the_model_once(site, seeded, monkeypatch):
     assert "2 comments marked as spam." in flash_of(page.text)
     assert len(retrains) == 1
     with Store(site.db) as store:
-        assert store.load_model("comments") is not None
+        assert store.trained.load("comments") is not None

@@ -13,7 +13,7 @@ import uvicorn
 
 from moderation.models import State
 from moderation.store import Store
-from moderation.web.review import create_review_app
+from moderation.web.review_app import create_review_app
 
 from .helpers import seed
 
@@ -77,7 +77,7 @@ def watched(page):
 
 def state_of(site, comment_id: str) -> State:
     with Store(site.db) as store:
-        return store.get(comment_id).status
+        return store.comments.get(comment_id).status
 
 
 def test_the_dialog_detector_works(watched):

@@ -63,6 +63,7 @@ def article() -> ArticleInfo:
             "an advertisement spends that trust. Moderators, mentors and newcomers all "
             "notice when conversation turns into marketing and the forum goes quiet."
         ),
-        closed=False,
+        comments="open",
+        status="published",
         source=Path("content/articles/social-not-sales.md"),
     )

@@ -14,7 +14,8 @@ import pytest
 
 from moderation.batch import classify_file, train_file
 from moderation.errors import InputError
-from moderation.models import Comment, Label, State
+from moderation.models import Comment, Label
+from moderation.screening.learned import labelled_examples
 from moderation.store import Store
 
 from .conftest import ROOT
@@ -64,15 +65,13 @@ def test_train_stores_labelled_examples_and_retrains(settings, store, tmp_path):
     assert report.counts == {"promo": 6, "spam": 6, "ham": 12}
     assert report.training.trained
     assert report.training.message == "model trained on 24 decisions (12 spam/promo, 12 ham)"
-    training = store.list_comments(include_training=True)
-    assert {c.origin for c in training} == {"training"}
-    assert {c.status for c in training} == {State.APPROVED, State.SPAM}
-    labels = {label for _c, label in store.labelled_examples()}
+    assert store.training.count() == 24
+    labels = {label for _c, label in labelled_examples(store)}
     assert labels == {Label.PROMO, Label.SPAM, Label.HAM}
-    assert {d.actor for d in store.decisions()} == {"train:labelled.jsonl"}
-    # Training examples are not comments waiting for anyone.
-    assert store.list_comments() == [] and store.due_for_screening() == []
-    assert store.counts()["approved"] == 0
+    # Training examples are not comments waiting for anyone, nor moderators' decisions.
+    assert store.decisions.of() == []
+    assert store.comments.list() == [] and store.screenings.due() == []
+    assert store.comments.counts()["approved"] == 0
 
 
 def test_training_twice_does_not_duplicate_examples(settings, store, tmp_path):
@@ -80,7 +79,7 @@ def test_training_twice_does_not_duplicate_examples(settings, store, tmp_path):
     train_file(store, settings, path)
     again = train_file(store, settings, path)
     assert again.added == 0 and again.skipped == 24
-    assert len(store.labelled_examples()) == 24
+    assert len(labelled_examples(store)) == 24
 
 
 def test_train_reports_bad_lines_by_number_and_keeps_the_good_ones(settings, store, tmp_path):
@@ -169,19 +168,20 @@ def test_classify_is_deterministic_and_writes_nothing(settings, tmp_path):
         out = io.StringIO()
         with Store(db) as store:
             classify_file(store, settings, path, out)
-            counts = store.conn.execute(
-                "SELECT (SELECT count(*) FROM comments), (SELECT count(*) FROM decisions), "
-                "(SELECT count(*) FROM screenings)"
-            ).fetchone()
+            counts = (
+                store.training.count(),
+                len(store.comments.list()),
+                len(store.decisions.of()),
+            )
         outputs.append(out.getvalue())
-        assert tuple(counts) == (24, 24, 0)
+        assert counts == (24, 0, 0)
     assert outputs[0] == outputs[1]
     assert snapshot(db) == before
 
 
 def test_classify_uses_history_from_the_database(settings, store, tmp_path):
     disallowing = settings.with_overrides(COMMENTS_MODERATION={"disallowed_keys": ["casino"]})
-    stored = store.add_comment(
+    stored = store.comments.add(
         Comment(article="social-not-sales", author="Anonymous", body="A comment seen before")
     )
     path = write_jsonl(

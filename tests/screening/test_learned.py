@@ -10,6 +10,7 @@ from moderation.screening.learned import (
     MODEL_NAME,
     LearnedModel,
     LearnedSignal,
+    labelled_examples,
     retrain,
 )
 
@@ -45,8 +46,8 @@ HAM = [
 
 def label_all(store, make_comment, bodies, action):
     for body in bodies:
-        comment = store.add_comment(make_comment(body))
-        store.moderate(comment.id, action)
+        comment = store.comments.add(make_comment(body))
+        store.decisions.moderate(comment.id, action)
 
 
 def test_untrained_model_says_how_many_more_examples_it_needs(settings, store, make_comment):
@@ -57,7 +58,7 @@ def test_untrained_model_says_how_many_more_examples_it_needs(settings, store, m
         f"model untrained: needs {MIN_EXAMPLES_PER_CLASS - 3} more spam/promo and "
         f"{MIN_EXAMPLES_PER_CLASS} more ham examples"
     )
-    verdict = Screener(settings, store, articles={}).screen(make_comment("Hello there"))
+    verdict = Screener(settings, store, articles={}).screen_many([make_comment("Hello there")])[0]
     model = verdict.signal("model")
     assert model.score is None
     assert model.reason == (
@@ -72,7 +73,7 @@ def test_retrain_from_the_log_learns_this_blogs_decisions(settings, store, make_
     label_all(store, make_comment, HAM, "approve")
     summary = retrain(store)
     assert summary.trained and (summary.positives, summary.negatives) == (12, 12)
-    assert store.load_model(MODEL_NAME).examples == 24
+    assert store.trained.load(MODEL_NAME).examples == 24
     screener = Screener(settings, store, articles={})
     pitch, reply = screener.screen_many(
         [
@@ -94,8 +95,8 @@ def test_a_moderators_correction_changes_the_next_model(settings, store, make_co
     before = LearnedSignal(LearnedModel.load(store)).check_many([probe], context)[0].score
     # The moderator decides that this kind of comment is promotion after all.
     for index in range(8):
-        comment = store.add_comment(make_comment(f"Knitting circle stories and beginners {index}"))
-        store.moderate(comment.id, "promo")
+        comment = store.comments.add(make_comment(f"Knitting circle stories and beginners {index}"))
+        store.decisions.moderate(comment.id, "promo")
     retrain(store)
     after = LearnedSignal(LearnedModel.load(store)).check_many([probe], context)[0].score
     assert after > before + 0.2
@@ -104,10 +105,10 @@ def test_a_moderators_correction_changes_the_next_model(settings, store, make_co
 def test_latest_label_wins_and_unlabelled_moves_are_ignored(store, make_comment):
     label_all(store, make_comment, PITCHES, "spam")
     label_all(store, make_comment, HAM, "approve")
-    flipped = store.list_comments(status=State.APPROVED)[0]
-    store.moderate(flipped.id, "spam")
-    rejected = store.add_comment(make_comment("Just not for this blog"))
-    store.moderate(rejected.id, "reject")  # a reject carries no label
+    flipped = store.comments.list(status=State.APPROVED)[0]
+    store.decisions.moderate(flipped.id, "spam")
+    rejected = store.comments.add(make_comment("Just not for this blog"))
+    store.decisions.moderate(rejected.id, "reject")  # a reject carries no label
     summary = retrain(store)
     assert (summary.positives, summary.negatives) == (13, 11)
 
@@ -115,7 +116,7 @@ def test_latest_label_wins_and_unlabelled_moves_are_ignored(store, make_comment)
 def test_training_is_deterministic(store, make_comment):
     label_all(store, make_comment, PITCHES, "spam")
     label_all(store, make_comment, HAM, "approve")
-    examples = store.labelled_examples()
+    examples = labelled_examples(store)
     probes = [make_comment("Our agency offers a discount"), make_comment("Beginners felt welcome")]
     first = LearnedModel.fit(examples).spam_probabilities(probes)
     second = LearnedModel.fit(examples).spam_probabilities(probes)
@@ -125,7 +126,7 @@ def test_training_is_deterministic(store, make_comment):
 def test_model_round_trips_through_the_store(store, make_comment):
     label_all(store, make_comment, PITCHES, "spam")
     label_all(store, make_comment, HAM, "approve")
-    model = LearnedModel.fit(store.labelled_examples())
+    model = LearnedModel.fit(labelled_examples(store))
     restored = LearnedModel.from_bytes(model.to_bytes())
     probe = [make_comment("Hire our agency")]
     assert restored.spam_probabilities(probe) == model.spam_probabilities(probe)
@@ -142,62 +143,9 @@ def test_labels_count_promo_and_spam_as_positive(store, make_comment):
 
 def test_reload_model_picks_up_a_retrain(settings, store, make_comment):
     screener = Screener(settings, store, articles={})
-    assert screener.screen(make_comment("Hi")).signal("model").score is None
+    assert screener.screen_many([make_comment("Hi")])[0].signal("model").score is None
     label_all(store, make_comment, PITCHES, "spam")
     label_all(store, make_comment, HAM, "approve")
     retrain(store)
-    screener.reload_model()
-    assert screener.screen(make_comment("Hi")).signal("model").score is not None
-
-
-def test_a_large_batch_is_scored_in_a_child_process_with_the_same_results(
-    store, make_comment, monkeypatch
-):
-    from moderation.screening import learned
-
-    label_all(store, make_comment, PITCHES, "spam")
-    label_all(store, make_comment, HAM, "approve")
-    retrain(store)
-    signal = LearnedSignal(LearnedModel.load(store))
-    assert signal.model.trained
-    batch = [make_comment(text) for text in PITCHES + HAM]
-    here = signal.check_many(batch, None)
-    monkeypatch.setattr(learned, "PARALLEL_MIN_BATCH", 2)
-    # pytest plugins may run helper threads; this test is about the lone-thread case.
-    monkeypatch.setattr(learned.threading, "active_count", lambda: 1)
-    children = []
-    real_submit = learned.ProcessPoolExecutor.submit
-
-    def counting_submit(pool, *args, **kwargs):
-        children.append(args[0].__name__)
-        return real_submit(pool, *args, **kwargs)
-
-    monkeypatch.setattr(learned.ProcessPoolExecutor, "submit", counting_submit)
-    assert signal.check_many_alongside(batch)() == here
-    assert children == ["_probabilities_from_bytes"]
-    # With other threads about (the web service), nothing is forked.
-    monkeypatch.setattr(learned.threading, "active_count", lambda: 3)
-    assert signal.check_many_alongside(batch)() == here
-    assert children == ["_probabilities_from_bytes"]
-
-
-def test_a_failing_child_process_falls_back_to_scoring_here(
-    store, make_comment, monkeypatch, caplog
-):
-    from moderation.screening import learned
-
-    label_all(store, make_comment, PITCHES, "spam")
-    label_all(store, make_comment, HAM, "approve")
-    retrain(store)
-    signal = LearnedSignal(LearnedModel.load(store))
-    assert signal.model.trained
-    batch = [make_comment(text) for text in PITCHES]
-    here = signal.check_many(batch, None)
-
-    assert all(result.score is not None for result in here)
-    monkeypatch.setattr(learned, "PARALLEL_MIN_BATCH", 2)
-    monkeypatch.setattr(learned.threading, "active_count", lambda: 1)
-    # The child receives a model it cannot read, and fails.
-    monkeypatch.setattr(signal.model, "to_bytes", lambda: b"not a pickle")
-    assert signal.check_many_alongside(batch)() == here
-    assert "scoring in a child process failed" in caplog.text
+    screener.reload()
+    assert screener.screen_many([make_comment("Hi")])[0].signal("model").score is not None

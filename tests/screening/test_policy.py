@@ -4,23 +4,36 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.models import Decision, SignalResult
+from moderation.models import Decision, SignalKind, SignalResult
+from moderation.screening.base import evidence_weight, log_odds
+from moderation.screening.learned import MODEL_WEIGHT
 from moderation.screening.policy import combined_score, decide, verdict_for
-from moderation.screening.rules import TRUSTED
+from moderation.screening.rules import STRENGTH, TRUSTED, TRUSTED_WEIGHT
 
 OPTIONS = {"approve_below": 0.40, "spam_at": 0.85}
 
 
+# Results weighted the way the signals weigh them.
 def model(score):
-    return SignalResult("model", score, f"model: {score:.2f} spam-like, trained on 40 decisions")
+    return SignalResult(
+        "model",
+        score,
+        f"model: {score:.2f} spam-like, trained on 40 decisions",
+        kind=SignalKind.PRIOR,
+        weight=MODEL_WEIGHT * log_odds(score),
+    )
 
 
 def rules(score=0.0, *findings, floor=None):
-    return SignalResult("rules", score, "rules: ...", floor, tuple(findings))
+    weight = evidence_weight(score, STRENGTH)
+    if any(f.startswith(TRUSTED) for f in findings):
+        weight += TRUSTED_WEIGHT
+    return SignalResult("rules", score, "rules: ...", floor, tuple(findings), weight=weight)
 
 
 def promotion(score=0.0, *findings):
-    return SignalResult("promotion", score, "promotion: ...", None, tuple(findings))
+    weight = evidence_weight(score, 1.5)
+    return SignalResult("promotion", score, "promotion: ...", None, tuple(findings), weight=weight)
 
 
 @pytest.mark.parametrize(
@@ -107,13 +120,18 @@ def test_trust_never_overrides_a_disallowed_key():
     assert verdict_for([model(0.01), result], OPTIONS).decision is Decision.SPAM
 
 
-def test_retry_and_akismet_params_are_carried():
-    unavailable = SignalResult(
-        "akismet", None, "Akismet unavailable (timed out); will recheck", Decision.HOLD, retry=True
-    )
+def test_retry_and_what_was_sent_are_carried():
     params = {"user_ip": "192.0.2.1", "comment_content": "hi"}
-    verdict = verdict_for([unavailable, rules(), promotion()], OPTIONS, akismet_params=params)
+    unavailable = SignalResult(
+        "akismet",
+        None,
+        "Akismet unavailable (timed out); will recheck",
+        Decision.HOLD,
+        retry=True,
+        sent=params,
+    )
+    verdict = verdict_for([unavailable, rules(), promotion()], OPTIONS)
     assert verdict.decision is Decision.HOLD and verdict.retry
-    assert verdict.akismet_params == params
+    assert verdict.signal("akismet").sent == params
     assert "Akismet unavailable (timed out); will recheck" in verdict.reasons
     assert verdict.signal("akismet") is unavailable

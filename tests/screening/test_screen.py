@@ -9,15 +9,15 @@ from .conftest import NOW
 
 
 def test_screen_due_moves_each_comment_and_keeps_every_signal(settings, store, make_comment):
-    kind = store.add_comment(make_comment("Our mentoring circle found the same thing."))
-    pitch = store.add_comment(
+    kind = store.comments.add(make_comment("Our mentoring circle found the same thing."))
+    pitch = store.comments.add(
         make_comment(
             "Great post! Our agency offers growth packages from $99, book a demo: "
             "https://bit.ly/grow https://tinyurl.com/more"
         )
     )
-    bot = store.add_comment(make_comment("Nice.", intake_flags=("honeypot",)))
-    slow = store.add_comment(
+    bot = store.comments.add(make_comment("Nice.", intake_flags=("honeypot",)))
+    slow = store.comments.add(
         make_comment(
             "Hello", intake_flags=("time trap: submitted 1.2 s after the form was served",)
         )
@@ -35,11 +35,11 @@ def test_screen_due_moves_each_comment_and_keeps_every_signal(settings, store, m
     }
     assert str(report) == "screened 4: 1 approved, 1 held, 2 spam"
     assert seen[-1] == (4, 4)
-    assert store.get(kind.id).status is State.APPROVED
-    assert store.get(pitch.id).status is State.SPAM
-    assert store.get(bot.id).status is State.SPAM
-    assert store.get(slow.id).status is State.HELD
-    record = store.latest_screening(pitch.id)
+    assert store.comments.get(kind.id).status is State.APPROVED
+    assert store.comments.get(pitch.id).status is State.SPAM
+    assert store.comments.get(bot.id).status is State.SPAM
+    assert store.comments.get(slow.id).status is State.HELD
+    record = store.screenings.latest(pitch.id)
     assert record.decision is Decision.SPAM
     assert {s.signal for s in record.signals} == {
         "akismet",
@@ -50,19 +50,19 @@ def test_screen_due_moves_each_comment_and_keeps_every_signal(settings, store, m
     }
     assert "2 links (limit 2)" in record.reasons
     assert "price: $99" in record.reasons
-    assert "honeypot field filled in" in store.latest_screening(bot.id).reasons
+    assert "honeypot field filled in" in store.screenings.latest(bot.id).reasons
     # The decision log says who moved them and why.
-    moved = store.decisions(pitch.id)[-1]
+    moved = store.decisions.of(pitch.id)[-1]
     assert moved.actor == "screening" and "book a demo" in moved.note
-    assert store.due_for_screening(NOW) == []
+    assert store.screenings.due(NOW) == []
 
 
 def test_a_moderator_decision_is_not_overridden_by_a_late_screening(settings, store, make_comment):
-    comment = store.add_comment(make_comment("Book a demo now https://bit.ly/x https://t.co/y"))
-    store.moderate(comment.id, "approve")
+    comment = store.comments.add(make_comment("Book a demo now https://bit.ly/x https://t.co/y"))
+    store.decisions.moderate(comment.id, "approve")
     screener = Screener(settings, store, articles={})
     from moderation.screening import screen_and_record
 
-    (state,) = screen_and_record(store, screener, [store.get(comment.id)], now=NOW)
+    (state,) = screen_and_record(store, screener, [store.comments.get(comment.id)], now=NOW)
     assert state is State.APPROVED
-    assert store.latest_screening(comment.id).decision is Decision.SPAM
+    assert store.screenings.latest(comment.id).decision is Decision.SPAM

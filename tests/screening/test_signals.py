@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from moderation.models import Decision, State
+from moderation.models import Decision, Label
 from moderation.screening.base import ScreeningContext, check
 from moderation.screening.intake import IntakeSignal
 from moderation.screening.promotion import PromotionSignal
@@ -16,7 +16,7 @@ from moderation.screening.rules import TRUSTED, RulesSignal
 def context(settings, store=None, articles=None, **moderation):
     if moderation:
         settings = settings.with_overrides(COMMENTS_MODERATION=moderation)
-    return ScreeningContext(settings=settings, history=store, articles=articles or {})
+    return ScreeningContext(settings=settings, store=store, articles=articles or {})
 
 
 # -- intake -----------------------------------------------------------------------
@@ -148,8 +148,8 @@ def test_ordinary_capitals_are_not_shouting(settings, make_comment):
 
 
 def test_duplicate_of_an_earlier_stored_comment(settings, store, make_comment):
-    first = store.add_comment(make_comment("Same words, same author.", author="Sam"))
-    again = store.add_comment(make_comment("Same  words, same author.", author="Sam"))
+    first = store.comments.add(make_comment("Same words, same author.", author="Sam"))
+    again = store.comments.add(make_comment("Same  words, same author.", author="Sam"))
     result = rules(settings, again, store)
     assert f"duplicate of comment {first.id}" in result.findings
     assert result.floor is Decision.HOLD
@@ -159,10 +159,10 @@ def test_duplicate_of_an_earlier_stored_comment(settings, store, make_comment):
 
 def test_flood_from_one_ip(settings, store, make_comment):
     earlier = make_comment("First thought.", ip="192.0.2.9")
-    store.add_comment(earlier)
+    store.comments.add(earlier)
     soon = make_comment("Second thought.", ip="192.0.2.9", received_at=earlier.received_at)
     soon = soon.with_changes(received_at=earlier.received_at + timedelta(seconds=5))
-    stored = store.add_comment(soon)
+    stored = store.comments.add(soon)
     result = rules(settings, stored, store)
     assert "flood: 1 other comment(s) from this IP within 15 s" in result.findings
     later = stored.with_changes(id=None, received_at=earlier.received_at + timedelta(minutes=5))
@@ -170,8 +170,8 @@ def test_flood_from_one_ip(settings, store, make_comment):
 
 
 def test_trust_after_approved_comments(settings, store, make_comment):
-    approved = store.add_comment(make_comment("Good point.", email="kim@example.org"))
-    store.moderate(approved.id, "approve")
+    approved = store.comments.add(make_comment("Good point.", email="kim@example.org"))
+    store.decisions.moderate(approved.id, "approve")
     newcomer = make_comment("Another thought.", email="someone@example.org")
     regular = make_comment("Another thought.", email="KIM@example.org")
     assert not any(f.startswith(TRUSTED) for f in rules(settings, newcomer, store).findings)
@@ -180,18 +180,18 @@ def test_trust_after_approved_comments(settings, store, make_comment):
 
 def test_a_copied_name_and_website_do_not_borrow_trust(settings, store, make_comment):
     # Name and website are on every published page; only the unpublished email counts.
-    regular = store.add_comment(
+    regular = store.comments.add(
         make_comment("Good point.", email="kim@example.org", author_url="https://kim.example")
     )
-    store.moderate(regular.id, "approve")
+    store.decisions.moderate(regular.id, "approve")
     impostor = make_comment("Buy now!", author_url="https://kim.example")
     impostor = impostor.with_changes(author=regular.author)
     assert not any(f.startswith(TRUSTED) for f in rules(settings, impostor, store).findings)
 
 
 def test_training_examples_do_not_make_an_author_trusted(settings, store, make_comment):
-    store.add_comment(
-        make_comment("Fine.", email="kim@example.org", origin="training"), status=State.APPROVED
+    store.training.add_many(
+        [(make_comment("Fine.", email="kim@example.org"), Label.HAM)], source="train:t.jsonl"
     )
     regular = make_comment("Another thought.", email="kim@example.org")
     assert not any(f.startswith(TRUSTED) for f in rules(settings, regular, store).findings)

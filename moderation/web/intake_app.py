@@ -14,19 +14,18 @@ import base64
 import contextlib
 import hashlib
 import logging
-import re
 import threading
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -48,23 +47,22 @@ from ..intake import (
     parse_networks,
     rate_limit_key,
 )
-from ..models import Comment, State
+from ..models import Comment, State, is_comment_id
 from ..settings import Settings
 from ..store import Store
 from ..submission import parse_submission
 from . import parsing
 from .middleware import BodyLimitMiddleware, RequestTooLarge, SecurityHeadersMiddleware
+from .templating import make_templates
 from .worker import ScreeningWorker
 from .writer import CommentWriter
 
 logger = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).parent / "templates"
 #: Inlined into every page (allowed by its hash in the CSP): no extra request.
 STYLESHEET = Path(__file__).parent / "static" / "form.css"
 MAX_USER_AGENT = 512
 MAX_REFERRER = 2048
-_COMMENT_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 
 
 class Forbidden(IntakeError):
@@ -85,7 +83,7 @@ class IntakeService:
         self.settings = settings
         self.db_path = Path(db_path)
         with Store(self.db_path) as store:  # creates or migrates the file, fails early
-            secret = store.secret_key
+            secret = store.keys.secret
         self.tokens = FormTokens(secret, min_seconds=settings["COMMENTS_MIN_SECONDS"])
         self.index = ThreadIndex.from_settings(settings)
         self.limiter = RateLimiter(settings["COMMENTS_RATE_LIMIT"])
@@ -114,12 +112,7 @@ class IntakeService:
         )
         if self.worker is not None:
             self.worker.intake_busy = self.writer.busy
-        self.templates = Environment(
-            loader=FileSystemLoader(TEMPLATES),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.templates = make_templates().env
         style = STYLESHEET.read_text(encoding="utf-8")
         style_hash = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode()
         site_origin = origin_of(self.site_url) or ""
@@ -190,13 +183,10 @@ class IntakeService:
             return self._error(request, exc, as_html, fields, thread)
         except RequestTooLarge as exc:
             return self._error(request, parsing.PayloadTooLarge(str(exc)), as_html, {}, None)
-        cors = self._cors_headers(request)
         if as_html:
-            return RedirectResponse(self.thanks_url, status_code=303, headers=cors)
+            return RedirectResponse(self.thanks_url, status_code=303)
         # A honeypot catch is answered exactly like any other comment.
-        return JSONResponse(
-            {"id": stored.id, "status": str(State.RECEIVED)}, status_code=202, headers=cors
-        )
+        return JSONResponse({"id": stored.id, "status": str(State.RECEIVED)}, status_code=202)
 
     async def _read_fields(self, request: Request, kind: str) -> dict[str, Any]:
         if kind == parsing.MULTIPART:
@@ -212,7 +202,9 @@ class IntakeService:
         comment = parse_submission(
             fields,
             origin=origin,
-            ip=client_ip(peer, headers.get("x-forwarded-for"), self.trusted),
+            # Several X-Forwarded-For lines are one list, in order (RFC 9110 5.3): a
+            # proxy that adds a line of its own must not hide the hops before it.
+            ip=client_ip(peer, ",".join(headers.getlist("x-forwarded-for")), self.trusted),
             user_agent=_clip(headers.get("user-agent"), MAX_USER_AGENT),
             referrer=_clip(headers.get("referer"), MAX_REFERRER),
             language=first_language(headers.get("accept-language")),
@@ -238,28 +230,10 @@ class IntakeService:
                 f"comments are only accepted from the site's own pages, not from {origin}"
             )
 
-    def _cors_headers(self, request: Request) -> dict[str, str]:
-        origin = request.headers.get("origin")
-        if origin and origin_of(origin) in self.allowed_origins:
-            return {"access-control-allow-origin": origin, "vary": "Origin"}
-        return {"vary": "Origin"}
-
-    async def preflight(self, request: Request) -> Response:
-        headers = self._cors_headers(request)
-        if "access-control-allow-origin" in headers:
-            headers.update(
-                {
-                    "access-control-allow-methods": "POST",
-                    "access-control-allow-headers": "Content-Type",
-                    "access-control-max-age": "600",
-                }
-            )
-        return Response(status_code=204, headers=headers)
-
     # -- GET /comments/token --------------------------------------------------------------
 
     async def token(self, request: Request) -> Response:
-        return JSONResponse({"token": self.tokens.mint()}, headers=self._cors_headers(request))
+        return JSONResponse({"token": self.tokens.mint()})
 
     # -- GET /comments/form ---------------------------------------------------------------
 
@@ -283,19 +257,22 @@ class IntakeService:
 
     async def _parent(self, thread: Thread, reply_to: str) -> Comment | None:
         """The published comment being answered (``None`` if only threads.json knows it)."""
-        if not _COMMENT_ID.match(reply_to):
+        if not is_comment_id(reply_to):
             raise IntakeError(f"reply_to is not a comment id: {reply_to!r}", "reply_to")
 
-        def published(store: Store) -> Comment | None:
-            try:
-                comment = store.get(reply_to)
-            except UnknownComment:
-                return None
+        def published() -> Comment | None:
+            # Its own connection, not the writer's queue: a WAL reader never waits
+            # for a write lock another process (the CLI) may hold for seconds.
+            with Store(self.db_path) as store:
+                try:
+                    comment = store.comments.get(reply_to)
+                except UnknownComment:
+                    return None
             if comment.article != thread.slug or comment.status is not State.APPROVED:
                 return None
             return comment
 
-        parent = await self.writer.call(published)
+        parent = await run_in_threadpool(published)
         if parent is None and reply_to not in thread.comment_ids:
             raise UnknownParent(
                 f"there is no published comment {reply_to!r} on {thread.title!r} to reply to",
@@ -308,7 +285,7 @@ class IntakeService:
     async def health(self, request: Request) -> Response:
         def probe() -> dict[str, int]:
             with Store(self.db_path) as store:
-                return store.counts()
+                return store.comments.counts()
 
         try:
             counts: dict[str, int] | None = await run_in_threadpool(probe)
@@ -320,8 +297,10 @@ class IntakeService:
             site_built = True
         except SiteNotBuilt:
             site_built = False
+        screening_ok = self.worker is None or not self.worker.failing
+        ok = counts is not None and screening_ok
         body = {
-            "ok": counts is not None,
+            "ok": ok,
             "db": counts is not None,
             "site_built": site_built,
             "counts": counts,
@@ -334,9 +313,11 @@ class IntakeService:
                 "queued": self.worker.pending,
                 "screened": self.worker.screened,
                 "failures": self.worker.failures,
+                "failing": self.worker.failing,
+                "last_error": self.worker.last_error,
             },
         }
-        return JSONResponse(body, status_code=200 if counts is not None else 503)
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -349,7 +330,7 @@ class IntakeService:
         thread: Thread | None,
     ) -> Response:
         status = error.status_code
-        headers = self._cors_headers(request)
+        headers: dict[str, str] = {}
         if isinstance(error, RateLimited):
             headers["retry-after"] = str(error.retry_after)
         if status >= 500:
@@ -495,13 +476,20 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/comments", service.submit, methods=["POST"], name="submit"),
-            Route("/comments", service.preflight, methods=["OPTIONS"]),
             Route("/comments/token", service.token, methods=["GET"], name="token"),
             Route("/comments/form", service.form, methods=["GET"], name="form"),
             Route("/health", service.health, methods=["GET"], name="health"),
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware),
+            # The comment form's script posts JSON from the site's own pages.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=sorted(service.allowed_origins),
+                allow_methods=["POST"],
+                allow_headers=["Content-Type"],
+                max_age=600,
+            ),
             Middleware(BodyLimitMiddleware, max_bytes=settings["COMMENTS_MAX_REQUEST_BYTES"]),
         ],
         exception_handlers={HTTPException: service.http_error, Exception: service.server_error},

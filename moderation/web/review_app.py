@@ -29,7 +29,6 @@ import ipaddress
 import logging
 import os
 import secrets
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,6 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -52,25 +50,26 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..articles import ArticleInfo, load_articles
 from ..errors import ModerationError, UnknownComment
-from ..models import COMMENT_ID, Comment, State
+from ..models import Comment, State, is_comment_id
 from ..privacy import mask_email
-from ..publish import PublishReport, publish_approved
+from ..publish import publish_approved
+from ..reloading import Reloading
 from ..review import (
     ACTIONS,
-    PAST_TENSE,
     LinkInfo,
     ReviewReport,
     allowed_actions,
+    bounded,
     links_in,
     moderate,
 )
 from ..settings import Settings
 from ..store import ScreeningRecord, Store
 from .middleware import SecurityHeadersMiddleware
+from .templating import make_templates
 
 logger = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
 PASSWORD_VARIABLE = "MODERATION_REVIEW_PASSWORD"
@@ -216,45 +215,19 @@ class Row:
     actions: list[str]
 
 
-def _is_comment_id(value: str) -> bool:
-    # fullmatch: the pattern's "$" would also accept a trailing newline.
-    return len(value) <= MAX_ID_CHARS and COMMENT_ID.fullmatch(value) is not None
+def article_index(settings: Settings) -> Reloading[dict[str, ArticleInfo]]:
+    """:func:`load_articles`, read again only when the content folder changes.
 
-
-class ArticleCache:
-    """:func:`load_articles` for the review UI, read again only when the content changes.
-
-    Parsing every article's Markdown on every request would cost more than the
-    page itself. Adding, editing, removing or renaming an article gives a file or
-    folder under the content folder a newer modification time, so that is what is
-    checked per request: a walk of ``stat`` calls, the comment files left out
+    Parsing every article on every request would cost more than the page itself.
+    Adding, editing, removing or renaming an article gives a file or folder under
+    the content folder a newer time or size; the comment files are left out
     (publishing writes there; they are not articles).
     """
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._lock = threading.Lock()
-        self._stamp: tuple[int, int, int] | None = None
-        self._articles: dict[str, ArticleInfo] = {}
-
-    def get(self) -> dict[str, ArticleInfo]:
-        stamp = self._content_stamp()
-        with self._lock:  # one reload at a time; handlers run on several threads
-            if stamp != self._stamp:
-                self._articles = load_articles(self.settings)
-                self._stamp = stamp
-                logger.debug("review UI: read %d articles", len(self._articles))
-            return self._articles
-
-    def _content_stamp(self) -> tuple[int, int, int]:
-        """The newest modification time under the content folder, entries and total size.
-
-        The size catches an edit made within the clock tick of the last read, which
-        file times are too coarse to tell apart.
-        """
-        comments_dir = self.settings.comments_dir.resolve()
+    def stamp() -> tuple[int, int, int]:
+        comments_dir = settings.comments_dir.resolve()
         newest = entries = size = 0
-        for folder, subfolders, files in os.walk(self.settings.path("PATH")):
+        for folder, subfolders, files in os.walk(settings.path("PATH")):
             here = Path(folder)
             subfolders[:] = [d for d in subfolders if (here / d).resolve() != comments_dir]
             for path in [here, *(here / name for name in files)]:
@@ -267,6 +240,8 @@ class ArticleCache:
                 size += facts.st_size
         return newest, entries, size
 
+    return Reloading(stamp, lambda: load_articles(settings), interval=0, name="article index")
+
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -274,55 +249,6 @@ def _clip(text: str, limit: int) -> str:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
-
-
-def _bounded(lines: list[str], limit: int = DETAIL_LINES) -> list[str]:
-    """At most ``limit`` lines, the last one saying how many were left out."""
-    if len(lines) > limit:
-        return [*lines[: limit - 1], f"… and {len(lines) - limit + 1} more"]
-    return lines
-
-
-def describe_review(report: ReviewReport) -> list[str]:
-    """The flash message for one :func:`moderate` call, most important line first."""
-    action = report.action
-    lines = [
-        f"{_count(len(report.changed), 'comment')} {PAST_TENSE[action]}."
-        if report.changed
-        else f"Nothing to {action}: every selected comment was already there."
-    ]
-    moves = [
-        f"{PAST_TENSE[action]} {e.comment_id} ({e.from_state} → {e.to_state})"
-        for e in report.changed
-    ]
-    moves += [f"unchanged {comment_id}: {why}" for comment_id, why in report.unchanged]
-    lines += _bounded(moves)
-    lines += _bounded(report.feedback, 3)
-    if report.training is not None:
-        lines.append(report.training.message)
-    lines += _bounded([f"warning: {warning}" for warning in report.warnings], 3)
-    return lines
-
-
-def describe_publish(report: PublishReport) -> list[str]:
-    """The flash message for one :func:`publish_approved` call (paths relative to the folder)."""
-    lines = [
-        f"Published to {report.comments_dir}: {len(report.written)} written, "
-        f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, "
-        f"{len(report.skipped)} skipped."
-    ]
-    files = [f"wrote {path.relative_to(report.comments_dir)}" for path in report.written]
-    files += [f"removed {path.relative_to(report.comments_dir)}" for path in report.removed]
-    files += [f"skipped {comment_id}: {why}" for comment_id, why in report.skipped]
-    lines += _bounded(files)
-    if report.retention_hashed:
-        lines.append(
-            "retention: replaced the IP and user agent of "
-            f"{_count(report.retention_hashed, 'comment')}"
-        )
-    if report.changed:
-        lines.append("Rebuild and deploy the site to show the changes.")
-    return lines
 
 
 # -- the app ---------------------------------------------------------------------------
@@ -341,23 +267,16 @@ class ReviewService:
         self.settings = settings
         self.db_path = Path(db_path)
         self.http_client = http_client
-        self.articles = ArticleCache(settings)
+        self.articles = article_index(settings)
         with Store(self.db_path) as store:  # creates or migrates the file, fails early
-            self.session_secret = store.keyed_hash("review session", "cookie signing", 64)
-        self.templates = Environment(
-            loader=FileSystemLoader(TEMPLATES / "review"),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.templates.globals.update(
+            self.session_secret = store.keys.keyed_hash("review session", "cookie signing", 64)
+        self.templates = make_templates(
+            "review",
             site_name=settings["SITENAME"] or "Comments",
             lang=settings["DEFAULT_LANG"] or "en",
             action_labels=ACTION_LABELS,
             states=[str(s) for s in QUEUE_STATES],
-        )
-        self.templates.filters["when"] = lambda m: m.strftime("%Y-%m-%d %H:%M UTC") if m else "–"
-        self.templates.filters["score"] = lambda s: "–" if s is None else f"{s:.2f}"
+        ).env
 
     def _store(self) -> Store:
         # One connection per call: handlers run on whichever worker thread is free.
@@ -404,13 +323,13 @@ class ReviewService:
     ) -> dict[str, Any]:
         articles = self.articles.get()
         with self._store() as store:
-            counts = store.counts()
-            matching = store.count_comments(status=status, article=article, reason=reason)
+            counts = store.comments.counts()
+            matching = store.comments.count(status=status, article=article, reason=reason)
             pages = max(1, -(-matching // PAGE_SIZE))
             # Past the end (the last page was just emptied by an action): show the last one.
             page = min(page, pages)
             start = (page - 1) * PAGE_SIZE
-            shown = store.list_comments(
+            shown = store.comments.list(
                 status=status, article=article, reason=reason, limit=PAGE_SIZE, offset=start
             )
             rows = [
@@ -420,7 +339,7 @@ class ReviewService:
                     article_title=articles[comment.article].title
                     if comment.article in articles
                     else None,
-                    latest=store.latest_screening(comment.id),
+                    latest=store.screenings.latest(comment.id),
                     body_preview=_clip(comment.body, BODY_PREVIEW_CHARS),
                     links=links_in(comment.body),
                     actions=allowed_actions(comment.status),
@@ -446,7 +365,7 @@ class ReviewService:
 
     async def comment(self, request: Request) -> Response:
         comment_id = request.path_params["comment_id"]
-        if not _is_comment_id(comment_id):
+        if not is_comment_id(comment_id):
             raise HTTPException(404, f"there is no comment {comment_id!r}")
         try:
             data = await run_in_threadpool(self._comment_data, comment_id)
@@ -457,11 +376,11 @@ class ReviewService:
     def _comment_data(self, comment_id: str) -> dict[str, Any]:
         articles = self.articles.get()
         with self._store() as store:
-            comment = store.get(comment_id)
+            comment = store.comments.get(comment_id)
             parent = None
             if comment.reply_to:
                 try:
-                    parent = store.get(comment.reply_to)
+                    parent = store.comments.get(comment.reply_to)
                 except UnknownComment:
                     parent = None  # a hand-written file the store never saw
             return {
@@ -470,12 +389,12 @@ class ReviewService:
                 "article_title": articles[comment.article].title
                 if comment.article in articles
                 else None,
-                "context": store.request_context(comment_id),
-                "runs": store.screenings(comment_id),
-                "decisions": store.decisions(comment_id),
+                "context": store.privacy.request_context(comment_id),
+                "runs": store.screenings.of(comment_id),
+                "decisions": store.decisions.of(comment_id),
                 "links": links_in(comment.body),
-                "next_check": store.next_check_at(comment_id),
-                "failing_since": store.first_failure_at(comment_id),
+                "next_check": store.screenings.next_check_at(comment_id),
+                "failing_since": store.screenings.first_failure_at(comment_id),
                 "parent": parent,
                 "actions": allowed_actions(comment.status),
             }
@@ -501,7 +420,8 @@ class ReviewService:
             self._flash(request, "error", [f"Nothing was changed: {exc}."])
             return RedirectResponse(back, status_code=303)
         logger.info("review UI: %s %s by %s", action, ", ".join(ids), actor)
-        self._flash(request, "error" if report.warnings else "ok", describe_review(report))
+        lines = report.lines(limit=DETAIL_LINES)
+        self._flash(request, "error" if report.warnings else "ok", lines)
         return RedirectResponse(back, status_code=303)
 
     def _moderate(self, ids: list[str], action: str, actor: str, note: str | None) -> ReviewReport:
@@ -531,7 +451,18 @@ class ReviewService:
 
     def _publish(self) -> list[str]:
         with self._store() as store:
-            return describe_publish(publish_approved(store, self.settings))
+            report = publish_approved(store, self.settings)
+        lines = [f"Published to {report.summary()}."]
+        lines += bounded(
+            [line.replace(f"{report.comments_dir}/", "") for line in report.lines()], DETAIL_LINES
+        )
+        if report.retention_hashed:
+            lines.append(
+                f"retention: replaced the IP and user agent of {report.retention_hashed} comment(s)"
+            )
+        if report.changed:
+            lines.append("Rebuild and deploy the site to show the changes.")
+        return lines
 
     # -- CSRF, flash messages and pages ------------------------------------------------------------
 
@@ -641,7 +572,7 @@ def _targets(form: FormData) -> tuple[str, list[str]]:
     if action and action not in ACTIONS:
         raise BadRequest(f"action: unknown action {action!r} (one of: {', '.join(ACTIONS)})")
     for comment_id in ids:
-        if not _is_comment_id(comment_id):
+        if not is_comment_id(comment_id):
             raise BadRequest(f"ids: {comment_id!r} is not a comment id")
     return action, list(dict.fromkeys(ids))
 

@@ -1,0 +1,110 @@
+"""The published comment files on disk: where they live, writing them safely, tombstones.
+
+Publishing writes and removes these files; erasure replaces one by a tombstone
+when others replied to it. The file format itself is
+:mod:`comment_format.files`, shared with the plugin that reads them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from comment_format.files import comment_file_text, reply_to_of
+
+from .errors import ModerationError
+from .models import Comment
+
+logger = logging.getLogger(__name__)
+
+FILE_MODE = 0o644
+REMOVED_AUTHOR = "[removed]"
+REMOVED_BODY = "This comment was removed at its author's request."
+
+
+class PublishError(ModerationError):
+    """A comment file cannot be written or removed (a full disk, a read-only folder)."""
+
+
+def comment_path(comments_dir: Path, article: str, comment_id: str) -> Path:
+    return comments_dir / article / f"{comment_id}.md"
+
+
+def tombstone_text(comment: Comment) -> str:
+    """What stays of an erased comment that others replied to: its place in the thread."""
+    return comment_file_text(
+        comment_id=comment.id or "",
+        author=REMOVED_AUTHOR,
+        date=comment.received_at,
+        body=REMOVED_BODY,
+        reply_to=comment.reply_to,
+    )
+
+
+def write_atomically(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` unless it already holds exactly that; True if written.
+
+    The temporary file lives in the same folder so ``os.replace`` is atomic: a
+    build running at the same time sees the old file or the new one, never half.
+    No fsync: the store is the record, and publishing again rewrites anything a
+    power cut might have lost. A failure (a full disk) is a :class:`PublishError`
+    naming the file, and leaves the old file as it was.
+    """
+    data = text.encode("utf-8")
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(
+            prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent
+        )
+    except OSError as exc:
+        raise PublishError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        # mkstemp makes the file private (0600); a content file is an ordinary one.
+        os.fchmod(handle, FILE_MODE)
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+        os.replace(temp_name, path)
+    except OSError as exc:
+        Path(temp_name).unlink(missing_ok=True)
+        raise PublishError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def remove_file(path: Path) -> None:
+    """Remove a published file (and its folder once empty)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise PublishError(f"cannot remove {path}: {exc.strerror or exc}") from exc
+    # rmdir refuses a folder that still holds files, which is exactly the test we want.
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()
+
+
+def existing_comment_files(comments_dir: Path) -> list[Path]:
+    """Every ``<slug>/<id>.md`` under ``comments_dir``."""
+    if not comments_dir.is_dir():
+        return []
+    return sorted(comments_dir.glob("*/*.md"))
+
+
+def replies_in_file_tree(comments_dir: Path, article: str) -> dict[str, set[str]]:
+    """Published parent id → ids of the files replying to it, read from the files."""
+    replies: dict[str, set[str]] = {}
+    for path in sorted((comments_dir / article).glob("*.md")):
+        try:
+            parent = reply_to_of(path.read_bytes())
+        except OSError as exc:
+            logger.warning("cannot read comment file %s: %s", path, exc)
+            continue
+        if parent:
+            replies.setdefault(parent, set()).add(path.stem)
+    return replies

@@ -1,0 +1,65 @@
+"""The store: one SQLite file that owns every piece of moderation state.
+
+Like Isso's ``db`` package, it is a few small classes, one per concern, composed
+by :class:`Store`, and every SQL statement of the project lives in this package:
+
+- :mod:`.db`: the connection, write transactions (nested ones are savepoints);
+- :mod:`.migrations`: the schema, one migration per version;
+- :mod:`.comments` (``store.comments``): comments with their request context;
+- :mod:`.decisions` (``store.decisions``): moderators' actions, the append-only log;
+- :mod:`.screenings` (``store.screenings``): verdicts with every signal's result,
+  and the recheck schedule;
+- :mod:`.training` (``store.training``): labelled examples given to ``train``;
+- :mod:`.trained` (``store.trained``): the learned model's blob;
+- :mod:`.keys` (``store.keys``): the site's secret and keyed hashes;
+- :mod:`.privacy` (``store.privacy``): retention and erasure.
+
+Nothing is deleted except by retention (which only blanks request context) and
+erasure. One :class:`Store` belongs to one thread.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .comments import Comments
+from .db import BUSY_TIMEOUT_SECONDS, Database
+from .decisions import DecisionEntry, Decisions
+from .keys import Keys
+from .privacy import Privacy
+from .screenings import ScreeningRecord, Screenings
+from .trained import StoredModel, TrainedModels
+from .training import TrainingExamples
+
+__all__ = ["DecisionEntry", "ScreeningRecord", "Store", "StoredModel", "default_db_path"]
+
+DEFAULT_DB = Path("var") / "moderation.db"
+
+
+def default_db_path() -> Path:
+    """``MODERATION_DB`` from the environment, else ``var/moderation.db``."""
+    return Path(os.environ.get("MODERATION_DB") or DEFAULT_DB)
+
+
+class Store(Database):
+    """The moderation database. Open with ``Store(path)`` or ``with Store(path) as store``."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        timeout: float = BUSY_TIMEOUT_SECONDS,
+        synchronous: str = "NORMAL",
+    ) -> None:
+        super().__init__(path, timeout=timeout, synchronous=synchronous)
+        self.keys = Keys(self)
+        self.comments = Comments(self)
+        self.decisions = Decisions(self)
+        self.screenings = Screenings(self)
+        self.training = TrainingExamples(self)
+        self.trained = TrainedModels(self)
+        self.privacy = Privacy(self, self.keys)
+
+    def __enter__(self) -> Store:
+        return self

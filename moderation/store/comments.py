@@ -1,0 +1,279 @@
+"""Comments: storing them as they arrive, finding them, and what screening asks about them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from ..errors import StoreError, UnknownComment
+from ..models import Comment, Label, Origin, State, new_comment_id, utcnow
+from .db import Part, like_pattern, to_text
+from .decisions import log_decision
+
+_CHUNK = 500  # stays far below SQLite's limit on bound parameters
+
+
+def comment_from_row(row: sqlite3.Row) -> Comment:
+    return Comment(
+        id=row["id"],
+        article=row["article"],
+        author=row["author"],
+        body=row["body"],
+        email=row["email"],
+        author_url=row["author_url"],
+        reply_to=row["reply_to"],
+        ip=row["ip"],
+        user_agent=row["user_agent"],
+        referrer=row["referrer"],
+        language=row["language"],
+        received_at=datetime.fromisoformat(row["received_at"]),
+        origin=Origin(row["origin"]),
+        intake_flags=tuple(json.loads(row["intake_flags"])),
+        status=State(row["status"]),
+    )
+
+
+def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+class Comments(Part):
+    """The ``comments`` table: every comment ever received, with its request context."""
+
+    # -- storing -------------------------------------------------------------------
+
+    def add(
+        self,
+        comment: Comment,
+        *,
+        status: State = State.RECEIVED,
+        actor: str = "intake",
+        note: str | None = None,
+        label: Label | None = None,
+    ) -> Comment:
+        """Store a new comment (durably, before this returns) and log its arrival."""
+        return self.add_many([comment], status=status, actor=actor, note=note, label=label)[0]
+
+    def add_many(
+        self,
+        comments: Iterable[Comment],
+        *,
+        status: State = State.RECEIVED,
+        actor: str = "intake",
+        note: str | None = None,
+        label: Label | None = None,
+    ) -> list[Comment]:
+        """Store many comments in one transaction: all of them or none."""
+        stored = []
+        now = to_text(utcnow())
+        with self.db.transaction() as conn:
+            for comment in comments:
+                stored.append(self._insert(conn, comment, status, actor, note, label, now))
+        return stored
+
+    def _insert(
+        self,
+        conn: sqlite3.Connection,
+        comment: Comment,
+        status: State,
+        actor: str,
+        note: str | None,
+        label: Label | None,
+        now: str,
+    ) -> Comment:
+        state = comment.status or status
+        for _attempt in range(5):
+            comment_id = comment.id or new_comment_id(comment.received_at)
+            try:
+                conn.execute(
+                    """INSERT INTO comments (id, article, reply_to, author, email, author_url,
+                        body, status, origin, received_at, ip, user_agent, referrer, language,
+                        intake_flags, content_hash, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        comment_id,
+                        comment.article,
+                        comment.reply_to,
+                        comment.author,
+                        comment.email,
+                        comment.author_url,
+                        comment.body,
+                        str(state),
+                        str(comment.origin),
+                        to_text(comment.received_at),
+                        comment.ip,
+                        comment.user_agent,
+                        comment.referrer,
+                        comment.language,
+                        json.dumps(list(comment.intake_flags)),
+                        comment.content_hash,
+                        now,
+                    ),
+                )
+                break
+            except sqlite3.IntegrityError as exc:
+                # Only a clash of the random id is worth another try.
+                if comment.id or "comments.id" not in str(exc):
+                    raise StoreError(f"cannot store comment: {exc}") from exc
+        else:
+            raise StoreError("could not allocate a unique comment id")
+        log_decision(
+            conn, comment_id, actor, None, State(state), label, note, at=datetime.fromisoformat(now)
+        )
+        return comment.with_changes(id=comment_id, status=State(state))
+
+    # -- finding -------------------------------------------------------------------
+
+    def get(self, comment_id: str) -> Comment:
+        row = self.conn.execute("SELECT * FROM comments WHERE id = ?", (comment_id,)).fetchone()
+        if row is None:
+            raise UnknownComment(comment_id)
+        return comment_from_row(row)
+
+    def get_many(self, comment_ids: Sequence[str]) -> list[Comment]:
+        """All of ``comment_ids``, in order; an unknown id raises before anything is returned."""
+        return [self.get(comment_id) for comment_id in comment_ids]
+
+    def list(
+        self,
+        *,
+        status: State | str | None = None,
+        article: str | None = None,
+        email: str | None = None,
+        reason: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[Comment]:
+        """Comments filtered by state, article, email or a screening reason (oldest first)."""
+        where, params = _filters(status, article, email, reason)
+        order = "DESC" if newest_first else "ASC"
+        sql = f"SELECT c.* FROM comments c{where} ORDER BY c.received_at {order}, c.id {order}"
+        if limit is not None or offset:
+            # SQLite needs a LIMIT before an OFFSET; -1 means no limit.
+            sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
+        return [comment_from_row(row) for row in self.conn.execute(sql, params)]
+
+    def count(
+        self,
+        *,
+        status: State | str | None = None,
+        article: str | None = None,
+        email: str | None = None,
+        reason: str | None = None,
+    ) -> int:
+        """How many comments :meth:`list` would return with the same filters."""
+        where, params = _filters(status, article, email, reason)
+        return self.conn.execute(f"SELECT count(*) FROM comments c{where}", params).fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        """How many comments are in each state (every state listed, zeros included)."""
+        counts = {str(state): 0 for state in State}
+        for status, count in self.conn.execute(
+            "SELECT status, count(*) FROM comments GROUP BY status"
+        ):
+            counts[status] = count
+        return counts
+
+    def labelled(self) -> list[tuple[Comment, Label]]:
+        """Every comment a moderator has labelled, with its latest label, oldest decision first."""
+        rows = self.conn.execute(
+            """SELECT c.*, d.label AS decided_label FROM comments c
+               JOIN decisions d ON d.id = (
+                   SELECT max(id) FROM decisions
+                   WHERE comment_id = c.id AND label IS NOT NULL)
+               ORDER BY d.id"""
+        )
+        return [(comment_from_row(row), Label(row["decided_label"])) for row in rows]
+
+    def approved_ids(self, article: str) -> set[str]:
+        return {
+            row[0]
+            for row in self.conn.execute(
+                "SELECT id FROM comments WHERE article = ? AND status = 'approved'", (article,)
+            )
+        }
+
+    # -- what the rules ask about history ------------------------------------------------
+
+    def duplicate_of(self, content_hash: str, *, exclude_id: str | None = None) -> str | None:
+        """The id of an earlier comment with exactly this content, if any."""
+        row = self.conn.execute(
+            """SELECT id FROM comments WHERE content_hash = ? AND id IS NOT ?
+               ORDER BY received_at LIMIT 1""",
+            (content_hash, exclude_id),
+        ).fetchone()
+        return row[0] if row else None
+
+    def with_content(self, content_hashes: Sequence[str]) -> dict[str, list[tuple[datetime, str]]]:
+        """For each content hash, the (received at, id) of the comments that have it."""
+        found: dict[str, list[tuple[datetime, str]]] = {}
+        for chunk in _chunks(sorted(set(content_hashes))):
+            marks = ",".join("?" * len(chunk))
+            for content_hash, received_at, comment_id in self.conn.execute(
+                f"""SELECT content_hash, received_at, id FROM comments
+                    WHERE content_hash IN ({marks}) ORDER BY received_at, id""",
+                list(chunk),
+            ):
+                found.setdefault(content_hash, []).append(
+                    (datetime.fromisoformat(received_at), comment_id)
+                )
+        return found
+
+    def approved_by_email(self, emails: Sequence[str]) -> Counter[str]:
+        """How many approved comments each (lower-cased) email address has."""
+        approved: Counter[str] = Counter()
+        for chunk in _chunks(sorted({email.lower() for email in emails})):
+            marks = ",".join("?" * len(chunk))
+            for email, count in self.conn.execute(
+                f"""SELECT lower(email), count(*) FROM comments WHERE status = 'approved'
+                    AND lower(email) IN ({marks}) GROUP BY lower(email)""",
+                list(chunk),
+            ):
+                approved[email] = count
+        return approved
+
+    def count_from_ip(
+        self,
+        ip: str,
+        since: datetime,
+        *,
+        before: datetime | None = None,
+        exclude_id: str | None = None,
+    ) -> int:
+        """Comments from ``ip`` received in [since, before)."""
+        return self.conn.execute(
+            """SELECT count(*) FROM comments WHERE ip = ? AND received_at >= ?
+               AND received_at < ? AND id IS NOT ?""",
+            (ip, to_text(since), to_text(before or utcnow()), exclude_id),
+        ).fetchone()[0]
+
+
+def _filters(
+    status: State | str | None,
+    article: str | None,
+    email: str | None,
+    reason: str | None,
+) -> tuple[str, list[str]]:
+    """The WHERE clause (with its leading space, or empty) and parameters for a comment query."""
+    where, params = [], []
+    if status is not None:
+        where.append("c.status = ?")
+        params.append(str(State(status)))
+    if article is not None:
+        where.append("c.article = ?")
+        params.append(article)
+    if email is not None:
+        where.append("lower(c.email) = lower(?)")
+        params.append(email)
+    if reason is not None:
+        # The text is matched literally: % and _ are not wildcards here.
+        where.append(
+            """(SELECT s.reasons FROM screenings s WHERE s.comment_id = c.id
+                ORDER BY s.id DESC LIMIT 1) LIKE ? ESCAPE '\\'"""
+        )
+        params.append(like_pattern(reason))
+    return (" WHERE " + " AND ".join(where) if where else ""), params

@@ -1,0 +1,135 @@
+"""The schema, as a list of migrations: each entry upgrades it by one version.
+
+``PRAGMA user_version`` says how many have been applied; :class:`~.db.Database`
+applies the rest, each in its own ``BEGIN IMMEDIATE`` transaction, when it opens
+the file. Never edit an entry that has shipped: add one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    # 1: comments, screenings with each signal's result, the append-only decision log, models.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE comments (
+        id TEXT PRIMARY KEY,
+        article TEXT NOT NULL,
+        reply_to TEXT,
+        author TEXT NOT NULL,
+        email TEXT,
+        author_url TEXT,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('received', 'approved', 'held', 'spam', 'rejected')),
+        origin TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        ip TEXT,
+        ip_hash TEXT,
+        user_agent TEXT,
+        user_agent_hash TEXT,
+        referrer TEXT,
+        language TEXT,
+        intake_flags TEXT NOT NULL DEFAULT '[]',
+        content_hash TEXT NOT NULL,
+        next_check_at TEXT,
+        first_failure_at TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX comments_by_status ON comments (status, received_at);
+    CREATE INDEX comments_by_ip ON comments (ip, received_at);
+    CREATE INDEX comments_by_email ON comments (email);
+    CREATE INDEX comments_by_hash ON comments (content_hash);
+    CREATE INDEX comments_by_article ON comments (article);
+    CREATE INDEX comments_due ON comments (next_check_at) WHERE next_check_at IS NOT NULL;
+    CREATE TABLE screenings (
+        id INTEGER PRIMARY KEY,
+        comment_id TEXT NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+        screened_at TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('approve', 'hold', 'spam')),
+        score REAL,
+        reasons TEXT NOT NULL,
+        akismet_params TEXT
+    );
+    CREATE INDEX screenings_by_comment ON screenings (comment_id, id);
+    CREATE TABLE signal_results (
+        screening_id INTEGER NOT NULL REFERENCES screenings (id) ON DELETE CASCADE,
+        signal TEXT NOT NULL,
+        score REAL,
+        reason TEXT NOT NULL,
+        floor TEXT,
+        findings TEXT NOT NULL DEFAULT '[]',
+        retry INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (screening_id, signal)
+    );
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        comment_id TEXT NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        label TEXT CHECK (label IN ('ham', 'spam', 'promo')),
+        note TEXT
+    );
+    CREATE INDEX decisions_by_comment ON decisions (comment_id, id);
+    CREATE INDEX decisions_labelled ON decisions (comment_id, id) WHERE label IS NOT NULL;
+    CREATE TRIGGER decisions_are_append_only BEFORE UPDATE ON decisions
+    BEGIN
+        SELECT RAISE(ABORT, 'the decision log is append-only');
+    END;
+    CREATE TABLE models (
+        name TEXT PRIMARY KEY,
+        trained_at TEXT NOT NULL,
+        examples INTEGER NOT NULL,
+        blob BLOB NOT NULL
+    );
+    """,
+    # 2: training examples get a table of their own, so no query of the moderation
+    # queue can meet one by forgetting a filter; signal results say how they count.
+    """
+    ALTER TABLE signal_results ADD COLUMN kind TEXT NOT NULL DEFAULT 'evidence';
+    ALTER TABLE signal_results ADD COLUMN weight REAL NOT NULL DEFAULT 0;
+    ALTER TABLE signal_results ADD COLUMN sent TEXT;
+    CREATE TABLE training_examples (
+        id INTEGER PRIMARY KEY,
+        article TEXT NOT NULL DEFAULT '',
+        author TEXT NOT NULL,
+        email TEXT,
+        author_url TEXT,
+        body TEXT NOT NULL,
+        label TEXT NOT NULL CHECK (label IN ('ham', 'spam', 'promo')),
+        content_hash TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    CREATE INDEX training_by_email ON training_examples (lower(email));
+    INSERT OR IGNORE INTO training_examples
+        (article, author, email, author_url, body, label, content_hash, source, added_at)
+    SELECT article, author, email, author_url, body, label, content_hash, source, received_at
+    FROM (
+        SELECT c.*,
+            (SELECT d.label FROM decisions d WHERE d.comment_id = c.id AND d.label IS NOT NULL
+             ORDER BY d.id DESC LIMIT 1) AS label,
+            (SELECT d.actor FROM decisions d WHERE d.comment_id = c.id
+             ORDER BY d.id LIMIT 1) AS source
+        FROM comments c WHERE c.origin = 'training'
+    ) WHERE label IS NOT NULL;
+    DELETE FROM comments WHERE origin = 'training';
+    """,
+]
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements (triggers contain ';' inside BEGIN ... END)."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        candidate = "\n".join(current).strip()
+        if candidate.endswith(";") and sqlite3.complete_statement(candidate):
+            statements.append(candidate)
+            current = []
+    if "\n".join(current).strip():
+        statements.append("\n".join(current).strip())
+    return statements
