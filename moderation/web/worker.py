@@ -214,7 +214,8 @@ class ScreeningWorker:
             states = screen_and_record(store, screener, comments)
         except Exception:
             self._failed(
-                f"screening {len(comments)} comments failed; they stay 'received' for the next sweep"
+                f"screening {len(comments)} comments failed; "
+                "they stay 'received' for the next sweep"
             )
             return
         self._succeeded()

@@ -128,7 +128,7 @@ def test_the_longest_allowed_body_is_shown_whole(site):
 def test_a_body_over_the_limit_is_a_problem_naming_the_limit(site, plugin):
     site.article("post")
     site.comment("post", "c-long", "x" * (MAX_BODY + 1))
-    with pytest.raises(plugin.CommentFileError, match="c-long.md: body is 10,001 characters"):
+    with pytest.raises(plugin.CommentFileError, match=r"c-long\.md: body is 10,001 characters"):
         site.build()
 
 
