@@ -26,7 +26,7 @@ from PIL import Image, UnidentifiedImageError
 logger = logging.getLogger(__name__)
 
 # An image alone in its paragraph (what Markdown writes for a picture on its own
-# line), or any other image tag.
+# line), or any other image tag. A tag ends at the next ">" and never spans a "<".
 IMAGES = re.compile(
     r"<p>\s*(?P<lone><img\b[^<>]*>)\s*</p>|(?P<inline><img\b[^<>]*>)", re.IGNORECASE
 )

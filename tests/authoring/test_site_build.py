@@ -324,3 +324,19 @@ def test_utility_pages_are_not_for_search_engines(authored_site, name):
     soup = parse(output / name)
     assert meta(soup, "robots") == ["noindex"]
     assert not soup.select("[data-pagefind-body]")
+
+
+def test_markup_in_titles_and_summaries_stays_text_in_cards_and_json_ld(authored_site):
+    # Titles and summaries are the author's HTML (the page shows <em> as emphasis);
+    # in meta tags and JSON-LD they must be plain text that cannot close the block.
+    output, _ = authored_site
+    soup = parse(output / "2026" / "hostile-title.html")
+    inline = [s for s in soup.head.find_all("script") if not s.get("src")]
+    assert [s.get("type") for s in inline] == ["application/ld+json"]
+    assert "</" not in inline[0].string
+    data = json_ld(soup)
+    assert data["headline"] == 'Quotes " and markup in a title'
+    assert data["description"] == 'A summary with markup & "quotes".'
+    assert meta(soup, "og:title") == [data["headline"]]
+    assert meta(soup, "twitter:description") == [data["description"]]
+    assert soup.select_one("h1.entry-title em").get_text() == "markup"
