@@ -195,3 +195,15 @@ def test_invoke_publish_runs_check_first_and_stops(content, tmp_path, monkeypatc
     )
     tasks.publish(quiet_context(), target=str(tmp_path / "www"))
     assert ran == ["build", "deploy"] or ran == ["moderation", "build", "deploy"]
+
+
+def test_other_formats_are_checked_from_what_pelican_reads(content, tmp_path):
+    (content / "articles" / "plain.html").write_text(
+        "<html><head><title>Plain HTML</title>"
+        '<meta name="date" content="2026-04-06 10:00+02:00">'
+        '<meta name="category" content="Practice"></head>'
+        "<body><p>Body with ![](not-markdown.png).</p></body></html>",
+        encoding="utf-8",
+    )
+    problems = [p for p in check_content(settings_for(content, tmp_path)) if "plain" in p.path]
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [(1, "missing summary")]
