@@ -66,13 +66,6 @@ def moderation_db() -> Path:
     return ROOT / os.environ.get("MODERATION_DB", DEFAULT_DB)
 
 
-def publish_settings() -> dict:
-    """Read publishconf.py the way Pelican does (so its environment variables apply)."""
-    from pelican.settings import read_settings
-
-    return read_settings(str(ROOT / PUBLISH_SETTINGS))
-
-
 class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
     """Serve a built site and answer unknown paths with its own 404.html."""
 
@@ -103,33 +96,6 @@ def make_site_server(
     except OSError as error:
         message = f"Cannot serve the site on http://{host}:{port}/: {error.strerror}."
         raise Exit(message, code=1) from error
-
-
-def rsync_output(c: Context, source: str | Path, target: str) -> None:
-    """Mirror the built site into TARGET (``host:path`` or a local directory) with rsync."""
-    source_dir = Path(source)
-    if not (source_dir / "index.html").is_file():
-        raise Exit(f"Nothing to deploy: {source_dir} has no index.html. Build first.", code=1)
-    if not shutil.which("rsync"):
-        raise Exit("rsync is not installed; install it (apt-get install rsync) to publish.", code=1)
-    if not target:
-        raise Exit("No deploy target: set DEPLOY_TARGET or pass --target.", code=1)
-    if not _is_remote(target):
-        Path(target).mkdir(parents=True, exist_ok=True)
-    command = ["rsync", "--recursive", "--links", "--times", "--checksum", "--compress"]
-    command += ["--delete", "--human-readable", "--itemize-changes"]
-    if _is_remote(target):
-        command += ["-e", "ssh"]
-    # The trailing slash copies the directory's contents, not the directory itself.
-    command += [f"{source_dir}/", target.rstrip("/") + "/"]
-    print(f"Deploying {source_dir}/ to {target} with rsync")
-    c.run(_quote(command), pty=False)
-
-
-def _is_remote(target: str) -> bool:
-    """rsync's rule: ``host:path`` is remote unless a slash comes before the colon."""
-    head, colon, _ = target.partition(":")
-    return bool(colon) and "/" not in head
 
 
 @task
@@ -274,27 +240,79 @@ def check(c, settings=SETTINGS, drafts=True):
 
 @task(
     help={
-        "target": "rsync destination: user@host:/path/ or a local directory "
-        "(default: DEPLOY_TARGET from publishconf.py)",
-        "output": f"Where to build before copying (default {OUTPUT})",
+        "target": "Where to deploy: a folder, user@host:/path/ (rsync over ssh), rsync:PATH "
+        "or git:REMOTE#BRANCH (ghp-import); default: DEPLOY_TARGET",
+        "settings": f"Settings file (default {PUBLISH_SETTINGS})",
+        "dry-run": "Screen, publish and build on copies and list what would change; change nothing",
     }
 )
-def publish(c, target=None, output=OUTPUT):
-    """Publish approved comments, build with publishconf.py and rsync the site to the server."""
-    check(c, settings=PUBLISH_SETTINGS, drafts=False)
-    db = moderation_db()
-    if db.exists():
-        print(f"Writing approved comments from {db} into content/comments/")
-        if not _moderation(c, "--db", str(db), "publish", warn=True):
-            raise Exit("`python -m moderation publish` failed; nothing was deployed.", code=1)
-    else:
-        print(f"No moderation database at {db}; publishing the comments already in content/.")
-    destination = target or publish_settings().get("DEPLOY_TARGET")
-    if not destination:
-        raise Exit("No deploy target: set DEPLOY_TARGET or pass --target.", code=1)
-    _pelican(c, settings=PUBLISH_SETTINGS, output=output)
-    rsync_output(c, ROOT / output, destination)
-    print(f"Published {output}/ to {destination}")
+def publish(c, target=None, settings=PUBLISH_SETTINGS, dry_run=False):
+    """Check, screen, publish approved comments, build with publishconf.py and deploy.
+
+    A thin face over moderation.deploy.publish_site (the review page calls it too).
+    """
+    from moderation.deploy import publish_site
+    from moderation.errors import ModerationError
+
+    try:
+        with _PublishProgress() as progress:
+            report = publish_site(
+                ROOT, settings_file=settings, target=target, dry_run=dry_run, progress=progress
+            )
+    except ModerationError as error:
+        raise Exit(f"invoke publish: {error}", code=error.exit_code) from error
+    lines = report.lines()
+    # Every file of a first publish would drown the summary; a dry run shows them all.
+    if not dry_run and len(lines) > 40:
+        lines = [*lines[:40], f"... and {len(lines) - 40} more"]
+    for line in lines:
+        print(line)
+    print(report.summary())
+
+
+class _PublishProgress:
+    """A rich progress display (on stderr) fed by publish_site's ``progress(step, done, total)``.
+
+    One line per step; a step is shown complete once the next one starts.
+    """
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description:<13}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+        )
+        self.current = None
+
+    def __enter__(self):
+        self.progress.start()
+        return self.update
+
+    def __exit__(self, *exc_info) -> None:
+        self._finish_current()
+        self.progress.stop()
+
+    def _finish_current(self) -> None:
+        if self.current is not None:
+            done = self.progress.tasks[-1].completed or 1
+            self.progress.update(self.current[1], total=done, completed=done)
+
+    def update(self, step: str, done: int, total: int) -> None:
+        if self.current is None or self.current[0] != step:
+            self._finish_current()
+            self.current = (step, self.progress.add_task(step, total=None))
+        self.progress.update(self.current[1], completed=done, total=total or None)
 
 
 @task(

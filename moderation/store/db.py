@@ -147,6 +147,18 @@ class Database:
                 conn.execute(f"PRAGMA user_version = {version + 1}")
             logger.info("migrated %s to schema version %d", self.path, version + 1)
 
+    def backup_to(self, path: str | Path) -> None:
+        """Copy the whole database, consistent as of one moment, into a new file ``path``.
+
+        A dry run of ``invoke publish`` screens and publishes on such a copy, so it
+        can show what would happen without changing anything (issue 12).
+        """
+        target = sqlite3.connect(str(path))
+        try:
+            self.conn.backup(target)
+        finally:
+            target.close()
+
     def integrity_check(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
 

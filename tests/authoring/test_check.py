@@ -174,17 +174,23 @@ def test_invoke_check_exits_non_zero_naming_file_and_line(content, tmp_path):
 
 
 def test_invoke_publish_runs_check_first_and_stops(content, tmp_path, monkeypatch, capsys):
-    settings_file = write_settings_file(content, tmp_path)
-    monkeypatch.setattr(tasks, "PUBLISH_SETTINGS", str(settings_file))
-    ran = []
-    monkeypatch.setattr(tasks, "_moderation", lambda *a, **k: ran.append("moderation") or True)
-    monkeypatch.setattr(tasks, "_pelican", lambda *a, **k: ran.append("build"))
-    monkeypatch.setattr(tasks, "rsync_output", lambda *a, **k: ran.append("deploy"))
+    settings_file = tmp_path / "publishcheck.py"
+    settings_file.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom publishconf import *\n"
+        f"PATH = {str(content)!r}\nTHEME = {str(ROOT / 'theme')!r}\n"
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n",
+        encoding="utf-8",
+    )
+    # The publish works in a project of its own: its lock, caches and database.
+    monkeypatch.setattr(tasks, "ROOT", tmp_path)
+    monkeypatch.setenv("SITEURL", "https://check.test.invalid")
+    monkeypatch.setenv("MODERATION_DB", str(tmp_path / "no-such.db"))
+    www = tmp_path / "www"
     with pytest.raises(Exit) as stopped:
-        tasks.publish(quiet_context(), target=str(tmp_path / "www"))
-    assert stopped.value.code == 1
-    assert ran == [], "nothing is built or deployed when the check fails"
-    assert "broken.md:7: Related: no article has the slug 'no-such-slug'" in capsys.readouterr().out
+        tasks.publish(quiet_context(), target=str(www), settings=str(settings_file))
+    assert stopped.value.code == 2
+    assert "broken.md:7: Related: no article has the slug 'no-such-slug'" in str(stopped.value)
+    assert not www.exists(), "nothing is built or deployed when the check fails"
 
     # Drafts are not published, so their problems do not stop a publish.
     for name in ("broken.md", "twin-two.md", "links-to-draft.md"):
@@ -193,8 +199,9 @@ def test_invoke_publish_runs_check_first_and_stops(content, tmp_path, monkeypatc
     (content / "articles" / "clean.md").write_text(
         (content / "articles" / "clean.md").read_text().replace("Related: broken", "Related:")
     )
-    tasks.publish(quiet_context(), target=str(tmp_path / "www"))
-    assert ran == ["build", "deploy"] or ran == ["moderation", "build", "deploy"]
+    tasks.publish(quiet_context(), target=str(www), settings=str(settings_file))
+    assert (www / "index.html").is_file()
+    assert f"Published to {www}" in capsys.readouterr().out
 
 
 def test_other_formats_are_checked_from_what_pelican_reads(content, tmp_path):

@@ -8,17 +8,13 @@ import subprocess
 import sys
 
 import pytest
-from invoke import Config, Context, Exit
+from invoke import Exit
 from pelican.settings import read_settings
 
 from .sitebuild import PUBLISH_SETTINGS_FILE, ROOT
 
 sys.path.insert(0, str(ROOT))
 import tasks
-
-needs_rsync = pytest.mark.skipif(
-    not shutil.which("rsync"), reason="rsync is not installed (invoke test installs it as root)"
-)
 
 
 def test_publishconf_defaults(monkeypatch):
@@ -57,25 +53,6 @@ def test_an_intake_url_override_is_json_for_both_halves(monkeypatch):
     )
 
 
-@pytest.mark.parametrize(
-    ("target", "remote"),
-    [
-        ("deploy@host.example:/srv/www/", True),
-        ("host:www", True),
-        ("/srv/www/blog", False),
-        ("relative/dir", False),
-        ("./odd:name", False),
-    ],
-)
-def test_remote_targets_follow_rsync_rules(target, remote):
-    assert tasks._is_remote(target) is remote
-
-
-def quiet_context() -> Context:
-    # pytest owns stdin; invoke must not try to forward it to the command.
-    return Context(Config(overrides={"run": {"in_stream": False}}))
-
-
 def make_built_site(folder):
     (folder / "theme" / "css").mkdir(parents=True)
     (folder / "index.html").write_text("<!DOCTYPE html><title>new</title>")
@@ -83,54 +60,55 @@ def make_built_site(folder):
     return folder
 
 
-@needs_rsync
-def test_rsync_mirrors_into_a_local_directory(tmp_path):
-    source = make_built_site(tmp_path / "output")
-    target = tmp_path / "deployed" / "www"
-    target.mkdir(parents=True)
-    (target / "stale.html").write_text("left over from an older build")
-    (target / "index.html").write_text("old")
-    tasks.rsync_output(quiet_context(), source, str(target))
-    assert (target / "index.html").read_text() == "<!DOCTYPE html><title>new</title>"
-    assert (target / "theme" / "css" / "style.css").is_file()
-    assert not (target / "stale.html").exists(), "--delete must remove files gone from output/"
-    assert not (target / "output").exists(), "the contents are copied, not the folder"
+def project_with_tasks(tmp_path):
+    """A copy of the project with tasks.py, so `invoke` runs there and writes var/ there."""
+    from tests.deploy.conftest import make_project
+
+    project = make_project(tmp_path / "project")
+    shutil.copy2(ROOT / "tasks.py", project / "tasks.py")
+    return project
 
 
-def test_rsync_refuses_an_unbuilt_site(tmp_path):
-    with pytest.raises(Exit, match=r"has no index\.html"):
-        tasks.rsync_output(quiet_context(), tmp_path, str(tmp_path / "target"))
+def run_invoke(project, *args, **env):
+    environment = {**os.environ, "SITEURL": "https://publish.test.invalid", **env}
+    for name in list(environment):
+        if name.startswith(("COMMENTS_", "MODERATION_", "DEPLOY_")) and name not in env:
+            environment.pop(name)
+    command = [str(ROOT / ".venv" / "bin" / "invoke"), *args]
+    return subprocess.run(command, cwd=project, env=environment, capture_output=True, text=True)
 
 
-@needs_rsync
 @pytest.mark.slow
 def test_invoke_publish_builds_and_deploys_to_a_local_directory(tmp_path):
+    project = project_with_tasks(tmp_path)
     target = tmp_path / "www"
-    output = tmp_path / "built"
-    env = {
-        **os.environ,
-        "SITEURL": "https://publish.test.invalid",
-        "MODERATION_DB": str(tmp_path / "no-such.db"),
-        "DEPLOY_TARGET": "nobody@unreachable.invalid:/nowhere/",
-    }
-    env.pop("COMMENTS_INTAKE_URL", None)
-    command = [
-        str(ROOT / ".venv" / "bin" / "invoke"),
-        "publish",
-        "--target",
-        str(target),
-        "--output",
-        str(output),
-    ]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    result = run_invoke(project, "publish", "--target", str(target))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "No moderation database" in result.stdout
+    assert "note: no moderation database" in result.stdout
+    assert f"Published to {target} in " in result.stdout
+    assert "pages " in result.stdout and "written" in result.stdout
+    # Progress goes to stderr, one line per step.
+    for step in ("checking", "building", "deploying"):
+        assert step in result.stderr
     index = (target / "index.html").read_text(encoding="utf-8")
     assert 'href="https://publish.test.invalid/theme/css/style.css"' in index
-    deployed = sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file())
-    built = sorted(p.relative_to(output) for p in output.rglob("*") if p.is_file())
-    assert deployed == built
-    assert any(p.parts[0] == "feeds" for p in deployed)
+    assert (target / "feeds" / "all.atom.xml").is_file()
+    assert not (project / "output").exists(), "publish never builds into output/"
+
+    dry = run_invoke(project, "publish", "--target", str(target), "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert f"Dry run for {target}: nothing was changed" in dry.stdout
+
+
+@pytest.mark.slow
+def test_invoke_publish_stops_on_the_example_domain_with_one_line_each(tmp_path):
+    project = project_with_tasks(tmp_path)
+    result = run_invoke(project, "publish", SITEURL="https://learning-out-loud.example")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "2 problems found before publishing" in result.stderr
+    assert "SITEURL https://learning-out-loud.example is the example domain" in result.stderr
+    assert "is the example host learning-out-loud.example" in result.stderr
+    assert not (project / "var" / "publish").exists()
 
 
 def test_site_server_serves_files_and_its_own_404_page(tmp_path):

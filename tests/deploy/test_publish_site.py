@@ -1,0 +1,178 @@
+"""``publish_site``: preflight, screening, publishing, a real build and a real deploy."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from moderation.deploy import DeployError, PreflightError, PublishLocked, publish_site
+from moderation.deploy.lock import publish_lock
+from moderation.models import State
+from moderation.store import Store
+
+from .conftest import SITEURL, add_comments, files_under
+
+pytestmark = pytest.mark.slow
+
+KIND_WORDS = (
+    "Reading quietly for a year taught me more than I expected about this community.",
+    "I tried the weekly summary idea with my team and it made lurkers speak up.",
+)
+
+
+def run_dirs(project: Path) -> list[str]:
+    publish_dir = project / "var" / "publish"
+    return sorted(p.name for p in publish_dir.iterdir()) if publish_dir.is_dir() else []
+
+
+def test_publish_screens_publishes_builds_and_deploys(project, tmp_path):
+    db = project / "var" / "moderation.db"
+    approved = add_comments(db, State.APPROVED, *KIND_WORDS)
+    add_comments(db, State.RECEIVED, "Quick question: does this work for remote teams too?")
+    www = tmp_path / "www"
+    seen = []
+
+    report = publish_site(
+        project, target=str(www), db_path=db, progress=lambda *event: seen.append(event)
+    )
+
+    assert report.screened == 1 and sum(report.outcomes.values()) == 1
+    assert report.published == 2 + report.outcomes.get("approved", 0)
+    for comment_id in approved:
+        assert (
+            project / "content" / "comments" / "lurking-is-learning" / f"{comment_id}.md"
+        ).is_file()
+    page = (www / "2026" / "lurking-is-learning.html").read_text(encoding="utf-8")
+    for comment_id in approved:
+        assert f'id="comment-{comment_id}"' in page
+    # Built with publishconf.py: absolute addresses of the real site.
+    assert f'href="{SITEURL}/theme/css/style.css"' in page
+    assert (www / "pagefind" / "pagefind.js").is_file()
+    assert report.pages_written > 40 and report.changes.added and not report.changes.removed
+    # Never built into output/, and the build folder is gone afterwards.
+    assert not (project / "output").exists()
+    assert run_dirs(project) == ["cache"]
+    steps = [step for step, _, _ in seen]
+    assert steps[0] == "checking"
+    for step in ("screening", "publishing", "building", "search index", "deploying"):
+        assert step in steps
+    assert any(step == "building" and done > 10 for step, done, _ in seen)
+
+    summary = report.summary()
+    assert summary.startswith(f"Published to {www} in ")
+    assert re.search(r"screened\s+1 \(", summary)
+    assert re.search(r"held\s+\d+ waiting for a moderator", summary)
+    assert re.search(rf"published\s+{report.published} comment files written", summary)
+    assert re.search(rf"pages\s+{report.pages_written:,} written", summary)
+
+    # Two more approvals: the second publish reuses the caches and changes only what changed.
+    kept = www / "2025" / "brand-as-guest.html"
+    add_comments(
+        db, State.APPROVED, "Third thoughts on lurking, from a new reader.", "And a fourth."
+    )
+    again = publish_site(project, target=str(www), db_path=db)
+    assert again.published == 2
+    assert again.build.search_reused, "new comments alone do not need a new search index"
+    assert "2026/lurking-is-learning.html" in again.changes.changed
+    assert not again.changes.added and not again.changes.removed
+    assert kept.read_text(encoding="utf-8") == (www / "2025" / "brand-as-guest.html").read_text()
+
+
+def test_preflight_reports_every_problem_and_touches_nothing(project, monkeypatch, tmp_path):
+    monkeypatch.setenv("SITEURL", "https://learning-out-loud.example")
+    db = project / "var" / "moderation.db"
+    add_comments(db, State.RECEIVED, KIND_WORDS[0])
+    before = db.read_bytes()
+    with pytest.raises(PreflightError) as stopped:
+        publish_site(project, db_path=db)
+    problems = stopped.value.problems
+    assert len(problems) == 2
+    assert problems[0].startswith("SITEURL https://learning-out-loud.example is the example")
+    assert "set SITEURL=" in problems[0]
+    assert "is the example host learning-out-loud.example" in problems[1]
+    message = str(stopped.value)
+    assert message.splitlines()[0].startswith("2 problems found before publishing")
+    assert len(message.splitlines()) == 3, "one line per problem"
+    assert db.read_bytes() == before, "nothing was screened"
+    assert not (project / "content" / "comments").exists()
+    assert run_dirs(project) == []
+
+
+def test_preflight_without_a_target_and_with_content_problems(project, monkeypatch):
+    monkeypatch.setenv("DEPLOY_TARGET", "")
+    broken = project / "content" / "articles" / "lurking-is-learning.md"
+    broken.write_text(broken.read_text(encoding="utf-8") + "\n![](missing-alt.png)\n")
+    with pytest.raises(PreflightError) as stopped:
+        publish_site(project, db_path=project / "none.db")
+    problems = stopped.value.problems
+    assert problems[0].startswith("no deploy target: set DEPLOY_TARGET")
+    assert any("lurking-is-learning.md" in p and "alt text" in p for p in problems)
+
+
+def test_a_failed_build_leaves_the_live_site_as_it_was(project, tmp_path):
+    www = tmp_path / "www"
+    publish_site(project, target=str(www), db_path=project / "none.db")
+    before = files_under(www)
+    bad = project / "content" / "comments" / "lurking-is-learning" / "c-bad.md"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("id: c-bad\nauthor: Someone\nstatus: approved\n\nno date\n")
+    with pytest.raises(DeployError) as failed:
+        publish_site(project, target=str(www), db_path=project / "none.db")
+    assert "the build with publishconf.py failed" in str(failed.value)
+    assert "c-bad.md" in str(failed.value)
+    assert files_under(www) == before
+    assert run_dirs(project) == ["cache"], "the failed build's folder is removed"
+
+
+def test_a_dry_run_lists_what_would_change_and_changes_nothing(project, tmp_path):
+    db = project / "var" / "moderation.db"
+    www = tmp_path / "www"
+    publish_site(project, target=str(www), db_path=db)
+    approved = add_comments(db, State.APPROVED, *KIND_WORDS)
+    add_comments(db, State.RECEIVED, "Does the same hold for a book club?")
+    site_before = files_under(www)
+    db_before = db.read_bytes()
+    cache = project / "var" / "publish" / "cache"
+    cache_before = files_under(cache)
+
+    report = publish_site(project, target=str(www), db_path=db, dry_run=True)
+
+    assert report.dry_run and report.screened == 1
+    comments = project / "content" / "comments" / "lurking-is-learning"
+    assert {p.name for p in report.publish.written} >= {f"{i}.md" for i in approved}
+    assert all(p.is_relative_to(project / "content" / "comments") for p in report.publish.written)
+    assert "2026/lurking-is-learning.html" in report.changes.changed
+    assert "~ 2026/lurking-is-learning.html" in report.lines()
+    assert report.summary().startswith(f"Dry run for {www}: nothing was changed")
+    assert re.search(r"files would change", report.summary())
+    # Nothing changed: the site, the database, the comment files, the caches.
+    assert files_under(www) == site_before
+    assert db.read_bytes() == db_before
+    with Store(db) as store:
+        assert store.comments.count(status=State.RECEIVED) == 1
+    assert not comments.exists()
+    assert files_under(cache) == cache_before
+
+
+def test_two_publishes_at_once_are_refused(project, tmp_path):
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with publish_lock(project / "var" / "publish.lock"):
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        with pytest.raises(PublishLocked, match="another publish is running"):
+            publish_site(project, target=str(tmp_path / "www"), db_path=project / "none.db")
+    finally:
+        release.set()
+        holder.join()
+    assert not (tmp_path / "www").exists()
