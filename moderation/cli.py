@@ -37,6 +37,10 @@ from .store import Store, default_db_path
 logger = logging.getLogger(__name__)
 
 
+#: ``moderation list`` shows the newest this many unless ``--limit`` says otherwise.
+LIST_LIMIT = 50
+
+
 class UsageError(ModerationError):
     """The command line itself is wrong (a missing or conflicting option)."""
 
@@ -115,9 +119,9 @@ def cmd_status(run: CommandRun, args: argparse.Namespace) -> int:
 
 def cmd_list(run: CommandRun, args: argparse.Namespace) -> int:
     store = run.store
-    comments = store.comments.list(
-        status=args.status, article=args.article, reason=args.reason, limit=args.limit
-    )
+    filters = {"status": args.status, "article": args.article, "reason": args.reason}
+    limit = args.limit or None  # --limit 0: every comment
+    comments = store.comments.list(**filters, limit=limit, newest_first=True)
     if not comments:
         run.say("no comments match")
         return 0
@@ -136,7 +140,11 @@ def cmd_list(run: CommandRun, args: argparse.Namespace) -> int:
             Text("; ".join(latest.reasons[:2]) if latest else "not screened yet"),
         )
     run.out.print(table)
-    run.say(_count(len(comments), "comment"))
+    total = store.comments.count(**filters) if limit is not None else len(comments)
+    if total > len(comments):
+        run.say(f"newest {len(comments)} of {total} comments (--limit 0 lists all)")
+    else:
+        run.say(_count(len(comments), "comment"))
     return 0
 
 
@@ -324,7 +332,7 @@ def cmd_retrain(run: CommandRun, args: argparse.Namespace) -> int:
 
 
 def cmd_import(run: CommandRun, args: argparse.Namespace) -> int:
-    from .importer import import_file
+    from .importers import import_file
 
     report = import_file(run.store, run.settings, args.file)
     for error in report.errors:
@@ -337,6 +345,27 @@ def cmd_import(run: CommandRun, args: argparse.Namespace) -> int:
         f"{_count(len(report.errors), 'error')})"
     )
     return 1 if report.errors else 0
+
+
+def _say_import(run: CommandRun, report: Any) -> int:
+    for line in report.lines():
+        run.say(line)
+    for error in report.errors:
+        run.warn(f"error: {error}")
+    run.say(report.summary())
+    return 1 if report.errors else 0
+
+
+def cmd_import_wordpress(run: CommandRun, args: argparse.Namespace) -> int:
+    from .importers import import_wordpress
+
+    return _say_import(run, import_wordpress(run.store, run.settings, args.file, args.content))
+
+
+def cmd_import_disqus(run: CommandRun, args: argparse.Namespace) -> int:
+    from .importers import import_disqus
+
+    return _say_import(run, import_disqus(run.store, run.settings, args.file, args.content))
 
 
 def cmd_publish(run: CommandRun, args: argparse.Namespace) -> int:
@@ -464,7 +493,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--status", choices=[str(s) for s in State])
     sub.add_argument("--article", metavar="SLUG")
     sub.add_argument("--reason", metavar="TEXT", help="latest screening reasons contain TEXT")
-    sub.add_argument("--limit", type=int, metavar="N")
+    sub.add_argument(
+        "--limit",
+        type=int,
+        default=LIST_LIMIT,
+        metavar="N",
+        help=f"the newest N comments (default {LIST_LIMIT}; 0: all)",
+    )
 
     sub = command("show", cmd_show, "everything about one comment")
     sub.add_argument("id")
@@ -509,6 +544,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("import", cmd_import, "import comments from a JSON-lines file")
     sub.add_argument("file", type=Path, metavar="FILE.jsonl")
+
+    sub = command(
+        "import-wordpress",
+        cmd_import_wordpress,
+        "import posts, pages and comments from a WordPress export (WXR)",
+    )
+    sub.add_argument("file", type=Path, metavar="FILE.xml")
+    sub.add_argument(
+        "--content", type=Path, metavar="DIR", help="write into this content folder (default: PATH)"
+    )
+    sub = command("import-disqus", cmd_import_disqus, "import comments from a Disqus export")
+    sub.add_argument("file", type=Path, metavar="FILE.xml")
+    sub.add_argument(
+        "--content", type=Path, metavar="DIR", help="the articles' content folder (default: PATH)"
+    )
 
     sub = command("publish", cmd_publish, "write approved comments into the content folder")
     sub.add_argument("--content", type=Path, metavar="DIR", help="content folder (default: PATH)")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from moderation.errors import InputError
-from moderation.importer import import_file
+from moderation.importers import import_file
 from moderation.models import State
 from tests.moderation.conftest import add
 

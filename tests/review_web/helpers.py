@@ -12,7 +12,7 @@ import anyio.from_thread
 import httpx
 from bs4 import BeautifulSoup
 
-from moderation.importer import import_file
+from moderation.importers import import_file
 from moderation.screening import Screener, screen_due
 from moderation.store import Store
 from tests.moderation.conftest import Site

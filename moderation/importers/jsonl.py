@@ -19,13 +19,13 @@ from typing import Any
 
 from comment_format.files import parse_date
 
-from .articles import load_articles
-from .errors import UnknownComment, ValidationError
-from .jsonlines import read_json_lines
-from .models import Comment, Origin, State, new_comment_id, stable_comment_id
-from .settings import Settings
-from .store import Store
-from .submission import parse_submission
+from ..articles import load_articles
+from ..errors import UnknownComment, ValidationError
+from ..jsonlines import read_json_lines
+from ..models import Comment, Origin, State, new_comment_id, stable_comment_id
+from ..settings import Settings
+from ..store import Store
+from ..submission import parse_submission
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,72 @@
+"""A project to move a blog into: the real settings, theme and plugins, a real database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from moderation.settings import load_settings
+from moderation.store import Store
+from tests.deploy.conftest import make_project
+from tests.site.sitebuild import build_site
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+WXR = FIXTURES / "wordpress" / "field-notes.xml"
+DISQUS = FIXTURES / "disqus" / "field-notes.xml"
+SITE = "https://field-notes.test"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("COMMENTS_", "PYTHON_AKISMET_", "MODERATION_")):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """The project's settings, theme, plugins and articles; no comments yet."""
+    return make_project(tmp_path / "project")
+
+
+@pytest.fixture
+def empty_project(project) -> Path:
+    """The same, with no articles: a blog about to move in."""
+    for path in (project / "content" / "articles").glob("*.md"):
+        path.unlink()
+    return project
+
+
+@pytest.fixture
+def settings(project):
+    return load_settings(project / "pelicanconf.py", environ={})
+
+
+@pytest.fixture
+def store(project):
+    with Store(project / "var" / "moderation.db") as store:
+        yield store
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``folder``: its bytes and modification time."""
+    return {
+        path.relative_to(folder).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def built_page(project: Path, tmp_path: Path, name: str) -> BeautifulSoup:
+    """Build the project's content with its own settings and theme; parse one page."""
+    output = tmp_path / "output"
+    build_site(project / "content", output, settings_file=project / "pelicanconf.py")
+    page = next(output.rglob(name))
+    return BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
+
+
+def shown_comments(page: BeautifulSoup) -> set[str]:
+    return {element["id"].removeprefix("comment-") for element in page.select("[id^=comment-c-]")}

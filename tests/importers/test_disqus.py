@@ -1,0 +1,117 @@
+"""`moderation import-disqus`: the comments of a Disqus export, matched to our articles."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation import cli
+from moderation.importers import XmlError, import_disqus
+from moderation.importers.disqus import read_disqus
+from moderation.importers.plan import imported_id
+from moderation.models import Label, State
+
+from .conftest import DISQUS, built_page, shown_comments, snapshot
+
+
+def dq_ids(settings) -> dict[int, str]:
+    """Disqus post number → the id it is stored under."""
+    plan = read_disqus(DISQUS, settings)
+    return {int(c.key.rpartition(":")[2]): imported_id(c.key, c.received_at) for c in plan.comments}
+
+
+def test_threads_are_matched_by_url_or_identifier_and_the_rest_listed(project, store, settings):
+    report = import_disqus(store, settings, DISQUS)
+    assert report.errors == []
+    by_article = {}
+    for comment in report.imported:
+        by_article.setdefault(comment.article, 0)
+        by_article[comment.article] += 1
+    # lurking-is-learning by its URL, trust-and-reputation by its identifier (?p=42 link).
+    assert by_article == {"lurking-is-learning": 7, "trust-and-reputation": 2}
+    assert len(report.skipped) == 1
+    unmatched = report.skipped[0]
+    assert unmatched.startswith("unmatched thread 'Guestbook' (https://field-notes.test/guestbook/")
+    assert "no article has the slug 'guestbook'; its 1 post was not imported" in unmatched
+    assert not any("guestbook" in c.body.lower() for c in store.comments.list())
+
+
+def test_states_threads_and_decisions(project, store, settings):
+    import_disqus(store, settings, DISQUS)
+    ids = dq_ids(settings)
+    states = {number: store.comments.get(ids[number]).status for number in ids}
+    assert states == {
+        8001: State.APPROVED,
+        8002: State.APPROVED,  # listed before its parent in the file
+        8003: State.APPROVED,
+        8004: State.SPAM,
+        8005: State.REJECTED,  # deleted
+        8006: State.HELD,  # isApproved false
+        8007: State.APPROVED,
+        8101: State.APPROVED,
+        8102: State.APPROVED,
+    }
+    assert store.comments.get(ids[8002]).reply_to == ids[8001]
+    assert store.comments.get(ids[8005]).reply_to == ids[8003]
+    assert store.comments.get(ids[8007]).reply_to == ids[8006]
+    jonas = store.comments.get(ids[8001])
+    assert jonas.author == "Jonas Weiß" and jonas.email == "jonas@mail.test"
+    assert "**questions**" in jonas.body and "ein Gruß aus Köln" in jonas.body
+    assert jonas.received_at.isoformat() == "2026-02-02T19:45:00+00:00"
+    assert store.comments.get(ids[8101]).ip == "2001:db8::42"
+    assert "> Trust arrives on foot" in store.comments.get(ids[8101]).body
+    assert store.comments.get(ids[8102]).author == "Anonymous"
+    deleted = store.comments.get(ids[8005])
+    assert deleted.body == "(Deleted on Disqus; the export kept no text.)"
+    spam_log = store.decisions.of(ids[8004])
+    assert [(e.actor, e.label) for e in spam_log] == [("import-disqus", Label.SPAM)]
+    assert store.decisions.of(ids[8005])[0].label is None
+    for path in (project / "content" / "comments").rglob("*.md"):
+        assert "@mail.test" not in path.read_text(encoding="utf-8")
+
+
+def test_running_it_again_changes_nothing(project, store, settings):
+    import_disqus(store, settings, DISQUS)
+    files = snapshot(project / "content")
+    counts = store.comments.counts()
+    again = import_disqus(store, settings, DISQUS)
+    assert again.imported == [] and again.already == 9 and again.retrained is None
+    assert snapshot(project / "content") == files and store.comments.counts() == counts
+
+
+def test_malformed_export_names_line_and_column(project, store, settings, tmp_path):
+    broken = tmp_path / "disqus.xml"
+    broken.write_text(DISQUS.read_text(encoding="utf-8").replace("<isSpam>true", "<isSpam true"))
+    with pytest.raises(XmlError, match=r"disqus\.xml:line \d+, column \d+: not well-formed"):
+        import_disqus(store, settings, broken)
+    assert sum(store.comments.counts().values()) == 0
+    assert not (project / "content" / "comments").exists()
+
+
+@pytest.mark.slow
+def test_a_site_build_shows_exactly_the_approved_threads(project, store, settings, tmp_path):
+    import_disqus(store, settings, DISQUS)
+    ids = dq_ids(settings)
+    page = built_page(project, tmp_path, "lurking-is-learning.html")
+    # Not the spam (8004), the deleted (8005), the held (8006) or the reply waiting for it.
+    assert shown_comments(page) == {ids[8001], ids[8002], ids[8003]}
+    first = page.select_one(f"#comment-{ids[8001]}")
+    assert first.select_one(f"#comment-{ids[8002]}").select_one(f"#comment-{ids[8003]}")
+    trust = built_page(project, tmp_path / "again", "trust-and-reputation.html")
+    assert shown_comments(trust) == {ids[8101], ids[8102]}
+
+
+def test_cli_import_disqus(project, tmp_path, capsys):
+    code = cli.main(
+        [
+            "--db",
+            str(tmp_path / "d.db"),
+            "--settings",
+            str(project / "pelicanconf.py"),
+            "import-disqus",
+            str(DISQUS),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "skipped unmatched thread 'Guestbook'" in out
+    assert "9 comments stored (6 approved, 1 held, 1 spam, 1 rejected)" in out
