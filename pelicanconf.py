@@ -15,8 +15,9 @@ PATH = "content"
 ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]
 # Comment files are read by the comments plugin, never as articles or pages.
-ARTICLE_EXCLUDES = ["comments"]
-PAGE_EXCLUDES = ["comments"]
+# demo-comments: where the demo (make serve) publishes, ignored by git (issue 12).
+ARTICLE_EXCLUDES = ["comments", "demo-comments"]
+PAGE_EXCLUDES = ["comments", "demo-comments"]
 STATIC_PATHS = ["images"]
 
 TIMEZONE = "Europe/Stockholm"

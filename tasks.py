@@ -7,14 +7,20 @@ Every command runs with the virtualenv's own Python (``sys.executable``).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import http.server
+import json
 import os
 import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -29,41 +35,41 @@ OUTPUT = "output"
 SITE_HOST = "127.0.0.1"
 SITE_PORT = 8000
 INTAKE_PORT = 8080
-DEFAULT_DB = "var/moderation.db"
 DEMO_DB = "var/demo.db"
 DEMO_INBOX = "demo/inbox.jsonl"
-CHROMIUM = Path("/usr/bin/chromium")
-# Debian packages the test suite drives: a real browser and rsync for the deploy test.
-TEST_PACKAGES = {
-    "chromium": lambda: CHROMIUM.exists(),
-    "rsync": lambda: bool(shutil.which("rsync")),
-}
+# The demo publishes its comments here, inside content/ but ignored by git (.gitignore),
+# so an author's own content/comments/ stays theirs; `make clean` removes it.
+DEMO_COMMENTS = "demo-comments"
+#: Seconds the demo waits for its intake service to listen before giving up.
+INTAKE_START_SECONDS = 30
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def _quote(parts: list[str]) -> str:
     return shlex.join(str(part) for part in parts)
 
 
-def _pelican(c: Context, *args: str, settings: str = SETTINGS, output: str = OUTPUT) -> None:
+def _pelican(
+    c: Context,
+    *args: str,
+    settings: str = SETTINGS,
+    output: str = OUTPUT,
+    env: Mapping[str, str] | None = None,
+) -> None:
     command = [PYTHON, "-m", "pelican", "content", "-s", settings, "-o", output, *args]
     with c.cd(str(ROOT)):
-        c.run(_quote(command), pty=False)
+        c.run(_quote(command), pty=False, env=dict(env or {}))
 
 
-def _moderation(
-    c: Context, *args: str, env: Mapping[str, str] | None = None, warn: bool = False
-) -> bool:
-    """Run ``python -m moderation ARGS``; return whether it succeeded."""
-    with c.cd(str(ROOT)):
-        result = c.run(
-            _quote([PYTHON, "-m", "moderation", *args]), pty=False, env=dict(env or {}), warn=warn
-        )
-    return bool(result and result.ok)
+def _moderation(*args: str, env: Mapping[str, str] | None = None) -> bool:
+    """Run ``python -m moderation ARGS``; return whether it succeeded.
 
-
-def moderation_db() -> Path:
-    """The moderation database the CLI will use: ``$MODERATION_DB`` or the default."""
-    return ROOT / os.environ.get("MODERATION_DB", DEFAULT_DB)
+    Its output goes straight to this terminal: invoke's ``c.run`` decodes what it
+    relays in chunks, and a chunk ending inside a UTF-8 character (rich's table
+    borders are three bytes each) came out as replacement characters.
+    """
+    command = [PYTHON, "-m", "moderation", *args]
+    return subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}).returncode == 0
 
 
 class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
@@ -323,30 +329,49 @@ class _PublishProgress:
 )
 def intake(c, port=INTAKE_PORT, settings=PUBLISH_SETTINGS):
     """Run the comment intake service on 127.0.0.1 for the reverse proxy (see README)."""
-    _moderation(c, "--settings", settings, "serve", "--host", SITE_HOST, "--port", str(port))
+    command = [PYTHON, "-m", "moderation", "--settings", settings, "serve"]
+    command += ["--host", SITE_HOST, "--port", str(port)]
+    # The service replaces this process: SIGTERM or SIGINT reach it directly, and
+    # nothing is left behind to outlive it.
+    os.chdir(ROOT)
+    sys.stdout.flush()
+    os.execv(PYTHON, command)
 
 
 @task
 def moderate(c):
     """Show the moderation queue: totals, then the comments held for review."""
-    _moderation(c, "status")
-    _moderation(c, "list", "--status", "held")
+    _moderation("status")
+    _moderation("list", "--status", "held")
 
 
-def _prepare_demo_db(c: Context, env: Mapping[str, str]) -> None:
+def demo_environment(port: int, intake_port: int) -> dict[str, str]:
+    """What every process of the demo shares: its database, its comment folder, its ports.
+
+    ``COMMENTS_*`` values are JSON (README, "Settings"); the plugin and moderation
+    both read them, so the build, ``moderation`` and the intake agree.
+    """
+    site = f"http://{SITE_HOST}:{port}"
+    return {
+        "MODERATION_DB": DEMO_DB,
+        "COMMENTS_PATH": json.dumps(DEMO_COMMENTS),
+        "COMMENTS_SITE_URL": json.dumps(site),
+        "COMMENTS_INTAKE_URL": json.dumps(f"http://{SITE_HOST}:{intake_port}/comments"),
+        "COMMENTS_ALLOWED_ORIGINS": json.dumps([site, f"http://localhost:{port}"]),
+    }
+
+
+def _prepare_demo(env: Mapping[str, str]) -> None:
     db = ROOT / env["MODERATION_DB"]
+    steps = [("publish",)]
     if db.exists():
-        print(f"Using the existing demo database {db} (make clean starts afresh).")
-        return
-    db.parent.mkdir(parents=True, exist_ok=True)
-    steps = [
-        ("import", DEMO_INBOX),
-        ("screen",),
-        ("publish",),
-    ]
+        print(f"demo: using the existing demo database {db} (make clean starts afresh)")
+    else:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        steps = [("import", DEMO_INBOX), ("screen",), *steps]
     for step in steps:
-        print(f"demo: python -m moderation {' '.join(step)}")
-        if not _moderation(c, *step, env=env, warn=True):
+        print(f"demo: python -m moderation {' '.join(step)}", flush=True)
+        if not _moderation(*step, env=env):
             # A half-made demo database would be reused next time; start clean instead.
             db.unlink(missing_ok=True)
             raise Exit(
@@ -356,57 +381,136 @@ def _prepare_demo_db(c: Context, env: Mapping[str, str]) -> None:
             )
 
 
-@task
-def demo(c):
-    """The `make serve` demo: moderated comments, the site on :8000 and intake on :8080."""
-    env = {"MODERATION_DB": DEMO_DB}
-    _prepare_demo_db(c, env)
-    _pelican(c)
+def port_problem(port: int, what: str, option: str) -> str | None:
+    """Why ``port`` cannot be listened on (it is taken), or None when it is free."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((SITE_HOST, port))
+        except OSError as error:
+            return (
+                f"demo: port {port} for the {what} is not free ({error.strerror}): stop what "
+                f"uses it, or choose another, e.g. make serve {option}={port + 1}"
+            )
+    return None
 
-    site = make_site_server(ROOT / OUTPUT, SITE_HOST, SITE_PORT)
-    site_thread = threading.Thread(target=site.serve_forever, name="site", daemon=True)
-    site_thread.start()
-    intake_command = [PYTHON, "-m", "moderation", "serve", "--host", SITE_HOST]
-    intake_command += ["--port", str(INTAKE_PORT)]
-    intake_process = subprocess.Popen(intake_command, cwd=ROOT, env={**os.environ, **env})
 
-    print()
-    print(f"  Blog:           http://{SITE_HOST}:{SITE_PORT}/")
-    print(f"  Comment intake: http://{SITE_HOST}:{INTAKE_PORT}/comments (the form posts here)")
-    print(f"  Review queue:   MODERATION_DB={DEMO_DB} .venv/bin/moderation list")
-    print("  Ctrl-C stops both.")
-    print()
+def _stop_with_parent() -> None:
+    """Ask Linux to send us SIGTERM when our parent dies (make ignores SIGTERM's children).
+
+    GNU make, stopped with SIGTERM, exits without passing the signal on; the demo
+    would live on with its intake service. With this, the demo stops too and takes
+    its intake service with it.
+    """
     try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        parent = os.getppid()
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _child_stops_with_us() -> None:
+    """In the intake's child process: SIGTERM when the demo dies, however it dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _wait_until_listening(process: subprocess.Popen, port: int) -> None:
+    deadline = time.monotonic() + INTAKE_START_SECONDS
+    while time.monotonic() < deadline:
+        code = process.poll()
+        if code is not None:
+            raise Exit(f"demo: the intake service exited before it listened (exit code {code}).")
+        with socket.socket() as probe:
+            if probe.connect_ex((SITE_HOST, port)) == 0:
+                return
+        time.sleep(0.1)
+    raise Exit(f"demo: the intake service did not listen on port {port} within 30 s.")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@task(
+    help={
+        "port": f"Port of the blog (default {SITE_PORT}; make serve PORT=...)",
+        "intake-port": f"Port of the comment intake (default {INTAKE_PORT}; "
+        "make serve INTAKE_PORT=...)",
+    }
+)
+def demo(c, port=SITE_PORT, intake_port=INTAKE_PORT):
+    """The `make serve` demo: moderated comments, the blog and the comment intake service.
+
+    SIGINT (Ctrl-C), SIGTERM or SIGHUP stop both servers; so does the end of the
+    process that started it (make).
+    """
+    port, intake_port = int(port), int(intake_port)
+    problems = [
+        problem
+        for problem in (
+            port_problem(port, "blog", "PORT"),
+            port_problem(intake_port, "comment intake", "INTAKE_PORT"),
+        )
+        if problem
+    ]
+    if port == intake_port:
+        problems.append(f"demo: the blog and the intake cannot share port {port}")
+    if problems:
+        raise Exit("\n".join(problems), code=1)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    for caught in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(caught, stop)
+    _stop_with_parent()
+
+    env = demo_environment(port, intake_port)
+    intake_process = None
+    site = None
+    try:
+        _prepare_demo(env)
+        site_url = json.dumps(f"http://{SITE_HOST}:{port}")
+        _pelican(c, "-e", f"FEED_DOMAIN={site_url}", env=env)
+        site = make_site_server(ROOT / OUTPUT, SITE_HOST, port)
+        intake_command = [PYTHON, "-m", "moderation", "serve", "--host", SITE_HOST]
+        intake_command += ["--port", str(intake_port)]
+        intake_process = subprocess.Popen(
+            intake_command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            # preexec_fn is safe here: the site thread starts only after this.
+            preexec_fn=_child_stops_with_us,
+        )
+        _wait_until_listening(intake_process, intake_port)
+        threading.Thread(target=site.serve_forever, name="site", daemon=True).start()
+
+        print()
+        print(f"  Blog:           http://{SITE_HOST}:{port}/")
+        print(f"  Comment intake: http://{SITE_HOST}:{intake_port}/comments (the form posts here)")
+        print("  Review queue:   . demo/env.sh && .venv/bin/moderation list")
+        print("  Ctrl-C stops both.")
+        print(flush=True)
         code = intake_process.wait()
         raise Exit(f"demo: the intake service stopped unexpectedly (exit code {code}).", code=1)
     except KeyboardInterrupt:
-        print("\nStopping the demo.")
+        print("\nStopping the demo.", flush=True)
     finally:
-        if intake_process.poll() is None:
-            intake_process.terminate()
-            try:
-                intake_process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                intake_process.kill()
-        site.shutdown()
-        site.server_close()
-
-
-def _ensure_test_packages(c: Context) -> None:
-    missing = [name for name, present in TEST_PACKAGES.items() if not present()]
-    if not missing:
-        return
-    if os.geteuid() != 0:
-        print(
-            f"Missing test prerequisites: {', '.join(missing)}. Not root, so not installing them; "
-            f"run `sudo apt-get install -y {' '.join(missing)}`. "
-            "Browser and deploy tests will be skipped."
-        )
-        return
-    print(f"Installing test prerequisites with apt-get: {', '.join(missing)}")
-    apt_env = {"DEBIAN_FRONTEND": "noninteractive"}
-    c.run("apt-get update", pty=False, env=apt_env)
-    c.run(_quote(["apt-get", "install", "-y", *missing]), pty=False, env=apt_env)
+        if intake_process is not None:
+            _stop(intake_process)
+        if site is not None:
+            site.shutdown()
+            site.server_close()
 
 
 @task(
@@ -416,8 +520,10 @@ def _ensure_test_packages(c: Context) -> None:
     }
 )
 def test(c, parallel=True):
-    """Run the test suite. Extra pytest arguments go after `--`: invoke test -- -k feeds."""
-    _ensure_test_packages(c)
+    """Run the test suite. Extra pytest arguments go after `--`: invoke test -- -k feeds.
+
+    It installs nothing: `make test` runs the set-up step (`make test-setup`) first.
+    """
     command = [PYTHON, "-m", "pytest"]
     # Measured on the 2-core machine: the whole suite took 84 s in one process and
     # 67 s with -n auto, so parallel is the default.

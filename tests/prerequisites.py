@@ -37,3 +37,11 @@ def require_chromium() -> Path:
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} is missing: install Debian's chromium")
     return CHROMIUM
+
+
+#: For ``pytestmark``: skip browser tests without Chromium, except in CI, where they
+#: run and fail (Playwright cannot launch a browser that is not there).
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists() and not IN_CI,
+    reason=f"{CHROMIUM} is missing: install Debian's chromium ({SETUP_HINT})",
+)

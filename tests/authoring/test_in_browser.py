@@ -7,16 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, serve
+from tests.browser.conftest import serve
+from tests.prerequisites import needs_chromium
 from tests.site.test_contrast import AA_NORMAL_TEXT, contrast_ratio
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (`invoke test` does it as root)",
-    ),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 CODE_COLOURS_JS = """
 () => {

@@ -1,7 +1,8 @@
 """Real headless Chromium (Debian's /usr/bin/chromium) against real builds served on loopback.
 
 Never runs ``playwright install``: the browser is the system one. Without it every
-test here is skipped with the reason.
+test here is skipped with the reason, except in CI (``CI=true``), where they run and
+fail: a green CI means they ran (tests/prerequisites.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.prerequisites import needs_chromium
+
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
 TOKEN = "token-from-the-test-intake"
@@ -28,13 +31,7 @@ def pytest_collection_modifyitems(config, items):
         if HERE not in Path(str(item.fspath)).parents:
             continue
         item.add_marker(pytest.mark.browser)
-        if not CHROMIUM.exists():
-            item.add_marker(
-                pytest.mark.skip(
-                    reason=f"{CHROMIUM} is missing: install Debian's chromium "
-                    "(`invoke test` does it when run as root)"
-                )
-            )
+        item.add_marker(needs_chromium)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from moderation.store import Store
+from tests.prerequisites import needs_chromium
 
 from .helpers import ServiceProcess
 
@@ -20,7 +21,7 @@ LOOPBACK_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCL
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing"),
+    needs_chromium,
 ]
 
 

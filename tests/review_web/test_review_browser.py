@@ -14,19 +14,14 @@ import uvicorn
 from moderation.models import State
 from moderation.store import Store
 from moderation.web.review_app import create_review_app
+from tests.prerequisites import needs_chromium
 
 from .helpers import seed
 
 CHROMIUM = Path("/usr/bin/chromium")
 LOOPBACK_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE localhost"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(scope="session")
