@@ -143,3 +143,31 @@ def test_site_server_reports_a_busy_port(tmp_path):
         port = taken.getsockname()[1]
         with pytest.raises(Exit, match=f"Cannot serve the site on http://127.0.0.1:{port}/"):
             tasks.make_site_server(tmp_path, "127.0.0.1", port)
+
+
+@pytest.mark.slow
+def test_invoke_moderate_passes_box_drawing_characters_through_untouched(tmp_path):
+    from moderation.models import Comment, State
+    from moderation.store import Store
+
+    project = project_with_tasks(tmp_path)
+    db = project / "var" / "moderation.db"
+    with Store(db) as store:
+        store.comments.add_many(
+            [
+                Comment(
+                    article="lurking-is-learning",
+                    author=f"読書会の読者 Zoë Łukasiewicz {n}",
+                    body=f"Held remark number {n}: does lurking count as taking part?",
+                )
+                for n in range(80)
+            ],
+            status=State.HELD,
+        )
+    result = run_invoke(project, "moderate", MODERATION_DB=str(db))
+    assert result.returncode == 0, result.stderr
+    # Kilobytes of table borders (three bytes each in UTF-8): invoke's relay used to cut
+    # some in half at its chunk boundaries and print U+FFFD.
+    assert len(result.stdout.encode("utf-8")) > 6_000
+    assert result.stdout.count("│") > 300
+    assert "\ufffd" not in result.stdout
