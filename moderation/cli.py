@@ -9,6 +9,7 @@ stderr and its ``exit_code``.
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib.metadata
 import json
 import logging
@@ -251,7 +252,7 @@ def cmd_moderate(run: CommandRun, args: argparse.Namespace) -> int:
         run.settings,
         targets,
         args.command,
-        actor=args.actor,
+        actor=_actor(args),
         note=args.note,
     )
     for line in report.moves() + report.feedback:
@@ -449,11 +450,72 @@ def cmd_serve(run: CommandRun, args: argparse.Namespace) -> int:
 
 
 def cmd_review_server(run: CommandRun, args: argparse.Namespace) -> int:
-    from .web.review_app import PASSWORD_VARIABLE, serve_review
+    from .web.review_app import serve_review
 
     run.close()  # the review UI opens its own connection for each request
-    password = os.environ.get(PASSWORD_VARIABLE) or None
-    serve_review(run.settings, run.db_path, args.host, args.port, password=password)
+    serve_review(
+        run.settings, run.db_path, args.host, args.port, allowed_hosts=args.allowed_host or ()
+    )
+    return 0
+
+
+# -- moderator accounts (issue 10) --------------------------------------------------
+
+
+def _actor(args: argparse.Namespace) -> str:
+    """Who the decision log says acted: ``--as NAME``, else the OS user."""
+    return args.as_name or getpass.getuser()
+
+
+def _read_password(run: CommandRun, name: str) -> str:
+    """The new password: prompted twice on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"New password for {name}: ")
+        if getpass.getpass("Again: ") != first:
+            raise UsageError("the two passwords differ; nothing was changed")
+        return first
+    line = sys.stdin.readline()
+    if not line:
+        raise UsageError("no password on standard input (give it as one line)")
+    return line.rstrip("\r\n")
+
+
+def cmd_user(run: CommandRun, args: argparse.Namespace) -> int:
+    from . import accounts
+
+    store = run.store
+    if args.user_command == "list":
+        moderators = accounts.list_moderators(store)
+        if not moderators:
+            run.say(f"no moderator accounts; {accounts.ADD_HINT}")
+            return 0
+        table = Table()
+        for name in ("name", "created", "password changed"):
+            table.add_column(name)
+        for moderator in moderators:
+            table.add_row(
+                Text(moderator.name),
+                _when(moderator.created_at),
+                _when(moderator.password_changed_at),
+            )
+        run.out.print(table)
+        return 0
+    name = accounts.check_name(args.name)
+    if args.user_command == "remove":
+        accounts.remove_moderator(store, name)
+        run.say(f"removed moderator {name} (their sessions ended)")
+        return 0
+    if args.user_command == "passwd" and store.users.password_hash(name) is None:
+        raise accounts.AccountError(f"there is no moderator {name!r}")
+    if args.user_command == "add" and store.users.password_hash(name) is not None:
+        raise accounts.AccountError(f"there is already a moderator {name!r}")
+    password = _read_password(run, name)
+    if args.user_command == "add":
+        accounts.add_moderator(store, name, password)
+        run.say(f"added moderator {name}")
+    else:
+        accounts.change_password(store, name, password)
+        run.say(f"changed the password of {name} (their sessions ended)")
     return 0
 
 
@@ -528,7 +590,13 @@ def build_parser() -> argparse.ArgumentParser:
             "--older-than", type=float, metavar="DAYS", help="bulk: received more than DAYS ago"
         )
         sub.add_argument("--note", help="kept in the decision log")
-        sub.add_argument("--actor", default="moderator", help=argparse.SUPPRESS)
+        sub.add_argument(
+            "--as",
+            dest="as_name",
+            metavar="NAME",
+            help="the moderator the decision log names (default: your OS user name)",
+        )
+
 
     command("screen", cmd_screen, "screen new comments and recheck those due")
     sub = command(
@@ -589,10 +657,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command(
         "review-server",
         cmd_review_server,
-        "run the review queue in the browser (password: $MODERATION_REVIEW_PASSWORD)",
+        "run the review queue in the browser (moderators log in: see `user add`)",
     )
     sub.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (this machine only)")
     sub.add_argument("--port", type=int, default=8081, help="default: 8081")
+    sub.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="also answer requests for this host name (repeatable; e.g. the name your "
+        "reverse proxy passes on); loopback names and --host are always answered",
+    )
+
+    sub = command("user", cmd_user, "moderator accounts for the review server")
+    users = sub.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    users.add_parser(
+        "add",
+        help="add a moderator (password prompted twice, or one line on standard input)",
+    ).add_argument("name", metavar="NAME")
+    users.add_parser("list", help="list the moderators")
+    users.add_parser("passwd", help="set a moderator's password (their sessions end)").add_argument(
+        "name", metavar="NAME"
+    )
+    users.add_parser("remove", help="remove a moderator (their sessions end)").add_argument(
+        "name", metavar="NAME"
+    )
     return parser
 
 

@@ -3,8 +3,12 @@
 :func:`moderate` checks every id and every move before it changes anything, so
 a typo in one id of a bulk action leaves all the others as they were. A decision
 that overturns screening is reported to Akismet (through
-:mod:`moderation.screening.feedback`) and, once per call, teaches the local model.
-:func:`recheck_held` screens the held queue again on the moderator's request.
+:mod:`moderation.screening.feedback`) and, once per call, teaches the local model
+(or leaves that to the caller, ``retrain=False``: the review server retrains in
+the background). :func:`undo_action` takes a moderator's action back: a new line
+in the log puts each comment where it was, Akismet is told its own verdict again
+and the model forgets the label. :func:`recheck_held` screens the held queue again
+on the moderator's request.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import re2
 from .errors import ModerationError
 from .models import TRANSITIONS, Action, Comment, State, is_noop, transition, utcnow
 from .settings import Settings
-from .store import DecisionEntry, Store
+from .store import ActionRecord, DecisionEntry, Store, UndoError
+from .store.decisions import new_action_id
 
 if TYPE_CHECKING:
     from .screening import Screener
@@ -39,15 +44,32 @@ _HTML_LINK = re2.compile(r"(?is)<a\s[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)[^>]*>(.{
 
 
 @dataclass
-class ReviewReport:
-    """What one :func:`moderate` call did; it says so itself, in :meth:`lines`."""
+class FollowUp:
+    """What follows a decision: Akismet reports, the model update, warnings."""
 
-    action: str
-    changed: list[DecisionEntry] = field(default_factory=list)
-    unchanged: list[tuple[str, str]] = field(default_factory=list)  # (id, why)
     feedback: list[str] = field(default_factory=list)  # one line per Akismet report
     training: Any = None  # learned.TrainingSummary when the model was retrained
     warnings: list[str] = field(default_factory=list)
+    #: Labels changed, so the model should learn again (done when ``training`` is set).
+    retrain_needed: bool = False
+
+    def follow_up_lines(self, limit: int | None) -> list[str]:
+        parts = [
+            self.feedback,
+            [self.training.message] if self.training is not None else [],
+            [f"warning: {warning}" for warning in self.warnings],
+        ]
+        return [line for part in parts for line in bounded(part, limit)]
+
+
+@dataclass
+class ReviewReport(FollowUp):
+    """What one :func:`moderate` call did; it says so itself, in :meth:`lines`."""
+
+    action: str = ""
+    action_id: str = ""
+    changed: list[DecisionEntry] = field(default_factory=list)
+    unchanged: list[tuple[str, str]] = field(default_factory=list)  # (id, why)
 
     @property
     def headline(self) -> str:
@@ -66,13 +88,34 @@ class ReviewReport:
     def lines(self, limit: int | None = None) -> list[str]:
         """Headline, each move, Akismet reports, training and warnings; each part cut
         to ``limit`` lines (the last one saying how many more) when a limit is given."""
-        parts = [
-            self.moves(),
-            self.feedback,
-            [self.training.message] if self.training is not None else [],
-            [f"warning: {warning}" for warning in self.warnings],
+        return [self.headline, *bounded(self.moves(), limit), *self.follow_up_lines(limit)]
+
+
+@dataclass
+class UndoReport(FollowUp):
+    """What one :func:`undo_action` call did."""
+
+    action: ActionRecord | None = None
+    undone: list[tuple[DecisionEntry, DecisionEntry]] = field(default_factory=list)
+    left: list[tuple[int, str]] = field(default_factory=list)  # (decision id, why)
+
+    @property
+    def headline(self) -> str:
+        what = self.action.action if self.action else "action"
+        count = len(self.undone)
+        if not count:
+            return f"Nothing of that {what} could be undone."
+        return f"Undid {what} of {count} comment{'' if count == 1 else 's'}."
+
+    def moves(self) -> list[str]:
+        lines = [
+            f"{line.comment_id} back to {line.to_state} (was {line.from_state})"
+            for _undone, line in self.undone
         ]
-        return [self.headline] + [line for part in parts for line in bounded(part, limit)]
+        return lines + [f"not undone: {why}" for _id, why in self.left]
+
+    def lines(self, limit: int | None = None) -> list[str]:
+        return [self.headline, *bounded(self.moves(), limit), *self.follow_up_lines(limit)]
 
 
 def bounded(lines: list[str], limit: int | None) -> list[str]:
@@ -107,46 +150,121 @@ def moderate(
     actor: str = "moderator",
     note: str | None = None,
     http_client: httpx.Client | None = None,
+    retrain: bool = True,
 ) -> ReviewReport:
     """Apply ``action`` to each comment; Akismet feedback and a model update follow.
 
     An unknown id raises :class:`UnknownComment`, and a move the workflow forbids
-    raises :class:`InvalidTransition`, before any comment is changed.
+    raises :class:`InvalidTransition`, before any comment is changed. Every line
+    written shares one action id (``report.action_id``), so the whole action can be
+    undone at once. With ``retrain=False`` the model is not retrained here:
+    ``report.retrain_needed`` says whether the caller should (the review server
+    does it in the background so that no moderator waits for it).
     """
     if action not in ACTIONS:
         raise ModerationError(f"unknown action {action!r} (one of: {', '.join(ACTIONS)})")
     ids = list(dict.fromkeys(c.id if isinstance(c, Comment) else c for c in ids_or_comments))
     moves, unchanged = _plan(store.comments.get_many(ids), action)
-    report = ReviewReport(action=action, unchanged=unchanged)
+    report = ReviewReport(action=action, action_id=new_action_id(), unchanged=unchanged)
     with store.transaction():  # a bulk action is one unit: all of it or none
         for comment in moves:
             assert comment.id is not None  # stored
-            entry = store.decisions.moderate(comment.id, action, actor=actor, note=note)
+            entry = store.decisions.moderate(
+                comment.id, action, actor=actor, note=note, action_id=report.action_id
+            )
             report.changed.append(entry)
-    labelled = [entry for entry in report.changed if entry.label is not None]
-    if not labelled:
-        return report
+    labelled = [(e.comment_id, e.label) for e in report.changed if e.label is not None]
+    _follow_up(report, store, settings, labelled, http_client, retrain, reverse=False)
+    return report
 
+
+def _follow_up(
+    report: FollowUp,
+    store: Store,
+    settings: Settings,
+    labelled: list[tuple[str, Any]],
+    http_client: httpx.Client | None,
+    retrain: bool,
+    *,
+    reverse: bool,
+) -> None:
+    """Tell Akismet (``reverse``: take back what it was told) and update the model."""
+    if not labelled:
+        return
     from .screening import feedback, learned
 
+    report.retrain_needed = True
     # The decisions are committed; a failed report must not undo or hide them.
     try:
-        sent = feedback.report_overrides(
-            settings,
-            store,
-            [(entry.comment_id, entry.label) for entry in labelled if entry.label is not None],
-            http_client=http_client,
-        )
+        send = feedback.report_reversals if reverse else feedback.report_overrides
+        sent = send(settings, store, labelled, http_client=http_client)
         report.feedback = sent.sent
         report.warnings += sent.failed
     except Exception as exc:
         logger.warning("Akismet feedback failed: %s", exc)
         report.warnings.append(f"Akismet feedback failed: {exc}")
+    if not retrain:
+        return
     try:
         report.training = learned.retrain(store, settings)
     except ModerationError as exc:
         logger.warning("the model was not retrained: %s", exc)
         report.warnings.append(f"the model was not retrained: {exc}")
+
+
+#: How many of a moderator's actions the review page offers to undo.
+UNDO_DEPTH = 20
+
+
+def recent_actions(store: Store, actor: str, limit: int = UNDO_DEPTH) -> list[ActionRecord]:
+    """``actor``'s last ``limit`` actions, newest first (what the page lists for undo)."""
+    return store.decisions.recent_actions(actor, limit)
+
+
+def last_undoable(store: Store, actor: str) -> ActionRecord | None:
+    """``actor``'s newest action among the last :data:`UNDO_DEPTH` that can still be undone."""
+    return next((a for a in recent_actions(store, actor) if a.undoable), None)
+
+
+def undo_action(
+    store: Store,
+    settings: Settings,
+    action_id: str,
+    *,
+    actor: str,
+    note: str | None = None,
+    http_client: httpx.Client | None = None,
+    retrain: bool = True,
+) -> UndoReport:
+    """Undo one of ``actor``'s own recent actions, every comment of it that can be.
+
+    Each comment goes back to the state the action found it in, by a new line in
+    the decision log that names the line it undoes (the log stays append-only).
+    A comment moved again since is left as it is and said so. Akismet is told its
+    own verdict again where the action had contradicted it, and the model stops
+    counting the undone labels (after the retrain, or ``report.retrain_needed``).
+    """
+    recent = {a.action_id: a for a in recent_actions(store, actor)}
+    record = recent.get(action_id)
+    if record is None:
+        raise UndoError(
+            f"action {action_id} is not one of {actor}'s last {UNDO_DEPTH} actions: "
+            "a moderator can undo only their own recent actions"
+        )
+    pending = [entry.id for entry in record.entries if entry.id not in record.undone]
+    report = UndoReport(action=record)
+    report.left = [
+        (e.id, f"{e.comment_id} was already undone")
+        for e in record.entries
+        if e.id in record.undone
+    ]
+    if pending:
+        undone, left = store.decisions.undo(pending, actor=actor, note=note)
+        report.undone = undone
+        report.left += left
+    logger.info("%s undid %s (%d comments)", actor, action_id, len(report.undone))
+    labelled = [(entry.comment_id, entry.label) for entry, _line in report.undone if entry.label]
+    _follow_up(report, store, settings, labelled, http_client, retrain, reverse=True)
     return report
 
 

@@ -22,6 +22,7 @@ from ..settings import Settings
 from ..store import Store
 from .akismet import KEY_VARIABLE, AkismetSignal, load_permalinks, make_client
 from .base import Progress, ScreeningContext, Signal
+from .blocklist import BlocklistSignal
 from .intake import IntakeSignal
 from .learned import LearnedModel, LearnedSignal, TrainingSummary, retrain
 from .policy import verdict_for
@@ -60,6 +61,7 @@ def default_signals(
         AkismetSignal(akismet_client, load_permalinks(settings)),
         IntakeSignal(),
         RulesSignal(),
+        BlocklistSignal(),  # senders blocked from the review page
         PromotionSignal(),
         LearnedSignal(LearnedModel.load(store) if model is None else model),
     ]

@@ -61,16 +61,51 @@ def report_overrides(
     http_client: httpx.Client | None = None,
 ) -> FeedbackReport:
     """Send submit-spam or submit-ham for each decision that contradicts Akismet."""
-    report = FeedbackReport()
-    todo = []
+    todo = [(cid, not said, params) for cid, said, params in _contradicting(store, decisions)]
+    return _send(settings, todo, http_client)
+
+
+def report_reversals(
+    settings: Settings,
+    store: Store,
+    undone: Sequence[tuple[str, Label]],
+    *,
+    http_client: httpx.Client | None = None,
+) -> FeedbackReport:
+    """Take back what :func:`report_overrides` said for decisions that were undone.
+
+    ``undone`` pairs a comment with the label of the undone decision. Where that
+    label contradicted Akismet, the decision was reported; Akismet is now told its
+    own verdict again (submit-spam after an undone approve, submit-ham after an
+    undone spam). :func:`report_overrides` cannot do it: Akismet's verdict agrees
+    with the state the undo restores, so it would report nothing.
+    """
+    return _send(settings, _contradicting(store, undone), http_client)
+
+
+def _contradicting(
+    store: Store, decisions: Sequence[tuple[str, Label]]
+) -> list[tuple[str, bool, dict[str, str]]]:
+    """(comment id, Akismet said spam, what it was sent) for each decision whose label
+    contradicts Akismet's verdict."""
+    found = []
     for comment_id, label in decisions:
         said = _akismet_said_spam(store, comment_id)
         if said is None:
             continue
         said_spam, params = said
-        is_spam = Label(label) in (Label.SPAM, Label.PROMO)
-        if is_spam != said_spam:
-            todo.append((comment_id, is_spam, params))
+        if (Label(label) in (Label.SPAM, Label.PROMO)) != said_spam:
+            found.append((comment_id, said_spam, params))
+    return found
+
+
+def _send(
+    settings: Settings,
+    todo: list[tuple[str, bool, dict[str, str]]],
+    http_client: httpx.Client | None,
+) -> FeedbackReport:
+    """Send submit-spam (True) or submit-ham (False) for each (comment id, is spam, params)."""
+    report = FeedbackReport()
     if not todo:
         return report
     own_client = http_client is None

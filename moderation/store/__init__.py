@@ -12,7 +12,12 @@ by :class:`Store`, and every SQL statement of the project lives in this package:
 - :mod:`.training` (``store.training``): labelled examples given to ``train``;
 - :mod:`.trained` (``store.trained``): the learned model's blob;
 - :mod:`.keys` (``store.keys``): the site's secret and keyed hashes;
-- :mod:`.privacy` (``store.privacy``): retention and erasure.
+- :mod:`.privacy` (``store.privacy``): retention and erasure;
+- :mod:`.users` (``store.users``): moderator accounts and failed logins;
+- :mod:`.sessions` (``store.sessions``): moderators' login sessions;
+- :mod:`.blocklist` (``store.blocklist``): blocked senders;
+- :mod:`.authors` (``store.authors``): a sender's earlier comments;
+- :mod:`.stats` (``store.stats``): counts for the stats page.
 
 Nothing is deleted except by retention (which only blanks request context) and
 erasure. One :class:`Store` belongs to one thread.
@@ -23,16 +28,33 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .authors import Authors
+from .blocklist import BlockEntry, BlockKind, Blocklist
 from .comments import Comments
 from .db import BUSY_TIMEOUT_SECONDS, Database
-from .decisions import DecisionEntry, Decisions
+from .decisions import ActionRecord, DecisionEntry, Decisions, UndoError
 from .keys import Keys
 from .privacy import Privacy
 from .screenings import ScreeningRecord, Screenings
+from .sessions import SessionRecord, Sessions
+from .stats import Stats
 from .trained import StoredModel, TrainedModels
 from .training import TrainingExamples
+from .users import Moderator, Users
 
-__all__ = ["DecisionEntry", "ScreeningRecord", "Store", "StoredModel", "default_db_path"]
+__all__ = [
+    "ActionRecord",
+    "BlockEntry",
+    "BlockKind",
+    "DecisionEntry",
+    "Moderator",
+    "ScreeningRecord",
+    "SessionRecord",
+    "Store",
+    "StoredModel",
+    "UndoError",
+    "default_db_path",
+]
 
 DEFAULT_DB = Path("var") / "moderation.db"
 
@@ -60,6 +82,11 @@ class Store(Database):
         self.training = TrainingExamples(self)
         self.trained = TrainedModels(self)
         self.privacy = Privacy(self, self.keys)
+        self.users = Users(self)
+        self.sessions = Sessions(self)
+        self.blocklist = Blocklist(self)
+        self.authors = Authors(self)
+        self.stats = Stats(self)
 
     def __enter__(self) -> Store:
         return self

@@ -11,7 +11,7 @@ from datetime import datetime
 from ..errors import StoreError, UnknownComment
 from ..models import Comment, Label, Origin, State, new_comment_id, utcnow
 from .db import Part, like_pattern, to_text
-from .decisions import log_decision
+from .decisions import NOT_UNDONE, log_decision
 
 _CHUNK = 500  # stays far below SQLite's limit on bound parameters
 
@@ -144,12 +144,15 @@ class Comments(Part):
         article: str | None = None,
         email: str | None = None,
         reason: str | None = None,
+        label: Label | str | None = None,
+        not_label: Label | str | None = None,
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
     ) -> list[Comment]:
-        """Comments filtered by state, article, email or a screening reason (oldest first)."""
-        where, params = _filters(status, article, email, reason)
+        """Comments filtered by state, article, email, a screening reason or the
+        moderator's current label (``label``, or anything but ``not_label``), oldest first."""
+        where, params = _filters(status, article, email, reason, label, not_label)
         order = "DESC" if newest_first else "ASC"
         sql = f"SELECT c.* FROM comments c{where} ORDER BY c.received_at {order}, c.id {order}"
         if limit is not None or offset:
@@ -164,9 +167,11 @@ class Comments(Part):
         article: str | None = None,
         email: str | None = None,
         reason: str | None = None,
+        label: Label | str | None = None,
+        not_label: Label | str | None = None,
     ) -> int:
         """How many comments :meth:`list` would return with the same filters."""
-        where, params = _filters(status, article, email, reason)
+        where, params = _filters(status, article, email, reason, label, not_label)
         return self.conn.execute(f"SELECT count(*) FROM comments c{where}", params).fetchone()[0]
 
     def counts(self) -> dict[str, int]:
@@ -179,15 +184,32 @@ class Comments(Part):
         return counts
 
     def labelled(self) -> list[tuple[Comment, Label]]:
-        """Every comment a moderator has labelled, with its latest label, oldest decision first."""
+        """Every comment a moderator has labelled, with its latest label, oldest decision first.
+
+        A label whose decision was undone does not count: the one before it does.
+        """
         rows = self.conn.execute(
-            """SELECT c.*, d.label AS decided_label FROM comments c
+            f"""SELECT c.*, d.label AS decided_label FROM comments c
                JOIN decisions d ON d.id = (
-                   SELECT max(id) FROM decisions
-                   WHERE comment_id = c.id AND label IS NOT NULL)
+                   SELECT max(l.id) FROM decisions l
+                   WHERE l.comment_id = c.id AND l.label IS NOT NULL
+                   AND {NOT_UNDONE.format(alias="l")})
                ORDER BY d.id"""
         )
         return [(comment_from_row(row), Label(row["decided_label"])) for row in rows]
+
+    def current_labels(self, comment_ids: Sequence[str]) -> dict[str, Label]:
+        """The current label of each of ``comment_ids`` that has one."""
+        labels: dict[str, Label] = {}
+        for chunk in _chunks(list(dict.fromkeys(comment_ids))):
+            marks = ",".join("?" * len(chunk))
+            for comment_id, label in self.conn.execute(
+                f"SELECT c.id, {CURRENT_LABEL} FROM comments c WHERE c.id IN ({marks})",
+                list(chunk),
+            ):
+                if label is not None:
+                    labels[comment_id] = Label(label)
+        return labels
 
     def approved_ids(self, article: str) -> set[str]:
         return {
@@ -257,6 +279,8 @@ def _filters(
     article: str | None,
     email: str | None,
     reason: str | None,
+    label: Label | str | None = None,
+    not_label: Label | str | None = None,
 ) -> tuple[str, list[str]]:
     """The WHERE clause (with its leading space, or empty) and parameters for a comment query."""
     where, params = [], []
@@ -276,4 +300,15 @@ def _filters(
                 ORDER BY s.id DESC LIMIT 1) LIKE ? ESCAPE '\\'"""
         )
         params.append(like_pattern(reason))
+    if label is not None:
+        where.append(f"{CURRENT_LABEL} = ?")
+        params.append(str(Label(label)))
+    if not_label is not None:
+        where.append(f"{CURRENT_LABEL} IS NOT ?")
+        params.append(str(Label(not_label)))
     return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+#: A comment's current label: its latest labelled decision that was not undone.
+CURRENT_LABEL = f"""(SELECT l.label FROM decisions l WHERE l.comment_id = c.id
+    AND l.label IS NOT NULL AND {NOT_UNDONE.format(alias="l")} ORDER BY l.id DESC LIMIT 1)"""

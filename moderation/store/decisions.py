@@ -3,17 +3,43 @@
 A trigger refuses any UPDATE of the log (migration 1); rows only go when their
 comment is erased. A moderator's action goes through :meth:`Decisions.moderate`,
 which checks it against the workflow table in :mod:`moderation.models`.
+
+Every line a moderator's action writes carries the action's name and an
+``action_id`` shared by all the comments of one (bulk) action, so a moderator's
+recent actions can be listed and undone as they were made. An undo never edits
+the log: it appends a line of its own that puts the comment back where the
+undone line found it and names that line in ``undoes``; a line that has been
+undone no longer counts as a label (:meth:`~.comments.Comments.labelled`).
 """
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..errors import UnknownComment
+from ..errors import ModerationError, UnknownComment
 from ..models import Action, Label, State, transition, utcnow
 from .db import Part, to_text
+
+#: The ``action`` of a line written by an undo.
+UNDO = "undo"
+
+#: A decision the log does not count as a label once it has been undone.
+NOT_UNDONE = "NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = {alias}.id)"
+#: A decision that still stands: neither an undo nor undone. A comment's latest
+#: standing decision is the one an undo may take back (undos stack, newest first).
+STANDING = "({alias}.action IS NULL OR {alias}.action != 'undo') AND " + NOT_UNDONE
+
+
+class UndoError(ModerationError):
+    """The decision cannot be undone (unknown, not a moderator's, already undone)."""
+
+
+def new_action_id() -> str:
+    """An id shared by every line of one moderator's action."""
+    return f"a-{secrets.token_hex(8)}"
 
 
 @dataclass(frozen=True)
@@ -28,6 +54,29 @@ class DecisionEntry:
     to_state: State
     label: Label | None
     note: str | None
+    action: str | None = None  # the moderator's action (None: intake, screening)
+    action_id: str | None = None
+    undoes: int | None = None  # the line this one undoes
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """One action of a moderator: the lines it wrote, and whether it was undone."""
+
+    action_id: str
+    action: str
+    actor: str
+    at: datetime
+    entries: list[DecisionEntry] = field(default_factory=list)
+    #: Ids of the lines already undone (by an undo of this action or of one comment).
+    undone: frozenset[int] = frozenset()
+    #: Ids of the lines that can still be undone: not undone, and still their
+    #: comment's latest decision (nobody moved the comment since).
+    undoable: frozenset[int] = frozenset()
+
+    @property
+    def comment_ids(self) -> list[str]:
+        return [entry.comment_id for entry in self.entries]
 
 
 def log_decision(
@@ -40,12 +89,16 @@ def log_decision(
     note: str | None,
     *,
     at: datetime | None = None,
+    action: str | None = None,
+    action_id: str | None = None,
+    undoes: int | None = None,
 ) -> DecisionEntry:
     """Append one line to the log (inside the caller's transaction)."""
     at = at or utcnow()
     cursor = conn.execute(
-        """INSERT INTO decisions (comment_id, at, actor, from_state, to_state, label, note)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        """INSERT INTO decisions (comment_id, at, actor, from_state, to_state, label, note,
+               action, action_id, undoes)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             comment_id,
             to_text(at),
@@ -54,9 +107,25 @@ def log_decision(
             str(to_state),
             label and str(label),
             note,
+            action,
+            action_id,
+            undoes,
         ),
     )
-    return DecisionEntry(cursor.lastrowid, comment_id, at, actor, from_state, to_state, label, note)
+    assert cursor.lastrowid is not None
+    return DecisionEntry(
+        cursor.lastrowid,
+        comment_id,
+        at,
+        actor,
+        from_state,
+        to_state,
+        label,
+        note,
+        action,
+        action_id,
+        undoes,
+    )
 
 
 def _entry_from_row(row: sqlite3.Row) -> DecisionEntry:
@@ -69,6 +138,9 @@ def _entry_from_row(row: sqlite3.Row) -> DecisionEntry:
         to_state=State(row["to_state"]),
         label=Label(row["label"]) if row["label"] else None,
         note=row["note"],
+        action=row["action"],
+        action_id=row["action_id"],
+        undoes=row["undoes"],
     )
 
 
@@ -82,8 +154,12 @@ class Decisions(Part):
         *,
         actor: str = "moderator",
         note: str | None = None,
+        action_id: str | None = None,
     ) -> DecisionEntry:
-        """Apply a moderator's ``action`` (approve, reject, spam, promo, restore)."""
+        """Apply a moderator's ``action`` (approve, reject, spam, promo, restore).
+
+        Lines of one bulk action share ``action_id`` (a new one when not given).
+        """
         with self.db.transaction() as conn:
             row = conn.execute("SELECT status FROM comments WHERE id = ?", (comment_id,)).fetchone()
             if row is None:
@@ -95,7 +171,141 @@ class Decisions(Part):
                    WHERE id = ?""",
                 (str(move.to), to_text(utcnow()), comment_id),
             )
-            return log_decision(conn, comment_id, actor, current, move.to, move.label, note)
+            return log_decision(
+                conn,
+                comment_id,
+                actor,
+                current,
+                move.to,
+                move.label,
+                note,
+                action=str(Action(action)),
+                action_id=action_id or new_action_id(),
+            )
+
+    def undo(
+        self,
+        decision_ids: list[int],
+        *,
+        actor: str,
+        action_id: str | None = None,
+        note: str | None = None,
+    ) -> tuple[list[tuple[DecisionEntry, DecisionEntry]], list[tuple[int, str]]]:
+        """Undo moderators' decisions: each comment goes back where the decision found it.
+
+        Returns (undone line, the undo's own line) pairs, and (id, why) for each line
+        left alone: already undone, or its comment was moved since (undoing it would
+        silently throw that later decision away). Unknown ids and lines that are not a
+        moderator's action raise :class:`UndoError` before anything changes. All the
+        undos are one transaction and share one ``action_id``.
+        """
+        action_id = action_id or new_action_id()
+        done: list[tuple[DecisionEntry, DecisionEntry]] = []
+        left: list[tuple[int, str]] = []
+        with self.db.transaction() as conn:
+            entries = []
+            for decision_id in decision_ids:
+                row = conn.execute(
+                    "SELECT * FROM decisions WHERE id = ?", (decision_id,)
+                ).fetchone()
+                if row is None:
+                    raise UndoError(f"there is no decision {decision_id}")
+                entry = _entry_from_row(row)
+                if entry.action is None or entry.action == UNDO or entry.from_state is None:
+                    raise UndoError(
+                        f"decision {decision_id} on {entry.comment_id} was not a moderator's "
+                        "action: only those can be undone"
+                    )
+                entries.append(entry)
+            for entry in entries:
+                undone_by = conn.execute(
+                    "SELECT actor FROM decisions WHERE undoes = ?", (entry.id,)
+                ).fetchone()
+                if undone_by is not None:
+                    left.append(
+                        (entry.id, f"{entry.comment_id} was already undone by {undone_by[0]}")
+                    )
+                    continue
+                latest = conn.execute(
+                    f"""SELECT id, actor, to_state FROM decisions d WHERE comment_id = ?
+                        AND {STANDING.format(alias="d")} ORDER BY id DESC LIMIT 1""",
+                    (entry.comment_id,),
+                ).fetchone()
+                current = conn.execute(
+                    "SELECT status FROM comments WHERE id = ?", (entry.comment_id,)
+                ).fetchone()
+                if latest["id"] != entry.id or current[0] != str(entry.to_state):
+                    left.append(
+                        (
+                            entry.id,
+                            f"{entry.comment_id} was moved since by {latest['actor']} "
+                            f"(now {latest['to_state']}): undo that first",
+                        )
+                    )
+                    continue
+                assert entry.from_state is not None  # checked above
+                conn.execute(
+                    """UPDATE comments SET status = ?, next_check_at = NULL, updated_at = ?
+                       WHERE id = ?""",
+                    (str(entry.from_state), to_text(utcnow()), entry.comment_id),
+                )
+                line = log_decision(
+                    conn,
+                    entry.comment_id,
+                    actor,
+                    entry.to_state,
+                    entry.from_state,
+                    None,
+                    note,
+                    action=UNDO,
+                    action_id=action_id,
+                    undoes=entry.id,
+                )
+                done.append((entry, line))
+        return done, left
+
+    def recent_actions(self, actor: str, limit: int = 20) -> list[ActionRecord]:
+        """``actor``'s last ``limit`` actions (undos not counted), newest first."""
+        ids = [
+            row[0]
+            for row in self.conn.execute(
+                """SELECT action_id FROM decisions
+                   WHERE actor = ? AND action_id IS NOT NULL AND action != ?
+                   GROUP BY action_id ORDER BY max(id) DESC LIMIT ?""",
+                (actor, UNDO, int(limit)),
+            )
+        ]
+        return [self.action(action_id) for action_id in ids]
+
+    def action(self, action_id: str) -> ActionRecord:
+        """Every line of one action, with what has been undone and what still can be."""
+        rows = self.conn.execute(
+            f"""SELECT d.*,
+                   EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) AS is_undone,
+                   (SELECT max(l.id) FROM decisions l WHERE l.comment_id = d.comment_id
+                    AND {STANDING.format(alias="l")}) AS latest
+               FROM decisions d WHERE d.action_id = ? ORDER BY d.id""",
+            (action_id,),
+        ).fetchall()
+        if not rows:
+            raise UndoError(f"there is no action {action_id!r}")
+        entries = [_entry_from_row(row) for row in rows]
+        undone = frozenset(row["id"] for row in rows if row["is_undone"])
+        undoable = frozenset(
+            row["id"]
+            for row in rows
+            if not row["is_undone"] and row["latest"] == row["id"] and row["action"] != UNDO
+        )
+        first = entries[0]
+        return ActionRecord(
+            action_id=action_id,
+            action=first.action or "",
+            actor=first.actor,
+            at=first.at,
+            entries=entries,
+            undone=undone,
+            undoable=undoable,
+        )
 
     def of(self, comment_id: str | None = None) -> list[DecisionEntry]:
         """The decision log, oldest first, for one comment or all."""
@@ -105,6 +315,8 @@ class Decisions(Part):
         return [_entry_from_row(row) for row in self.conn.execute(sql + " ORDER BY id", params)]
 
     def count_labelled(self) -> int:
+        """How many comments carry a moderator's label that was not undone."""
         return self.conn.execute(
-            "SELECT count(DISTINCT comment_id) FROM decisions WHERE label IS NOT NULL"
+            "SELECT count(DISTINCT comment_id) FROM decisions d WHERE label IS NOT NULL AND "
+            + NOT_UNDONE.format(alias="d")
         ).fetchone()[0]

@@ -118,6 +118,51 @@ MIGRATIONS: list[str] = [
     ) WHERE label IS NOT NULL;
     DELETE FROM comments WHERE origin = 'training';
     """,
+    # 3 (issue 10, the review queue as a team tool): moderator accounts, server-side
+    # sessions, failed logins for the login limits, the senders' blocklist, and a
+    # decision log that knows which action each line belongs to and which it undoes.
+    """
+    CREATE TABLE moderators (
+        name TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        password_changed_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        moderator TEXT NOT NULL REFERENCES moderators (name) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        flash TEXT
+    );
+    CREATE INDEX sessions_by_moderator ON sessions (moderator);
+    CREATE TABLE login_failures (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        username TEXT NOT NULL,
+        address TEXT NOT NULL
+    );
+    CREATE INDEX login_failures_by_name ON login_failures (username, at);
+    CREATE INDEX login_failures_by_address ON login_failures (address, at);
+    CREATE TABLE blocklist (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('email', 'domain', 'link_domain', 'ip')),
+        value TEXT NOT NULL,
+        note TEXT,
+        added_by TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        UNIQUE (kind, value)
+    );
+    ALTER TABLE decisions ADD COLUMN action TEXT;
+    ALTER TABLE decisions ADD COLUMN action_id TEXT;
+    ALTER TABLE decisions ADD COLUMN undoes INTEGER REFERENCES decisions (id);
+    CREATE INDEX decisions_by_action ON decisions (action_id) WHERE action_id IS NOT NULL;
+    CREATE INDEX decisions_by_actor ON decisions (actor, id) WHERE action_id IS NOT NULL;
+    CREATE UNIQUE INDEX decisions_undone ON decisions (undoes) WHERE undoes IS NOT NULL;
+    CREATE INDEX decisions_by_time ON decisions (at);
+    CREATE INDEX screenings_by_time ON screenings (screened_at);
+    """,
 ]
 
 

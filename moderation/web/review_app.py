@@ -1,39 +1,38 @@
-"""The moderator's review queue in the browser: a thin face over :mod:`moderation.review`.
+"""The moderators' review queue in the browser: a thin face over the library.
 
 ``create_review_app(settings, db_path)`` builds a Starlette app, separate from the
-public intake service, that lists comments by state, shows everything screening
-found about one of them, applies the same actions as the CLI (one comment or many
-at once) and publishes approved comments with the CLI's publish function.
+public intake service, for a team of moderators (issue 10):
 
+* the queue by state (promotion apart from spam) with filters, every signal, and
+  the CLI's actions on one comment or many (:mod:`moderation.review`);
+* a page per comment with every screening run, the decision log, the sender's
+  earlier comments and buttons to block the sender (:mod:`moderation.senders`);
+* each moderator's last 20 actions, each undoable (:func:`moderation.review.undo_action`);
+* the blocklist, the stats (server-side SVG) and "Publish and deploy", which runs
+  the same pipeline as ``invoke publish`` in the background (:mod:`.deploying`).
+
+Who may use it is :mod:`.review_auth`'s business: accounts, sessions, CSRF.
 Every page works without JavaScript: actions are plain POST forms answered with a
-redirect and a flash message (POST-redirect-GET). ``static/review.js`` only adds
-keyboard shortcuts.
-
-It is an administration tool, so it is guarded before anything else runs:
-
-* it binds to 127.0.0.1 by default, and :func:`serve_review` refuses any other
-  address unless ``MODERATION_REVIEW_PASSWORD`` is set;
-* with a password, every request needs HTTP Basic auth (any user name);
-* without one, only loopback ``Host`` names are answered, so a web page that
-  rebinds its own domain to 127.0.0.1 cannot read the queue;
-* every POST carries the session's CSRF token and must come from this origin;
-* answers forbid framing, inline scripts and caching.
+redirect and a message (POST-redirect-GET). ``static/review.js`` adds keyboard
+keys and, asking for JSON instead, updates the page in place. The model learns
+from each labelled action in the background (:class:`.retrainer.Retrainer`), so
+no click waits for it.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import hmac
+import contextlib
+import hashlib
 import ipaddress
 import logging
 import os
-import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 from starlette.applications import Starlette
@@ -41,73 +40,91 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .. import accounts, senders
 from ..articles import ArticleInfo, load_articles
 from ..errors import ModerationError, UnknownComment
-from ..models import Comment, State, is_comment_id
+from ..models import Comment, Label, State, is_comment_id, utcnow
 from ..privacy import mask_email
 from ..publish import publish_approved
 from ..reloading import Reloading
 from ..review import (
     ACTIONS,
+    UNDO_DEPTH,
+    FollowUp,
     LinkInfo,
-    ReviewReport,
     allowed_actions,
     bounded,
+    last_undoable,
     links_in,
     moderate,
+    recent_actions,
+    undo_action,
 )
 from ..settings import Settings
-from ..store import ScreeningRecord, Store
+from ..store import BlockKind, ScreeningRecord, Store
+from . import charts
+from .deploying import DeployRunner
 from .middleware import SecurityHeadersMiddleware
+from .retrainer import DEBOUNCE_SECONDS, Retrainer
+from .review_auth import (
+    CSRF_FIELD,
+    LOGIN_COOKIE,
+    SessionUser,
+    auth_middleware,
+    checked_form,
+    checked_login_form,
+    clear_session_cookie,
+    login_form_token,
+    login_nonce,
+    set_session_cookie,
+    wants_json,
+)
 from .templating import make_templates
 
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 
-PASSWORD_VARIABLE = "MODERATION_REVIEW_PASSWORD"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8081
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-REALM = "Comment review"
-SESSION_COOKIE = "moderation_review"
-SESSION_SECONDS = 12 * 60 * 60
 
 PAGE_SIZE = 100
 BODY_PREVIEW_CHARS = 600
 MAX_NOTE = 1000
 MAX_FILTER = 200
-#: A flash message lives in the session cookie (4 kB in browsers): keep it short.
+#: Lines of detail in a message (the rest are counted in a last line).
 DETAIL_LINES = 8
 FLASH_LINES = 16
 FLASH_LINE_CHARS = 160
+STATS_DAYS = 30
 
 HTML_CSP = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-QUEUE_STATES = (State.HELD, State.RECEIVED, State.SPAM, State.REJECTED, State.APPROVED)
+#: The queue's tabs: promotion is a tab of its own, apart from spam.
+QUEUE_TABS = ("held", "received", "spam", "promo", "rejected", "approved")
 ACTION_LABELS = {
     "approve": "Approve",
     "reject": "Reject",
     "spam": "Spam",
     "promo": "Promo",
     "restore": "Restore",
+    "undo": "Undo",
+}
+BLOCK_KIND_LABELS = {
+    "email": "Email address",
+    "domain": "Email domain",
+    "link_domain": "Link domain",
+    "ip": "IP address or network",
 }
 MAX_ID_CHARS = 100  # generated ids are 19; anything far longer is not one of ours
-
-
-class ExposureError(ModerationError):
-    """The review UI would be reachable from the network without a password."""
-
-    exit_code = 2
 
 
 class BadRequest(HTTPException):
@@ -115,88 +132,23 @@ class BadRequest(HTTPException):
         super().__init__(400, detail)
 
 
-# -- guarding the door -------------------------------------------------------------
+def tab_filters(tab: str) -> dict[str, Any]:
+    """The store filters of a queue tab (``all``: none)."""
+    if tab == "promo":
+        return {"status": State.SPAM, "label": Label.PROMO}
+    if tab == "spam":
+        return {"status": State.SPAM, "not_label": Label.PROMO}
+    return {} if tab == "all" else {"status": State(tab)}
 
 
-def is_loopback(host: str) -> bool:
-    """True for an address or name that only this machine can reach."""
-    host = host.strip().strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # any other name may resolve to a public address
-
-
-def check_exposure(host: str, password: str | None) -> None:
-    """Refuse to listen beyond loopback without a password."""
-    if not password and not is_loopback(host):
-        raise ExposureError(
-            f"refusing to serve the review UI on {host}: it is reachable from other "
-            f"machines. Set {PASSWORD_VARIABLE} to require a password, or bind to "
-            f"{DEFAULT_HOST}"
-        )
-
-
-def _host_name(host_header: str) -> str:
-    """The name part of a ``Host`` header (``[::1]:8081`` → ``::1``)."""
-    if host_header.startswith("["):
-        return host_header[1:].partition("]")[0].lower()
-    return host_header.rpartition(":")[0].lower() if ":" in host_header else host_header.lower()
-
-
-class ReviewGuardMiddleware:
-    """Answers only allowed ``Host`` names, and asks for the password when one is set."""
-
-    def __init__(self, app: ASGIApp, password: str | None, allowed_hosts: Sequence[str]) -> None:
-        self.app = app
-        self.password = password.encode("utf-8") if password else None
-        self.allowed_hosts = {h.strip("[]").lower() for h in allowed_hosts}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        host = _host_name(headers.get(b"host", b"").decode("latin-1"))
-        if "*" not in self.allowed_hosts and host not in self.allowed_hosts:
-            logger.warning("review UI: refused a request for host %r", host)
-            response = Response(
-                f"this review UI only answers requests for {', '.join(sorted(self.allowed_hosts))}",
-                status_code=400,
-                media_type="text/plain",
-            )
-            await response(scope, receive, send)
-            return
-        if self.password is not None:
-            user = self._user(headers.get(b"authorization", b""))
-            if user is None:
-                response = Response(
-                    "the review UI needs the moderator's password",
-                    status_code=401,
-                    media_type="text/plain",
-                    headers={"www-authenticate": f'Basic realm="{REALM}", charset="UTF-8"'},
-                )
-                await response(scope, receive, send)
-                return
-            scope.setdefault("state", {})["user"] = user
-        await self.app(scope, receive, send)
-
-    def _user(self, authorization: bytes) -> str | None:
-        """The user name of a request with the right password, else None."""
-        scheme, _, credentials = authorization.partition(b" ")
-        if scheme.lower() != b"basic":
-            return None
-        try:
-            decoded = base64.b64decode(credentials.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            return None
-        user, _, given = decoded.partition(b":")
-        assert self.password is not None
-        if not hmac.compare_digest(given, self.password):
-            return None
-        return user.decode("utf-8", "replace")[:50] or "moderator"
+def tab_counts(store: Store) -> dict[str, int]:
+    """How many comments each tab holds, and ``all``."""
+    counts = store.comments.counts()
+    promo = store.comments.count(status=State.SPAM, label=Label.PROMO)
+    tabs = {tab: counts.get(tab, 0) for tab in QUEUE_TABS}
+    tabs["promo"], tabs["spam"] = promo, counts[str(State.SPAM)] - promo
+    tabs["all"] = sum(counts.values())
+    return tabs
 
 
 # -- what the pages show -------------------------------------------------------------
@@ -213,6 +165,7 @@ class Row:
     body_preview: str
     links: list[LinkInfo]
     actions: list[str]
+    label: Label | None
 
 
 def article_index(settings: Settings) -> Reloading[dict[str, ArticleInfo]]:
@@ -247,8 +200,10 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
+def moderator_of(request: Request) -> str:
+    user = request.user
+    assert isinstance(user, SessionUser)  # RequireLogin let only sessions through
+    return user.display_name
 
 
 # -- the app ---------------------------------------------------------------------------
@@ -263,34 +218,119 @@ class ReviewService:
         db_path: Path,
         *,
         http_client: httpx.Client | None = None,
+        retrain_delay: float = DEBOUNCE_SECONDS,
+        deploy_runner: DeployRunner | None = None,
     ) -> None:
         self.settings = settings
         self.db_path = Path(db_path)
         self.http_client = http_client
         self.articles = article_index(settings)
         with Store(self.db_path) as store:  # creates or migrates the file, fails early
-            self.session_secret = store.keys.keyed_hash("review session", "cookie signing", 64)
+            self.secret = store.keys.keyed_hash("review login form", "csrf", 64).encode()
+        self.retrainer = Retrainer(settings, self.db_path, delay=retrain_delay)
+        self.deployer = deploy_runner or DeployRunner(settings, self.db_path)
+        login_css = (STATIC / "login.css").read_text(encoding="utf-8")
+        digest = hashlib.sha256(login_css.encode("utf-8")).digest()
+        self.login_css = login_css
+        self.login_csp = HTML_CSP.replace(
+            "style-src 'self'", f"style-src 'sha256-{base64.b64encode(digest).decode()}'"
+        )
         self.templates = make_templates(
             "review",
             site_name=settings["SITENAME"] or "Comments",
             lang=settings["DEFAULT_LANG"] or "en",
             action_labels=ACTION_LABELS,
-            states=[str(s) for s in QUEUE_STATES],
+            tabs=QUEUE_TABS,
+            block_kind_labels=BLOCK_KIND_LABELS,
+            csrf_field=CSRF_FIELD,
         ).env
 
     def _store(self) -> Store:
         # One connection per call: handlers run on whichever worker thread is free.
         return Store(self.db_path)
 
+    # -- GET/POST /login, POST /logout ------------------------------------------------------
+
+    async def login_page(self, request: Request) -> Response:
+        return self._login_form(request)
+
+    def _login_form(
+        self,
+        request: Request,
+        *,
+        error: str | None = None,
+        status_code: int = 200,
+        username: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        response = HTMLResponse("", status_code=status_code, headers=headers)
+        nonce = login_nonce(response, request)
+        html = self.templates.get_template("login.html").render(
+            csrf_token=login_form_token(self.secret, nonce),
+            error=error,
+            username=username,
+            login_css=self.login_css,
+        )
+        response.body = response.render(html)
+        response.headers["content-length"] = str(len(response.body))
+        response.headers["content-security-policy"] = self.login_csp
+        return response
+
+    async def login(self, request: Request) -> Response:
+        form = await checked_login_form(request, self.secret)
+        name = str(form.get("username") or "").strip()
+        password = str(form.get("password") or "")
+        address = request.client.host if request.client else "unknown"
+        try:
+            session = await run_in_threadpool(self._log_in, name, password, address)
+        except accounts.LoginThrottled as exc:
+            return self._login_form(
+                request,
+                error=f"Too many failed logins {exc.why}. Try again in "
+                f"{-(-exc.retry_after // 60)} minutes.",
+                status_code=429,
+                username=name[:50],
+                headers={"retry-after": str(exc.retry_after)},
+            )
+        except accounts.LoginFailed:
+            return self._login_form(
+                request, error="Wrong name or password.", status_code=401, username=name[:50]
+            )
+        response = RedirectResponse("/", status_code=303)
+        set_session_cookie(response, request, session.token)
+        response.delete_cookie(LOGIN_COOKIE, path="/login")
+        return response
+
+    def _log_in(self, name: str, password: str, address: str) -> accounts.NewSession:
+        with self._store() as store:
+            name = accounts.log_in(store, name, password, address)
+            accounts.forget_expired_sessions(store)
+            return accounts.start_session(store, name)
+
+    async def logout(self, request: Request) -> Response:
+        await checked_form(request, max_fields=5)
+        user = request.user
+        assert isinstance(user, SessionUser)
+        await run_in_threadpool(
+            self._with_store, lambda s: s.sessions.delete(user.session.token_hash)
+        )
+        logger.info("moderator %s logged out", user.display_name)
+        response = RedirectResponse("/login", status_code=303)
+        clear_session_cookie(response, request)
+        return response
+
+    def _with_store(self, work: Any) -> Any:
+        with self._store() as store:
+            return work(store)
+
     # -- GET / -------------------------------------------------------------------------
 
     async def queue(self, request: Request) -> Response:
         params = request.query_params
-        status = params.get("status", str(State.HELD)) or str(State.HELD)
-        if status != "all" and status not in {str(s) for s in State}:
+        status = params.get("status", "held") or "held"
+        if status != "all" and status not in QUEUE_TABS:
             raise BadRequest(
-                f"status: unknown state {status!r} "
-                f"(one of: all, {', '.join(str(s) for s in QUEUE_STATES)})"
+                f"status: unknown state {status!r} (one of: all, {', '.join(QUEUE_TABS)})"
             )
         article = params.get("article", "").strip()[:MAX_FILTER] or None
         reason = params.get("reason", "").strip()[:MAX_FILTER] or None
@@ -303,11 +343,11 @@ class ReviewService:
                 f"page: {params.get('page')!r} is not a page number (1, 2, ...)"
             ) from None
         data = await run_in_threadpool(
-            self._queue_data, None if status == "all" else status, article, reason, page
+            self._queue_data, status, article, reason, page, moderator_of(request)
         )
         filters = {"status": status, "article": article or "", "reason": reason or ""}
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return self._page(
+        return await self._page(
             request,
             "queue.html",
             **data,
@@ -319,19 +359,19 @@ class ReviewService:
         )
 
     def _queue_data(
-        self, status: str | None, article: str | None, reason: str | None, page: int
+        self, status: str, article: str | None, reason: str | None, page: int, moderator: str
     ) -> dict[str, Any]:
         articles = self.articles.get()
+        chosen = {**tab_filters(status), "article": article, "reason": reason}
         with self._store() as store:
-            counts = store.comments.counts()
-            matching = store.comments.count(status=status, article=article, reason=reason)
+            counts = tab_counts(store)
+            matching = store.comments.count(**chosen)
             pages = max(1, -(-matching // PAGE_SIZE))
             # Past the end (the last page was just emptied by an action): show the last one.
             page = min(page, pages)
             start = (page - 1) * PAGE_SIZE
-            shown = store.comments.list(
-                status=status, article=article, reason=reason, limit=PAGE_SIZE, offset=start
-            )
+            shown = store.comments.list(**chosen, limit=PAGE_SIZE, offset=start)
+            labels = store.comments.current_labels([c.id for c in shown if c.id])
             rows = [
                 Row(
                     comment=comment,
@@ -343,13 +383,14 @@ class ReviewService:
                     body_preview=_clip(comment.body, BODY_PREVIEW_CHARS),
                     links=links_in(comment.body),
                     actions=allowed_actions(comment.status),
+                    label=labels.get(comment.id or ""),
                 )
                 for comment in shown
             ]
+            undoable = last_undoable(store, moderator)
         slugs = sorted(set(articles) | ({article} if article else set()))
         return {
             "counts": counts,
-            "total": sum(counts.values()),
             "rows": rows,
             "matching": matching,
             "page": page,
@@ -359,6 +400,7 @@ class ReviewService:
                 (slug, articles[slug].title if slug in articles else slug) for slug in slugs
             ],
             "bulk_actions": ACTIONS,
+            "undoable": undoable,
         }
 
     # -- GET /comments/{id} ----------------------------------------------------------------
@@ -371,7 +413,7 @@ class ReviewService:
             data = await run_in_threadpool(self._comment_data, comment_id)
         except UnknownComment as exc:
             raise HTTPException(404, str(exc)) from exc
-        return self._page(request, "comment.html", **data, here=request.url.path)
+        return await self._page(request, "comment.html", **data, here=request.url.path)
 
     def _comment_data(self, comment_id: str) -> dict[str, Any]:
         articles = self.articles.get()
@@ -383,13 +425,15 @@ class ReviewService:
                     parent = store.comments.get(comment.reply_to)
                 except UnknownComment:
                     parent = None  # a hand-written file the store never saw
+            context = store.privacy.request_context(comment_id)
             return {
                 "comment": comment,
+                "label": store.comments.current_labels([comment_id]).get(comment_id),
                 "email": mask_email(comment.email),
                 "article_title": articles[comment.article].title
                 if comment.article in articles
                 else None,
-                "context": store.privacy.request_context(comment_id),
+                "context": context,
                 "runs": store.screenings.of(comment_id),
                 "decisions": store.decisions.of(comment_id),
                 "links": links_in(comment.body),
@@ -397,12 +441,15 @@ class ReviewService:
                 "failing_since": store.screenings.first_failure_at(comment_id),
                 "parent": parent,
                 "actions": allowed_actions(comment.status),
+                "history": senders.earlier_comments(store, comment),
+                "block_options": senders.block_options(store, comment, context["ip"]),
+                "masked": mask_email,
             }
 
     # -- POST /moderate --------------------------------------------------------------------
 
     async def moderate(self, request: Request) -> Response:
-        form = await self._checked_form(request)
+        form = await checked_form(request, max_fields=2 * PAGE_SIZE + 20)
         back = _local_path(form.get("next"))
         action, ids = _targets(form)
         note = str(form.get("note") or "").strip()[:MAX_NOTE] or None
@@ -410,21 +457,27 @@ class ReviewService:
             problem = (
                 "Choose an action first." if not action else "Select at least one comment first."
             )
-            self._flash(request, "error", [problem])
-            return RedirectResponse(back, status_code=303)
-        actor = f"{request.scope.get('state', {}).get('user', 'moderator')} (web)"
+            return await self._answer(request, back, "error", [problem], status_code=400)
+        actor = moderator_of(request)
         try:
             report = await run_in_threadpool(self._moderate, ids, action, actor, note)
         except ModerationError as exc:
             # moderate() checks every id and move first: an error means nothing changed.
-            self._flash(request, "error", [f"Nothing was changed: {exc}."])
-            return RedirectResponse(back, status_code=303)
+            return await self._answer(
+                request, back, "error", [f"Nothing was changed: {exc}."], status_code=409
+            )
         logger.info("review UI: %s %s by %s", action, ", ".join(ids), actor)
-        lines = report.lines(limit=DETAIL_LINES)
-        self._flash(request, "error" if report.warnings else "ok", lines)
-        return RedirectResponse(back, status_code=303)
+        self._after(report)
+        return await self._answer(
+            request,
+            back,
+            "error" if report.warnings else "ok",
+            report.lines(limit=DETAIL_LINES),
+            changed=[e.comment_id for e in report.changed],
+            action_id=report.action_id,
+        )
 
-    def _moderate(self, ids: list[str], action: str, actor: str, note: str | None) -> ReviewReport:
+    def _moderate(self, ids: list[str], action: str, actor: str, note: str | None):
         with self._store() as store:
             return moderate(
                 store,
@@ -434,20 +487,174 @@ class ReviewService:
                 actor=actor,
                 note=note,
                 http_client=self.http_client,
+                retrain=False,
             )
 
-    # -- POST /publish -----------------------------------------------------------------------
+    def _after(self, report: FollowUp) -> None:
+        if report.retrain_needed:
+            self.retrainer.request()
+
+    # -- GET /actions, POST /undo ------------------------------------------------------------
+
+    async def actions(self, request: Request) -> Response:
+        moderator = moderator_of(request)
+        records = await run_in_threadpool(
+            self._with_store, lambda store: recent_actions(store, moderator)
+        )
+        return await self._page(
+            request, "actions.html", records=records, here=request.url.path, depth=UNDO_DEPTH
+        )
+
+    async def undo(self, request: Request) -> Response:
+        form = await checked_form(request, max_fields=10)
+        back = _local_path(form.get("next"))
+        actor = moderator_of(request)
+        action_id = str(form.get("action_id") or "")
+        try:
+            report = await run_in_threadpool(self._undo, action_id, actor)
+        except ModerationError as exc:
+            return await self._answer(
+                request, back, "error", [f"Nothing was undone: {exc}."], status_code=409
+            )
+        self._after(report)
+        return await self._answer(
+            request,
+            back,
+            "error" if report.warnings or not report.undone else "ok",
+            report.lines(limit=DETAIL_LINES),
+            changed=[line.comment_id for _entry, line in report.undone],
+        )
+
+    def _undo(self, action_id: str, actor: str):
+        with self._store() as store:
+            if not action_id:  # the `u` key: the latest action that can be undone
+                latest = last_undoable(store, actor)
+                if latest is None:
+                    raise ModerationError(f"none of your last {UNDO_DEPTH} actions can be undone")
+                action_id = latest.action_id
+            return undo_action(
+                store,
+                self.settings,
+                action_id,
+                actor=actor,
+                http_client=self.http_client,
+                retrain=False,
+            )
+
+    # -- the blocklist ------------------------------------------------------------------------
+
+    async def blocklist(self, request: Request) -> Response:
+        entries = await run_in_threadpool(self._with_store, lambda s: s.blocklist.all())
+        return await self._page(
+            request,
+            "blocklist.html",
+            entries=entries,
+            kinds=[str(kind) for kind in BlockKind],
+            here=request.url.path,
+        )
+
+    async def block(self, request: Request) -> Response:
+        form = await checked_form(request, max_fields=10)
+        back = _local_path(form.get("next"), default="/blocklist")
+        actor = moderator_of(request)
+        kind, value = str(form.get("kind") or ""), str(form.get("value") or "")[:300]
+        if not kind:  # a comment page's button: "KIND VALUE", or "email" of that comment
+            kind, _, value = value.partition(" ")
+        comment_id = str(form.get("comment") or "")
+        note = str(form.get("note") or "")
+
+        def block(store: Store) -> tuple[BlockKind, str, bool]:
+            text = value
+            if kind == "email" and not value and is_comment_id(comment_id):
+                text = store.comments.get(comment_id).email or ""
+            return senders.block(store, kind, text, actor=actor, note=note)
+
+        try:
+            kind_, text, added = await run_in_threadpool(self._with_store, block)
+        except ModerationError as exc:
+            return await self._answer(request, back, "error", [f"Not blocked: {exc}."], 400)
+        label = BLOCK_KIND_LABELS[str(kind_)].lower()
+        shown = mask_email(text) if kind_ is BlockKind.EMAIL else text
+        line = (
+            f"Blocked {label} {shown}: new comments from it are marked as spam."
+            if added
+            else f"{BLOCK_KIND_LABELS[str(kind_)]} {shown} was already blocked."
+        )
+        return await self._answer(request, back, "ok", [line])
+
+    async def unblock(self, request: Request) -> Response:
+        form = await checked_form(request, max_fields=10)
+        back = _local_path(form.get("next"), default="/blocklist")
+        try:
+            entry_id = int(str(form.get("entry") or ""))
+        except ValueError:
+            raise BadRequest("entry: not a blocklist entry number") from None
+        actor = moderator_of(request)
+        try:
+            entry = await run_in_threadpool(
+                self._with_store, lambda store: senders.unblock(store, entry_id, actor=actor)
+            )
+        except ModerationError as exc:
+            return await self._answer(request, back, "error", [f"Nothing removed: {exc}."], 409)
+        label = BLOCK_KIND_LABELS[str(entry.kind)]
+        return await self._answer(
+            request, back, "ok", [f"Unblocked {label.lower()} {entry.value}."]
+        )
+
+    # -- GET /stats -------------------------------------------------------------------------
+
+    async def stats(self, request: Request) -> Response:
+        data = await run_in_threadpool(self._stats_data)
+        return await self._page(request, "stats.html", **data, here=request.url.path)
+
+    def _stats_data(self) -> dict[str, Any]:
+        today = utcnow().date()
+        days = [str(today - timedelta(days=n)) for n in range(STATS_DAYS - 1, -1, -1)]
+        since = utcnow() - timedelta(days=STATS_DAYS)
+        with self._store() as store:
+            per_day = store.stats.states_per_day(since)
+            fired = store.stats.signals_fired(since)
+            moderators = store.stats.actions_per_moderator(since)
+        series = ["approved", "held", "received", "promo", "spam", "rejected"]
+        totals = {name: sum(day.get(name, 0) for day in per_day.values()) for name in series}
+        by_moderator = sorted(
+            ((name, sum(c.values())) for name, c in moderators.items()),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+        return {
+            "days": days,
+            "per_day": per_day,
+            "series": series,
+            "totals": totals,
+            "fired": fired.most_common(),
+            "moderators": moderators,
+            "moderator_actions": [a for a in ACTIONS] + ["undo"],
+            "states_chart": charts.stacked_bars(
+                f"Comments received per day over {STATS_DAYS} days, by state now",
+                days,
+                series,
+                per_day,
+            ),
+            "signals_chart": charts.horizontal_bars(
+                f"Comments each signal found something against, last {STATS_DAYS} days",
+                fired.most_common(),
+            ),
+            "moderators_chart": charts.horizontal_bars(
+                f"Comments moved by each moderator, last {STATS_DAYS} days", by_moderator
+            ),
+            "stats_days": STATS_DAYS,
+        }
+
+    # -- publishing and deploying -------------------------------------------------------------
 
     async def publish(self, request: Request) -> Response:
-        form = await self._checked_form(request)
+        form = await checked_form(request, max_fields=5)
         back = _local_path(form.get("next"))
         try:
             lines = await run_in_threadpool(self._publish)
         except ModerationError as exc:
-            self._flash(request, "error", [f"Publishing failed: {exc}"])
-            return RedirectResponse(back, status_code=303)
-        self._flash(request, "ok", lines)
-        return RedirectResponse(back, status_code=303)
+            return await self._answer(request, back, "error", [f"Publishing failed: {exc}"])
+        return await self._answer(request, back, "ok", lines)
 
     def _publish(self) -> list[str]:
         with self._store() as store:
@@ -461,42 +668,75 @@ class ReviewService:
                 f"retention: replaced the IP and user agent of {report.retention_hashed} comment(s)"
             )
         if report.changed:
-            lines.append("Rebuild and deploy the site to show the changes.")
+            lines.append("Rebuild and deploy the site to show the changes (Publish and deploy).")
         return lines
 
-    # -- CSRF, flash messages and pages ------------------------------------------------------------
+    async def deploy_status(self, request: Request) -> Response:
+        status = self.deployer.status()
+        if wants_json(request):
+            return JSONResponse(status.as_json())
+        return await self._page(
+            request,
+            "deploy.html",
+            deploy=status,
+            here=request.url.path,
+            refresh=status.running,
+        )
 
-    async def _checked_form(self, request: Request) -> FormData:
-        """The posted form, once it is known to come from our own page in this session."""
-        _check_same_origin(request)
-        form = await request.form(max_files=0, max_fields=2 * PAGE_SIZE + 20)
-        expected = request.session.get("csrf")
-        given = form.get("csrf")
-        if not expected or not isinstance(given, str) or not hmac.compare_digest(given, expected):
-            logger.warning(
-                "review UI: refused a POST to %s without a valid CSRF token", request.url.path
+    async def deploy(self, request: Request) -> Response:
+        form = await checked_form(request, max_fields=5)
+        actor = moderator_of(request)
+        try:
+            self.deployer.start(actor)
+        except ModerationError as exc:
+            return await self._answer(request, "/deploy", "error", [str(exc)], status_code=409)
+        logger.info("review UI: %s started publish and deploy", actor)
+        del form
+        if wants_json(request):
+            return JSONResponse(self.deployer.status().as_json(), status_code=202)
+        return RedirectResponse("/deploy", status_code=303)
+
+    # -- answers, messages and pages ------------------------------------------------------------
+
+    async def _answer(
+        self,
+        request: Request,
+        back: str,
+        kind: str,
+        lines: list[str],
+        status_code: int = 200,
+        **extra: Any,
+    ) -> Response:
+        """JSON for the page's script; else the message kept for the next page and a 303."""
+        lines = [_clip(line, FLASH_LINE_CHARS) for line in lines[:FLASH_LINES]]
+        if wants_json(request):
+            counts = await run_in_threadpool(self._with_store, tab_counts)
+            return JSONResponse(
+                {"kind": kind, "lines": lines, "counts": counts, **extra},
+                status_code=status_code if kind == "error" else 200,
             )
-            raise HTTPException(
-                403,
-                "the form's security token is missing or stale (is the session cookie "
-                "blocked?); reload the page and try again",
-            )
-        return form
+        user = request.user
+        assert isinstance(user, SessionUser)
+        flash = {"kind": kind, "lines": lines}
+        await run_in_threadpool(
+            self._with_store, lambda s: s.sessions.set_flash(user.session.token_hash, flash)
+        )
+        return RedirectResponse(back, status_code=303)
 
-    def _flash(self, request: Request, kind: str, lines: list[str]) -> None:
-        clipped = [_clip(line, FLASH_LINE_CHARS) for line in lines[:FLASH_LINES]]
-        request.session["flash"] = {"kind": kind, "lines": clipped}
-
-    def _page(
+    async def _page(
         self, request: Request, template: str, status_code: int = 200, **context: Any
     ) -> Response:
-        session = request.session
-        if "csrf" not in session:
-            session["csrf"] = secrets.token_urlsafe(32)
+        user = request.user
+        assert isinstance(user, SessionUser)
+        flash = await run_in_threadpool(
+            self._with_store, lambda s: s.sessions.pop_flash(user.session.token_hash)
+        )
         html = self.templates.get_template(template).render(
             **context,
-            csrf=session["csrf"],
-            flash=session.pop("flash", None),
+            csrf_token=user.session.csrf_token,
+            moderator=user.display_name,
+            flash=flash,
+            deploying=self.deployer.status().running,
         )
         return HTMLResponse(
             html, status_code=status_code, headers={"content-security-policy": HTML_CSP}
@@ -515,6 +755,8 @@ class ReviewService:
         )
         if exc.status_code == 404 and exc.detail != "Not Found":
             message = exc.detail
+        if wants_json(request):
+            return JSONResponse({"error": message}, status_code=exc.status_code)
         html = self.templates.get_template("message.html").render(heading=heading, message=message)
         return HTMLResponse(
             html,
@@ -522,27 +764,15 @@ class ReviewService:
             headers={"content-security-policy": HTML_CSP, **(exc.headers or {})},
         )
 
-
-def _check_same_origin(request: Request) -> None:
-    """403 unless the POST says it comes from a page of this very origin."""
-    # Host and port only: behind a TLS proxy the app sees http while the browser says https.
-    own = request.headers.get("host", "").lower()
-    for header in ("origin", "referer"):
-        value = request.headers.get(header)
-        if not value:
-            continue
-        parts = urlsplit(value)
-        if value == "null" or parts.scheme not in ("http", "https") or parts.netloc.lower() != own:
-            logger.warning("review UI: refused a POST from %s", value)
-            raise HTTPException(403, f"this form only accepts posts from {own}, not from {value}")
-        return
-    raise HTTPException(
-        403,
-        "the request says neither where it comes from (Origin) nor which page sent it (Referer)",
-    )
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await run_in_threadpool(self.retrainer.stop)
 
 
-def _local_path(value: Any) -> str:
+def _local_path(value: Any, default: str = "/") -> str:
     """Where to go back to: a path on this site, never another site (``//evil``)."""
     if (
         isinstance(value, str)
@@ -552,7 +782,7 @@ def _local_path(value: Any) -> str:
         and not any(ord(ch) < 32 for ch in value)
     ):
         return value
-    return "/"
+    return default
 
 
 def _targets(form: FormData) -> tuple[str, list[str]]:
@@ -577,48 +807,75 @@ def _targets(form: FormData) -> tuple[str, list[str]]:
     return action, list(dict.fromkeys(ids))
 
 
+def default_allowed_hosts(host: str) -> list[str]:
+    """The ``Host`` names answered when none are given: loopback, and the bound address."""
+    return list(dict.fromkeys([*LOOPBACK_HOSTS, host]))
+
+
 def create_review_app(
     settings: Settings,
     db_path: str | Path,
     *,
-    password: str | None = None,
     http_client: httpx.Client | None = None,
     allowed_hosts: Iterable[str] | None = None,
+    trusted_proxies: Sequence[str] | None = None,
+    retrain_delay: float = DEBOUNCE_SECONDS,
+    deploy_runner: DeployRunner | None = None,
 ) -> Starlette:
-    """The review UI as an ASGI app (see the module docstring for what guards it).
+    """The review UI as an ASGI app (see the module docstring and :mod:`.review_auth`).
 
-    ``password`` defaults to ``$MODERATION_REVIEW_PASSWORD``; when there is none,
-    only loopback ``Host`` names are answered unless ``allowed_hosts`` says otherwise.
-    ``http_client`` carries Akismet feedback (tests give it a mock transport).
+    ``allowed_hosts`` are the ``Host`` names answered (default: loopback);
+    ``trusted_proxies`` the peers whose forwarded headers are believed (default:
+    ``COMMENTS_TRUSTED_PROXIES``). ``http_client`` carries Akismet feedback (tests
+    give it a mock transport).
     """
-    if password is None:
-        password = os.environ.get(PASSWORD_VARIABLE) or None
-    if allowed_hosts is None:
-        allowed_hosts = ["*"] if password else LOOPBACK_HOSTS
-    service = ReviewService(settings, Path(db_path), http_client=http_client)
+    service = ReviewService(
+        settings,
+        Path(db_path),
+        http_client=http_client,
+        retrain_delay=retrain_delay,
+        deploy_runner=deploy_runner,
+    )
+    proxies = list(trusted_proxies or settings["COMMENTS_TRUSTED_PROXIES"])
     app = Starlette(
         routes=[
+            Route("/login", service.login_page, methods=["GET"], name="login_page"),
+            Route("/login", service.login, methods=["POST"], name="login"),
+            Route("/logout", service.logout, methods=["POST"], name="logout"),
             Route("/", service.queue, methods=["GET"], name="queue"),
             Route("/comments/{comment_id}", service.comment, methods=["GET"], name="comment"),
             Route("/moderate", service.moderate, methods=["POST"], name="moderate"),
+            Route("/actions", service.actions, methods=["GET"], name="actions"),
+            Route("/undo", service.undo, methods=["POST"], name="undo"),
+            Route("/blocklist", service.blocklist, methods=["GET"], name="blocklist"),
+            Route("/blocklist", service.block, methods=["POST"], name="block"),
+            Route("/blocklist/remove", service.unblock, methods=["POST"], name="unblock"),
+            Route("/stats", service.stats, methods=["GET"], name="stats"),
             Route("/publish", service.publish, methods=["POST"], name="publish"),
+            Route("/deploy", service.deploy_status, methods=["GET"], name="deploy_status"),
+            Route("/deploy", service.deploy, methods=["POST"], name="deploy"),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware),
-            Middleware(ReviewGuardMiddleware, password=password, allowed_hosts=list(allowed_hosts)),
-            Middleware(
-                SessionMiddleware,
-                secret_key=service.session_secret,
-                session_cookie=SESSION_COOKIE,
-                max_age=SESSION_SECONDS,
-                same_site="lax",
+            *auth_middleware(
+                service.db_path,
+                allowed_hosts=list(allowed_hosts or LOOPBACK_HOSTS),
+                trusted_proxies=proxies,
             ),
         ],
         exception_handlers={HTTPException: service.http_error},
+        lifespan=service.lifespan,
     )
     app.state.service = service
     return app
+
+
+def _is_wildcard(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
 
 
 def serve_review(
@@ -627,29 +884,46 @@ def serve_review(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     *,
-    password: str | None = None,
+    allowed_hosts: Sequence[str] = (),
 ) -> None:
-    """Run the review UI with uvicorn until interrupted (what ``review-server`` calls)."""
+    """Run the review UI with uvicorn until interrupted (what ``review-server`` calls).
+
+    Refuses to start without a moderator account, saying how to add one.
+    """
     import uvicorn
 
-    if password is None:
-        password = os.environ.get(PASSWORD_VARIABLE) or None
-    check_exposure(host, password)
-    allowed = ["*"] if password else [*LOOPBACK_HOSTS, host]
-    app = create_review_app(settings, db_path, password=password, allowed_hosts=allowed)
-    logger.info(
-        "review UI on http://%s:%d/ (%s)",
-        host if ":" not in host else f"[{host}]",
-        port,
-        "password required" if password else "no password: loopback only",
-    )
+    with Store(db_path) as store:
+        accounts.require_moderators(store)
+    if _is_wildcard(host) and not allowed_hosts:
+        raise ModerationError(
+            f"listening on {host} answers requests for any name: say which with "
+            "--allowed-host NAME (the name moderators type in the address bar)"
+        )
+    hosts = [*default_allowed_hosts(host), *allowed_hosts]
+    app = create_review_app(settings, db_path, allowed_hosts=hosts)
+    shown = host if ":" not in host else f"[{host}]"
+    logger.warning("review UI on http://%s:%d/ (moderators log in)", shown, port)
+    if not _is_loopback(host):
+        logger.warning(
+            "the review UI listens beyond this machine: serve it behind TLS (an HTTPS reverse "
+            "proxy), or passwords and session cookies cross the network in the clear"
+        )
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
-        lifespan="off",
-        proxy_headers=False,
+        lifespan="on",
+        proxy_headers=False,  # the app's own ProxyHeadersMiddleware, with our trusted proxies
         server_header=False,
         access_log=False,
     )
     uvicorn.Server(config).run()
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

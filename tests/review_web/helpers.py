@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import httpx
 from bs4 import BeautifulSoup
 
 from moderation.importers import import_file
+from moderation.models import Comment, State
 from moderation.screening import Screener, screen_due
 from moderation.store import Store
 from tests.moderation.conftest import Site
@@ -42,7 +44,8 @@ INBOX: list[dict[str, Any]] = [
         "article": "social-not-sales",
         "name": "Held Hannah",
         "email": "hannah@example.org",
-        "body": "Join my webinar on community building next week, it covers this topic.",
+        "body": "Your point about the webinar we ran last spring matches what I saw: "
+        "people stayed for the discussion, not the slides.",
         "ip": "192.0.2.10",
         "user_agent": "Mozilla/5.0 (test)",
         "received_at": "2026-11-20T10:00:00+00:00",
@@ -96,8 +99,36 @@ def seed(site: Site, inbox: list[dict[str, Any]] = INBOX, **screener_options: An
         return {c.author: store.comments.get(c.id) for c in report.imported}
 
 
+#: The moderator the tests log in as (a cheap hash: see conftest.py).
+MODERATOR = "alice"
+PASSWORD = "correct horse battery"
+
+
+def add_moderator(site: Site, name: str = MODERATOR, password: str = PASSWORD) -> None:
+    from moderation import accounts
+
+    with Store(site.db) as store:
+        accounts.add_moderator(store, name, password)
+
+
+def add_held(site: Site, *, status: State = State.HELD, **fields: Any) -> Comment:
+    """One held comment stored directly (no screening: fast, for tests that need any);
+    ``status=State.RECEIVED`` for one that screening will judge."""
+    values = {
+        "article": "social-not-sales",
+        "author": "Reader",
+        "body": "A remark about rooms and who owns them.",
+        "email": "reader@example.org",
+        "ip": "192.0.2.44",
+        "received_at": datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+        **fields,
+    }
+    with Store(site.db) as store:
+        return store.comments.add(Comment(**values), status=status)
+
+
 def csrf_of(html: str) -> str:
-    field = BeautifulSoup(html, "lxml").find("input", {"name": "csrf"})
+    field = BeautifulSoup(html, "lxml").find("input", {"name": "csrf_token"})
     assert field is not None, "the page has no CSRF field"
     return field["value"]
 
@@ -145,9 +176,22 @@ class ReviewClient:
         headers = {"origin": BASE_URL} if headers is None else headers
         return self.request("POST", url, headers=headers, **kwargs)
 
+    def login(self, name: str = MODERATOR, password: str = PASSWORD) -> httpx.Response:
+        """Fill in and post the login form, as a moderator would."""
+        token = csrf_of(self.get("/login").text)
+        return self.post(
+            "/login", data={"username": name, "password": password, "csrf_token": token}
+        )
+
     def act(self, data: dict[str, Any], *, page: str = "/", follow: bool = True) -> httpx.Response:
         """Post the moderation form of ``page`` with ``data`` (the page's CSRF token added)."""
+        return self.submit("/moderate", data, page=page, follow=follow)
+
+    def submit(
+        self, path: str, data: dict[str, Any], *, page: str = "/", follow: bool = True
+    ) -> httpx.Response:
+        """Post to ``path`` from ``page`` with ``data`` (the page's CSRF token added)."""
         token = csrf_of(self.get(page).text)
         return self.post(
-            "/moderate", data={"csrf": token, "next": page, **data}, follow_redirects=follow
+            path, data={"csrf_token": token, "next": page, **data}, follow_redirects=follow
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -10,13 +11,14 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 from moderation.models import State
 from moderation.store import Store
 from moderation.web.review_app import create_review_app
 from tests.prerequisites import needs_chromium
 
-from .helpers import seed
+from .helpers import MODERATOR, PASSWORD, add_moderator, seed
 
 CHROMIUM = Path("/usr/bin/chromium")
 LOOPBACK_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE localhost"
@@ -39,9 +41,17 @@ def free_port() -> int:
 def served(site) -> Iterator[tuple[str, dict]]:
     """The seeded review app on a real loopback port; yields its URL and the comments."""
     seeded = seed(site)
+    add_moderator(site)
+    with serve_app(create_review_app(site.settings(), site.db)) as base:
+        yield base, seeded
+
+
+@contextlib.contextmanager
+def serve_app(app) -> Iterator[str]:
+    """Any ASGI app on a free loopback port, in a thread; yields its base URL."""
     port = free_port()
     config = uvicorn.Config(
-        create_review_app(site.settings(), site.db),
+        app,
         host="127.0.0.1",
         port=port,
         lifespan="off",
@@ -55,10 +65,20 @@ def served(site) -> Iterator[tuple[str, dict]]:
         assert time.monotonic() < deadline, "the review server did not start"
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}", seeded
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def log_in(page, base: str, name: str = MODERATOR, password: str = PASSWORD) -> None:
+    """Log in through the login page, as a moderator does."""
+    page.goto(base + "/")  # without a session: sent to the login page
+    assert page.url == base + "/login"
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base + "/")
 
 
 @pytest.fixture
@@ -87,7 +107,7 @@ def test_approve_by_clicking_shows_the_flash(site, served, watched):
     page, seen = watched
     hannah = seeded["Held Hannah"]
 
-    page.goto(base + "/")
+    log_in(page, base)
     assert page.locator("tr[data-id]").count() == 2
     page.locator(f"#row-{hannah.id} button[data-action=approve]").click()
 
@@ -106,7 +126,7 @@ def test_keyboard_triage(site, served, watched):
     page, seen = watched
     hannah, mallory = seeded["Held Hannah"], seeded["<b>Mallory</b>"]
 
-    page.goto(base + "/")
+    log_in(page, base)
     assert page.locator("#key-help").is_visible()  # the script ran under the CSP
     page.keyboard.press("j")
     first = page.locator("tr.current")
@@ -123,8 +143,8 @@ def test_keyboard_triage(site, served, watched):
     # Back at the same place in the list: the next comment is ready for a key.
     assert page.locator("tr.current").get_attribute("data-id") == mallory.id
     page.keyboard.press("p")
-    page.locator(".flash").wait_for()
-    assert "1 comment marked as promotion." in page.locator(".flash").inner_text()
+    # Inline: the page is not reloaded, the message is replaced.
+    expect(page.locator(".flash")).to_contain_text("1 comment marked as promotion.")
     assert state_of(site, mallory.id) is State.SPAM
     assert page.locator("tr[data-id]").count() == 0
     assert seen["dialogs"] == []
@@ -133,7 +153,7 @@ def test_keyboard_triage(site, served, watched):
 def test_typing_in_a_field_is_not_a_shortcut(site, served, watched):
     base, seeded = served
     page, _seen = watched
-    page.goto(base + "/")
+    log_in(page, base)
     page.keyboard.press("j")
     page.locator("#filter-reason").fill("")
     page.locator("#filter-reason").type("spa")
@@ -147,7 +167,7 @@ def test_bulk_action_with_checkboxes(site, served, watched):
     page, _seen = watched
     hannah, mallory = seeded["Held Hannah"], seeded["<b>Mallory</b>"]
 
-    page.goto(base + "/")
+    log_in(page, base)
     page.get_by_label("Select the comment by Held Hannah").check()
     page.get_by_label("Select the comment by <b>Mallory</b>").check()
     page.get_by_label("Action").select_option("reject")

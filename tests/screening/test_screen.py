@@ -45,6 +45,7 @@ def test_screen_due_moves_each_comment_and_keeps_every_signal(settings, store, m
         "akismet",
         "intake",
         "rules",
+        "blocklist",
         "promotion",
         "model",
     }

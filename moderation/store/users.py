@@ -1,0 +1,112 @@
+"""Moderator accounts and failed logins (issue 10).
+
+Only a password *hash* is ever stored (made by :mod:`moderation.accounts`); the
+failed-login table remembers the name tried, the address and the time, never the
+password, and is what the login limits count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..models import utcnow
+from .db import Part, to_text
+
+
+@dataclass(frozen=True)
+class Moderator:
+    """One account: its name and when it was made and last given a password."""
+
+    name: str
+    created_at: datetime
+    password_changed_at: datetime
+
+
+class Users(Part):
+    """The ``moderators`` and ``login_failures`` tables."""
+
+    def add(self, name: str, password_hash: str) -> bool:
+        """Create the account; False when the name is taken."""
+        now = to_text(utcnow())
+        with self.db.transaction() as conn:
+            cursor = conn.execute(
+                """INSERT OR IGNORE INTO moderators
+                   (name, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?)""",
+                (name, password_hash, now, now),
+            )
+        return cursor.rowcount == 1
+
+    def set_password_hash(self, name: str, password_hash: str, *, rehash: bool = False) -> bool:
+        """Replace the hash; False when there is no such account.
+
+        A new password also ends every session of the account; ``rehash`` (the same
+        password, hashed with newer parameters at login) does not.
+        """
+        with self.db.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE moderators SET password_hash = ?"
+                + ("" if rehash else ", password_changed_at = ?")
+                + " WHERE name = ?",
+                (password_hash, name) if rehash else (password_hash, to_text(utcnow()), name),
+            ).rowcount
+            if changed and not rehash:
+                conn.execute("DELETE FROM sessions WHERE moderator = ?", (name,))
+        return changed == 1
+
+    def remove(self, name: str) -> bool:
+        """Delete the account (its sessions go with it); False when there was none."""
+        with self.db.transaction() as conn:
+            return conn.execute("DELETE FROM moderators WHERE name = ?", (name,)).rowcount == 1
+
+    def password_hash(self, name: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT password_hash FROM moderators WHERE name = ?", (name,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def all(self) -> list[Moderator]:
+        return [
+            Moderator(
+                row["name"],
+                datetime.fromisoformat(row["created_at"]),
+                datetime.fromisoformat(row["password_changed_at"]),
+            )
+            for row in self.conn.execute("SELECT * FROM moderators ORDER BY name")
+        ]
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM moderators").fetchone()[0]
+
+    # -- failed logins ---------------------------------------------------------------
+
+    def record_failure(self, username: str, address: str, at: datetime | None = None) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO login_failures (at, username, address) VALUES (?, ?, ?)",
+                (to_text(at or utcnow()), username, address),
+            )
+
+    def failures_since(
+        self, since: datetime, *, username: str | None = None, address: str | None = None
+    ) -> list[datetime]:
+        """When the failures for ``username`` (or from ``address``) since ``since`` were."""
+        column, value = ("username", username) if username is not None else ("address", address)
+        return [
+            datetime.fromisoformat(row[0])
+            for row in self.conn.execute(
+                f"SELECT at FROM login_failures WHERE {column} = ? AND at >= ? ORDER BY at",
+                (value, to_text(since)),
+            )
+        ]
+
+    def clear_failures(self, username: str) -> None:
+        """Forget a name's failures (after it logged in with the right password)."""
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM login_failures WHERE username = ?", (username,))
+
+    def forget_failures_before(self, before: datetime) -> int:
+        with self.db.transaction() as conn:
+            return conn.execute(
+                "DELETE FROM login_failures WHERE at < ?", (to_text(before),)
+            ).rowcount

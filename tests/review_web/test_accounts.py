@@ -1,0 +1,184 @@
+"""Moderator accounts (issue 10): the ``moderation user`` commands and the library under them."""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import timedelta
+
+import argon2
+import pytest
+
+from moderation import accounts, cli
+from moderation.models import utcnow
+from moderation.store import Store
+
+from .helpers import PASSWORD
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "var" / "moderation.db"
+
+
+def run(db, *args: str, stdin: str = "") -> tuple[int, str, str]:
+    """``moderation --db DB ARGS`` with ``stdin`` as standard input (not a terminal)."""
+    import contextlib
+    import sys
+
+    out, err = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(["--db", str(db), *args])
+    finally:
+        sys.stdin = old_stdin
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_user_add_reads_the_password_from_stdin_and_stores_only_a_hash(db):
+    code, out, err = run(db, "user", "add", "alice", stdin=PASSWORD + "\n")
+    assert (code, out, err) == (0, "added moderator alice\n", "")
+    with Store(db) as store:
+        stored = store.users.password_hash("alice")
+        raw = db.read_bytes() + (db.parent / (db.name + "-wal")).read_bytes()
+    assert stored is not None and stored.startswith("$argon2id$")
+    assert PASSWORD.encode() not in raw
+    assert accounts.PASSWORD_HASHER.verify(stored, PASSWORD)
+
+
+def test_user_add_prompts_twice_on_a_terminal(db, monkeypatch):
+    answers = iter(["first password", "second password"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": next(answers))
+    code = cli.main(["--db", str(db), "user", "add", "bob"])
+    assert code == 2  # the two differ: nothing added
+    with Store(db) as store:
+        assert store.users.count() == 0
+
+    answers = iter(["same password", "same password"])
+    assert cli.main(["--db", str(db), "user", "add", "bob"]) == 0
+    with Store(db) as store:
+        assert accounts.log_in(store, "bob", "same password", "127.0.0.1") == "bob"
+
+
+def test_user_list_passwd_and_remove(db):
+    run(db, "user", "add", "alice", stdin=PASSWORD + "\n")
+    run(db, "user", "add", "bob", stdin="bobs password\n")
+    code, out, _ = run(db, "user", "list")
+    assert code == 0 and "alice" in out and "bob" in out
+
+    with Store(db) as store:
+        session = accounts.start_session(store, "alice")
+    code, out, _ = run(db, "user", "passwd", "alice", stdin="a brand new one\n")
+    assert code == 0 and "changed the password of alice" in out
+    with Store(db) as store:
+        assert accounts.valid_session(store, session.token) is None  # ended with the change
+        with pytest.raises(accounts.LoginFailed):
+            accounts.log_in(store, "alice", PASSWORD, "127.0.0.1")
+        assert accounts.log_in(store, "alice", "a brand new one", "127.0.0.1") == "alice"
+
+    assert run(db, "user", "remove", "bob")[0] == 0
+    code, out, _ = run(db, "user", "list")
+    assert "bob" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("user", "add", "bad name"), "long enough\n", "moderator name 'bad name'"),
+        (("user", "add", "carol"), "short\n", "at least 8 characters"),
+        (("user", "add", "carol"), "", "no password on standard input"),
+        (("user", "passwd", "nobody"), "long enough\n", "there is no moderator 'nobody'"),
+        (("user", "remove", "nobody"), "", "there is no moderator 'nobody'"),
+    ],
+)
+def test_user_commands_say_what_is_wrong(db, args, stdin, message):
+    code, out, err = run(db, *args, stdin=stdin)
+    assert code != 0 and out == ""
+    assert err.startswith("error: ") and message in err
+
+
+def test_a_name_is_added_once(db):
+    run(db, "user", "add", "alice", stdin=PASSWORD + "\n")
+    code, _out, err = run(db, "user", "add", "alice", stdin="another password\n")
+    assert code == 1 and "already a moderator 'alice'" in err
+
+
+def test_the_real_hasher_is_memory_hard(monkeypatch):
+    real = argon2.PasswordHasher()
+    params = argon2.extract_parameters(real.hash("x" * 12))
+    assert params.type is argon2.Type.ID
+    assert params.memory_cost >= 64 * 1024 and params.time_cost >= 2
+
+
+def test_review_server_refuses_to_start_without_an_account(db):
+    code, _out, err = run(db, "review-server", "--port", "0")
+    assert code == 1
+    assert "no moderator account" in err and "moderation user add NAME" in err
+
+
+# -- logging in: the limits ------------------------------------------------------------------
+
+
+def test_wrong_name_and_wrong_password_fail_alike_and_are_logged(db, caplog):
+    with Store(db) as store:
+        accounts.add_moderator(store, "alice", PASSWORD)
+        caplog.set_level(logging.WARNING, logger="moderation.accounts")
+        for name, password in (("alice", "not it at all"), ("mallory", PASSWORD)):
+            with pytest.raises(accounts.LoginFailed) as failed:
+                accounts.log_in(store, name, password, "192.0.2.1")
+            assert str(failed.value) == "wrong name or password"
+    logged = [r.getMessage() for r in caplog.records]
+    assert logged == [
+        "failed login for 'alice' from 192.0.2.1",
+        "failed login for 'mallory' from 192.0.2.1",
+    ]
+    assert not any(PASSWORD in line or "not it at all" in line for line in logged)
+
+
+def test_five_failures_for_one_name_lock_it_for_fifteen_minutes(db):
+    with Store(db) as store:
+        accounts.add_moderator(store, "alice", PASSWORD)
+        for n in range(accounts.MAX_FAILURES_PER_NAME):
+            with pytest.raises(accounts.LoginFailed):
+                accounts.log_in(store, "alice", f"guess number {n}", f"198.51.100.{n}")
+        with pytest.raises(accounts.LoginThrottled) as throttled:
+            accounts.log_in(store, "alice", PASSWORD, "203.0.113.9")  # even the right one
+        assert 14 * 60 < throttled.value.retry_after <= 15 * 60 + 1
+        # Another name from those addresses is not locked.
+        with pytest.raises(accounts.LoginFailed):
+            accounts.log_in(store, "bob", "whatever it is", "198.51.100.1")
+        later = utcnow() + timedelta(minutes=16)
+        accounts.check_login_limits(store, "alice", "203.0.113.9", now=later)
+
+
+def test_twenty_failures_from_one_address_lock_it(db):
+    with Store(db) as store:
+        accounts.add_moderator(store, "alice", PASSWORD)
+        for n in range(accounts.MAX_FAILURES_PER_ADDRESS):
+            with pytest.raises(accounts.LoginFailed):
+                accounts.log_in(store, f"name{n}", "some password", "192.0.2.50")
+        with pytest.raises(accounts.LoginThrottled, match="from this address"):
+            accounts.log_in(store, "alice", PASSWORD, "192.0.2.50")
+        assert accounts.log_in(store, "alice", PASSWORD, "192.0.2.51") == "alice"
+
+
+def test_sessions_expire_when_idle_and_when_old(db):
+    with Store(db) as store:
+        accounts.add_moderator(store, "alice", PASSWORD)
+        session = accounts.start_session(store, "alice")
+        now = utcnow()
+        assert accounts.valid_session(store, session.token, now=now) is not None
+        # Used every 11 hours it stays alive, until 7 days after the login.
+        for hours in range(11, 7 * 24, 11):
+            assert accounts.valid_session(store, session.token, now=now + timedelta(hours=hours))
+        assert (
+            accounts.valid_session(store, session.token, now=now + timedelta(days=7, hours=1))
+            is None
+        )
+
+        idle = accounts.start_session(store, "alice")
+        assert accounts.valid_session(store, idle.token, now=utcnow() + timedelta(hours=13)) is None
+        assert accounts.valid_session(store, "forged-token") is None
