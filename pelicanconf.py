@@ -129,3 +129,22 @@ COMMENTS_AKISMET_CONCURRENCY = 16
 
 # Privacy
 COMMENTS_RETENTION_DAYS = 30  # then IP and user agent become a keyed hash
+
+# Notifications: moderator alerts and reply emails for readers (README: "Notifications").
+# The SMTP password comes from MODERATION_SMTP_PASSWORD, the webhook secret from the
+# environment variable the webhook's "secret_env" names; never from this file.
+COMMENTS_SMTP = {
+    "host": "127.0.0.1",
+    "port": 25,
+    "security": "none",  # none, starttls or tls
+    "user": None,
+    "from": "blog@example.org",
+}
+COMMENTS_NOTIFY = {
+    "moderators": [],  # e.g. ["moderator@example.org"]: who is alerted to held comments
+    "mode": "immediate",  # or "digest": one email every digest_minutes
+    "digest_minutes": 30,
+    "webhook": None,  # or {"url": "https://...", "secret_env": "MODERATION_WEBHOOK_SECRET"}
+    "daily_summary": False,  # counts and the oldest held comment, each morning
+    "alert_spam": False,  # spam is not announced unless this is True
+}

@@ -115,7 +115,32 @@ def cmd_status(run: CommandRun, args: argparse.Namespace) -> int:
         table.add_row(state, str(count))
     table.add_row(Text("total", style="bold"), Text(str(sum(counts.values())), style="bold"))
     run.out.print(table)
+    _print_outbox(run)
     return 0
+
+
+def _print_outbox(run: CommandRun) -> None:
+    """The outbox part of ``status`` (issue 11): queued, retrying, failed."""
+    from .notify import outbox_summary
+
+    summary = outbox_summary(run.store)
+    table = Table(title="Outbox (alerts and reply emails)")
+    table.add_column("State")
+    table.add_column("Messages", justify="right")
+    for state, count in (
+        ("queued", summary.queued),
+        ("retrying", summary.retrying),
+        ("failed", summary.failed),
+        ("sent", summary.sent),
+    ):
+        table.add_row(state, str(count))
+    run.out.print(table)
+    if summary.next_retry:
+        run.say(f"next retry: {_when(summary.next_retry)} UTC (`moderation notify --all` now)")
+    if summary.bounced:
+        run.say(f"{_count(summary.bounced, 'address')} bounced and will not be mailed again")
+    for line in summary.problem_lines():
+        run.say(line)
 
 
 def cmd_list(run: CommandRun, args: argparse.Namespace) -> int:
@@ -315,6 +340,30 @@ def cmd_screen(run: CommandRun, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notify(run: CommandRun, args: argparse.Namespace) -> int:
+    from .notify import send_due
+
+    store = run.store
+    if args.bounced:
+        store.subscriptions.mark_bounced(
+            args.bounced, "reported with `moderation notify --bounced`"
+        )
+        run.say(f"{mask_email(args.bounced)} will not be mailed again")
+        return 0
+    if args.clear_bounce:
+        cleared = store.subscriptions.clear_bounce(args.clear_bounce)
+        run.say(
+            f"{mask_email(args.clear_bounce)} "
+            + ("may be mailed again" if cleared else "was not marked as bounced")
+        )
+        return 0
+    report = send_due(store, run.settings, waiting_too=args.all)
+    for line in report.lines():
+        run.say(line)
+    run.say(report.summary())
+    return 0
+
+
 def cmd_recheck(run: CommandRun, args: argparse.Namespace) -> int:
     with _ProgressBar(run, "rechecking") as progress:
         report = recheck_held(run.store, run.settings, everything=args.all, progress=progress)
@@ -395,11 +444,13 @@ def cmd_export(run: CommandRun, args: argparse.Namespace) -> int:
 
 def cmd_erase(run: CommandRun, args: argparse.Namespace) -> int:
     report = erase_commenter(run.store, _with_content(run, args.content), args.email)
-    if not report.comments:
+    if not report.comments and not report.notification_rows:
         run.say(f"nothing is held for {report.email}")
         return 0
     for comment_id in report.comments:
         run.say(f"erased comment {comment_id}")
+    if report.notification_rows:
+        run.say("erased the reply-email subscription and the emails sent to the address")
     for path in report.files_removed:
         run.say(f"removed {path}")
     for path in report.tombstones:
@@ -599,6 +650,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
     command("screen", cmd_screen, "screen new comments and recheck those due")
+    sub = command(
+        "notify", cmd_notify, "send the alerts and reply emails that are due, once, and exit"
+    )
+    sub.add_argument(
+        "--all", action="store_true", help="also retry messages still waiting out their backoff"
+    )
+    sub.add_argument("--bounced", metavar="EMAIL", help="never mail EMAIL again (a bounce report)")
+    sub.add_argument("--clear-bounce", metavar="EMAIL", help="let EMAIL be mailed again")
     sub = command(
         "recheck", cmd_recheck, "recheck held comments waiting for an Akismet retry, due or not"
     )

@@ -418,6 +418,8 @@ class Submission:
     honeypot: bool = False
     #: The published comment ids of the article (from threads.json), for ``reply_to``.
     published_ids: frozenset[str] = frozenset()
+    #: The author ticked "Email me when someone replies" (issue 11).
+    notify_replies: bool = False
 
 
 def accept_many(store: Store, submissions: Sequence[Submission]) -> list[Comment | IntakeError]:
@@ -435,6 +437,7 @@ def accept_many(store: Store, submissions: Sequence[Submission]) -> list[Comment
     results: list[Comment | IntakeError | None] = [None] * len(submissions)
     received: list[tuple[int, Comment]] = []
     trapped: list[tuple[int, Comment]] = []
+    subscribing: set[int] = set()  # indexes whose author asked for reply emails
     seen_hashes: dict[str, int] = {}
     approved: dict[str, set[str]] = {}
     for index, submission in enumerate(submissions):
@@ -455,6 +458,8 @@ def accept_many(store: Store, submissions: Sequence[Submission]) -> list[Comment
             trapped.append((index, comment.with_changes(intake_flags=flags)))
         else:
             received.append((index, comment))
+            if submission.notify_replies:
+                subscribing.add(index)
     stored: list[tuple[int, Comment]] = []
     if received or trapped:
         # Both kinds commit together: a batch is stored whole or not at all.
@@ -468,6 +473,11 @@ def accept_many(store: Store, submissions: Sequence[Submission]) -> list[Comment
                         [c for _, c in batch], status=status, note=note
                     )
                     stored += zip((index for index, _ in batch), comments, strict=True)
+            for index, comment in stored:
+                if index in subscribing and comment.email:  # commits with it (issue 11)
+                    # Nothing is sent yet: the confirmation waits for the comment to
+                    # be approved, so an address typed by a spammer is never mailed.
+                    store.subscriptions.subscribe(comment.id, comment.email, comment.article)
     for index, comment in stored:
         results[index] = comment
         logger.info(

@@ -123,6 +123,18 @@ def export_commenter(
         "avatar": store.keys.avatar_hash(email),
         "comments": exported,
         "training_examples": store.training.by_email(email),
+        # Issue 11: the wish to hear about replies, and every email sent to the address.
+        "reply_notifications": store.subscriptions.export(email),
+        "emails": [
+            {
+                "kind": message.kind,
+                "about": list(message.items),
+                "status": str(message.status),
+                "queued_at": _time(message.created_at),
+                "sent_at": _time(message.sent_at),
+            }
+            for message in store.outbox.to_recipient(email)
+        ],
     }
 
 
@@ -134,6 +146,8 @@ class EraseReport:
     tombstones: list[Path] = field(default_factory=list)
     training_examples: int = 0
     model_retrained: bool = False
+    #: Subscription, bounce and outbox rows removed (issue 11).
+    notification_rows: int = 0
 
 
 def _needs_tombstone(erased: dict[str, Comment], comments_dir: Path) -> set[str]:
@@ -168,6 +182,9 @@ def erase_commenter(store: Store, settings: Settings, email: str) -> EraseReport
     report = EraseReport(email=mask_email(email))
     erased = {c.id: c for c in store.comments.list(email=email)}
     training = store.training.erase_by_email(email)
+    # Issue 11: the reply subscription, a bounce record, and the emails to the address.
+    report.notification_rows = store.subscriptions.erase(email)
+    report.notification_rows += store.outbox.erase_recipient(email)
     if not erased and not training:
         return report
     tombstoned = _needs_tombstone(erased, comments_dir)

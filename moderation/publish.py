@@ -22,6 +22,7 @@ from .articles import load_articles
 from .comment_files import comment_path, existing_comment_files, remove_file, write_atomically
 from .errors import UnknownComment
 from .models import Comment, State
+from .notify import on_published
 from .privacy import apply_retention
 from .settings import Settings
 from .store import Store
@@ -41,6 +42,8 @@ class PublishReport:
     #: How many comments had their IP and user agent replaced by keyed hashes
     #: (retention) just before publishing; set by :func:`publish_approved`.
     retention_hashed: int = 0
+    #: Reply emails queued for readers who asked to hear about replies (issue 11).
+    notifications_queued: int = 0
 
     @property
     def changed(self) -> bool:
@@ -57,6 +60,10 @@ class PublishReport:
         lines = [f"wrote {path}" for path in self.written]
         lines += [f"removed {path}" for path in self.removed]
         lines += [f"skipped {comment_id}: {why}" for comment_id, why in self.skipped]
+        if self.notifications_queued:
+            lines.append(
+                f"queued {self.notifications_queued} reply notification(s) for `moderation notify`"
+            )
         return lines
 
 
@@ -151,6 +158,9 @@ def publish(
             remove_file(path)
             report.removed.append(path)
             logger.info("removed %s (comment is %s)", path, state_of[path.stem])
+    # Issue 11: replies now on the site are mailed to their thread's subscribers
+    # (each reply once, recorded with the messages it queues).
+    report.notifications_queued = on_published(store, settings, ready.values())
     return report
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import runpy
 import sys
 from collections.abc import Iterator, Mapping
@@ -75,16 +76,90 @@ MODERATION_OPTIONS: dict[str, Setting] = {
 }
 
 
-def _moderation(value: dict) -> str | None:
-    unknown = sorted(set(value) - set(MODERATION_OPTIONS))
+def _options(
+    value: dict, options: dict[str, Setting], required: tuple[str, ...] = ()
+) -> str | None:
+    """What is wrong with a dict setting whose keys each have their own :class:`Setting`."""
+    unknown = sorted(set(value) - set(options))
     if unknown:
         return f"has unknown keys {', '.join(map(repr, unknown))}"
-    for name, option in MODERATION_OPTIONS.items():
+    missing = [name for name in required if name not in value]
+    if missing:
+        return f"needs the key {missing[0]!r}"
+    for name, option in options.items():
         if name in value and (found := problem(f"[{name!r}]", option, value[name])):
             return found.rpartition(", got ")[0] + f" (got {value[name]!r})"
+    return None
+
+
+def _moderation(value: dict) -> str | None:
+    if found := _options(value, MODERATION_OPTIONS):
+        return found
     if value.get("approve_below", 0) >= value.get("spam_at", 1):
         return "['approve_below'] must be lower than ['spam_at']"
     return None
+
+
+def _email_address(value: str) -> str | None:
+    if not isinstance(value, str) or not _ADDRESS.match(value):
+        return f"must be an email address (not {value!r})"
+    return None
+
+
+def _email_addresses(value: list) -> str | None:
+    if found := strings_check(value):
+        return found
+    return next((found for item in value if (found := _email_address(item))), None)
+
+
+def _env_name(value: str) -> str | None:
+    return None if _ENV_NAME.match(value) else "must be an environment variable name"
+
+
+def _webhook(value: dict | None) -> str | None:
+    if value is None:
+        return None
+    return _options(value, WEBHOOK_OPTIONS, required=("url",))
+
+
+# Mail and webhooks (issue 11): alerts for moderators, reply notifications for readers.
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+#: Each key of COMMENTS_SMTP. The password comes from MODERATION_SMTP_PASSWORD.
+SMTP_OPTIONS: dict[str, Setting] = {
+    "host": Setting("127.0.0.1", (str,), lambda v: None if v.strip() else "must not be empty"),
+    "port": Setting(25, (int,), between(1, 65_535)),
+    "security": Setting(
+        "none",
+        (str,),
+        lambda v: None if v in ("none", "starttls", "tls") else "must be none, starttls or tls",
+    ),
+    "user": Setting(None, (str, type(None))),
+    "from": Setting("blog@example.org", (str,), _email_address),
+}
+DEFAULT_SMTP: dict[str, Any] = {key: option.default for key, option in SMTP_OPTIONS.items()}
+
+WEBHOOK_OPTIONS: dict[str, Setting] = {
+    "url": Setting("", (str,), http_url),
+    "secret_env": Setting("MODERATION_WEBHOOK_SECRET", (str,), _env_name),
+}
+
+#: Each key of COMMENTS_NOTIFY.
+NOTIFY_OPTIONS: dict[str, Setting] = {
+    "moderators": Setting([], (list,), _email_addresses),
+    "mode": Setting(
+        "immediate",
+        (str,),
+        lambda v: None if v in ("immediate", "digest") else "must be immediate or digest",
+    ),
+    "digest_minutes": Setting(30, (int, float), between(1, 24 * 60)),
+    "webhook": Setting(None, (dict, type(None)), _webhook),
+    "daily_summary": Setting(False, (bool,)),
+    #: Spam is not announced unless this is true.
+    "alert_spam": Setting(False, (bool,)),
+}
+DEFAULT_NOTIFY: dict[str, Any] = {key: option.default for key, option in NOTIFY_OPTIONS.items()}
 
 
 #: Every setting moderation reads.
@@ -114,6 +189,9 @@ SETTINGS: dict[str, Setting] = {
     "COMMENTS_AKISMET_CONCURRENCY": Setting(16, (int,), between(1, 256)),
     # Privacy.
     "COMMENTS_RETENTION_DAYS": Setting(30, (int, float), between(0, 36_500)),
+    # Notifications.
+    "COMMENTS_SMTP": Setting(DEFAULT_SMTP, (dict,), lambda v: _options(v, SMTP_OPTIONS)),
+    "COMMENTS_NOTIFY": Setting(DEFAULT_NOTIFY, (dict,), lambda v: _options(v, NOTIFY_OPTIONS)),
 }
 
 #: The defaults alone (what a missing key is).

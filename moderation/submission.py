@@ -22,7 +22,14 @@ from comment_format.text import MAX_BODY, MAX_NAME, body_problem, name_problem
 from .errors import ValidationError
 from .models import Comment, Origin, is_comment_id, utcnow
 
-__all__ = ["MAX_BODY", "MAX_NAME", "parse_submission", "validate_email", "validate_url"]
+__all__ = [
+    "MAX_BODY",
+    "MAX_NAME",
+    "parse_submission",
+    "validate_email",
+    "validate_url",
+    "wants_reply_emails",
+]
 
 MAX_URL = 500
 MAX_EMAIL = 254
@@ -82,6 +89,29 @@ def validate_email(value: str, field: str = "email") -> str | None:
     if _has_control(value) or not _EMAIL.match(value):
         raise ValidationError(field, f"is not a valid email address: {value!r}")
     return value
+
+
+#: What the form's "Email me when someone replies" box sends when ticked (and what
+#: JSON may send instead of ``true``); absent or empty means no.
+_YES = ("1", "on", "true", "yes")
+
+
+def wants_reply_emails(fields: Mapping[str, Any], email: str | None) -> bool:
+    """The ``notify_replies`` field: ``1`` from the form, ``true`` in JSON (issue 11).
+
+    Ticking it without an email address is an error naming the email field: there
+    would be nowhere to write to.
+    """
+    value = fields.get("notify_replies")
+    if value is None or value is False or value == "" or value == "0":
+        return False
+    if value is True or (isinstance(value, str) and value.strip().lower() in _YES):
+        if not email:
+            raise ValidationError(
+                "email", "is needed to email you about replies (or untick that box)"
+            )
+        return True
+    raise ValidationError("notify_replies", f"must be 1 (ticked) or absent, got {value!r}")
 
 
 def parse_submission(

@@ -230,7 +230,11 @@ def screen_and_record(
                 report.rechecks_scheduled += 1
         elif verdict.retry:
             verdict = replace(verdict, retry=False)  # spam anyway: Akismet cannot change that
-        state = store.screenings.record(comment.id, verdict, next_check_at=next_check, now=now)
+        from ..notify import on_screened  # issue 11: alerts commit with the verdict
+
+        with store.transaction():
+            state = store.screenings.record(comment.id, verdict, next_check_at=next_check, now=now)
+            on_screened(store, settings, comment, state, verdict, now=now)
         report.screened += 1
         report.outcomes[str(state)] += 1
         states.append(state)

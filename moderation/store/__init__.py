@@ -17,7 +17,9 @@ by :class:`Store`, and every SQL statement of the project lives in this package:
 - :mod:`.sessions` (``store.sessions``): moderators' login sessions;
 - :mod:`.blocklist` (``store.blocklist``): blocked senders;
 - :mod:`.authors` (``store.authors``): a sender's earlier comments;
-- :mod:`.stats` (``store.stats``): counts for the stats page.
+- :mod:`.stats` (``store.stats``): counts for the stats page;
+- :mod:`.outbox` (``store.outbox``): messages to send, and one-click moderation links;
+- :mod:`.subscriptions` (``store.subscriptions``): readers' reply subscriptions, bounces.
 
 Nothing is deleted except by retention (which only blanks request context) and
 erasure. One :class:`Store` belongs to one thread.
@@ -34,10 +36,12 @@ from .comments import Comments
 from .db import BUSY_TIMEOUT_SECONDS, Database
 from .decisions import ActionRecord, DecisionEntry, Decisions, UndoError
 from .keys import Keys
+from .outbox import Outbox
 from .privacy import Privacy
 from .screenings import ScreeningRecord, Screenings
 from .sessions import SessionRecord, Sessions
 from .stats import Stats
+from .subscriptions import Subscriptions
 from .trained import StoredModel, TrainedModels
 from .training import TrainingExamples
 from .users import Moderator, Users
@@ -87,6 +91,8 @@ class Store(Database):
         self.blocklist = Blocklist(self)
         self.authors = Authors(self)
         self.stats = Stats(self)
+        self.outbox = Outbox(self)  # issue 11: messages to send, one-click links
+        self.subscriptions = Subscriptions(self)  # issue 11: readers' reply notifications
 
     def __enter__(self) -> Store:
         return self

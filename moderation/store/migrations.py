@@ -163,6 +163,76 @@ MIGRATIONS: list[str] = [
     CREATE INDEX decisions_by_time ON decisions (at);
     CREATE INDEX screenings_by_time ON screenings (screened_at);
     """,
+    # 4 (issue 11, notifications): the outbox every message is written to in the
+    # transaction of the event that causes it; readers' reply subscriptions (double
+    # opt-in) with their opaque unsubscribe tokens; addresses that bounced; the
+    # single-use one-click moderation links; replies already notified.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),
+        kind TEXT NOT NULL CHECK (kind IN ('held', 'summary', 'confirm', 'reply')),
+        recipient TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        items TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'queued' CHECK (
+            status IN ('queued', 'sending', 'retrying', 'sent', 'failed', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        not_before TEXT NOT NULL,
+        next_attempt_at TEXT,
+        last_error TEXT,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_by_status ON outbox (status, not_before);
+    CREATE INDEX outbox_by_recipient ON outbox (recipient COLLATE NOCASE, kind, group_key);
+    CREATE UNIQUE INDEX outbox_one_open_message ON outbox (channel, kind, recipient, group_key)
+        WHERE status = 'queued' AND attempts = 0;
+    CREATE TABLE subscribers (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        token TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        confirm_sent_at TEXT,
+        confirmed_at TEXT,
+        unsubscribed_at TEXT
+    );
+    CREATE TABLE subscribed_threads (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        article TEXT NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        unsubscribed_at TEXT,
+        PRIMARY KEY (subscriber_id, article)
+    );
+    CREATE TABLE subscriptions (
+        comment_id TEXT PRIMARY KEY REFERENCES comments (id) ON DELETE CASCADE,
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX subscriptions_by_subscriber ON subscriptions (subscriber_id);
+    CREATE TABLE mail_bounces (
+        email TEXT PRIMARY KEY COLLATE NOCASE,
+        bounced_at TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE TABLE action_links (
+        nonce TEXT PRIMARY KEY,
+        message_id TEXT NOT NULL,
+        comment_id TEXT NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+        moderator TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        used_at TEXT,
+        used_action TEXT,
+        UNIQUE (message_id, comment_id)
+    );
+    CREATE TABLE notified_replies (
+        comment_id TEXT PRIMARY KEY REFERENCES comments (id) ON DELETE CASCADE,
+        notified_at TEXT NOT NULL,
+        recipients INTEGER NOT NULL
+    );
+    """,
 ]
 
 

@@ -50,11 +50,12 @@ from ..intake import (
 from ..models import Comment, State, is_comment_id
 from ..settings import Settings
 from ..store import Store
-from ..submission import parse_submission
+from ..submission import parse_submission, wants_reply_emails
 from . import parsing
+from .link_pages import LinkPages
 from .middleware import BodyLimitMiddleware, RequestTooLarge, SecurityHeadersMiddleware
 from .templating import make_templates
-from .worker import ScreeningWorker
+from .worker import OutboxWorker, ScreeningWorker
 from .writer import CommentWriter
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,14 @@ class IntakeService:
         )
         if self.worker is not None:
             self.worker.intake_busy = self.writer.busy
+        # Issue 11: alerts and reply emails, sent by their own thread.
+        self.outbox = (
+            OutboxWorker(settings, self.db_path, write_lock=write_lock)
+            if screen_in_background
+            else None
+        )
+        if self.worker is not None and self.outbox is not None:
+            self.worker.after_screening = self.outbox.wake
         self.templates = make_templates().env
         style = STYLESHEET.read_text(encoding="utf-8")
         style_hash = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode()
@@ -141,6 +150,8 @@ class IntakeService:
         self.writer.start()
         if self.worker is not None:
             self.worker.start()
+        if self.outbox is not None:
+            self.outbox.start()
         logger.info("intake ready: database %s, thread index %s", self.db_path, self.index.path)
         try:
             yield
@@ -148,6 +159,8 @@ class IntakeService:
             await run_in_threadpool(self.writer.stop)
             if self.worker is not None:
                 await run_in_threadpool(self.worker.stop)
+            if self.outbox is not None:
+                await run_in_threadpool(self.outbox.stop)
 
     # -- POST /comments ----------------------------------------------------------------
 
@@ -174,6 +187,7 @@ class IntakeService:
                     comment,
                     honeypot=_filled(fields.get(self.honeypot)),
                     published_ids=thread.comment_ids,
+                    notify_replies=wants_reply_emails(fields, comment.email),
                 )
             )
         except ValidationError as exc:
@@ -479,6 +493,9 @@ def create_app(
             Route("/comments/token", service.token, methods=["GET"], name="token"),
             Route("/comments/form", service.form, methods=["GET"], name="form"),
             Route("/health", service.health, methods=["GET"], name="health"),
+            # Issue 11: the links of notification emails (one-click moderation,
+            # confirming and unsubscribing): GET shows, POST acts.
+            *LinkPages(service).routes(),
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware),

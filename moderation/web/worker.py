@@ -73,6 +73,8 @@ class ScreeningWorker:
         self.started = threading.Event()
         #: Returns true while the intake is busy (set by the app to the writer's).
         self.intake_busy: Callable[[], bool] = lambda: False
+        #: Called after comments were screened: alerts may be queued (issue 11).
+        self.after_screening: Callable[[], None] = lambda: None
         self.screened = 0
         self.failures = 0
         #: Failures since the last batch that went through; /health says "not ok"
@@ -220,6 +222,7 @@ class ScreeningWorker:
             return
         self._succeeded()
         self.screened += len(comments)
+        self.after_screening()
         took = time.perf_counter() - started
         if self.intake_busy():
             # CPU time, not wall time: waiting on Akismet costs the request path nothing.
@@ -240,6 +243,8 @@ class ScreeningWorker:
             self._failed("screening the due comments failed; retrying at the next sweep")
             return
         self._succeeded()
+        if report.screened:
+            self.after_screening()
         logger.debug("sweep: %s", report)
 
 
@@ -251,3 +256,78 @@ def _existing(store: Store, ids: list[str]) -> list[Comment]:
         except UnknownComment:  # erased meanwhile
             logger.debug("comment %s vanished before screening", comment_id)
     return comments
+
+
+#: How often the service sends what the outbox holds (issue 11). Alerts queued by
+#: screening wake it at once; replies queued by ``moderation publish`` (another
+#: process) wait at most this long.
+NOTIFY_SECONDS = 15.0
+
+
+class OutboxWorker:
+    """Sends due notifications in its own thread: :func:`moderation.notify.send_due`,
+    the same code as ``moderation notify``, every ``interval`` seconds or when woken.
+
+    Sending waits on mail servers and webhooks, so it never runs in the screening
+    thread. A failure only leaves messages in the outbox for the next turn.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        db_path: Path,
+        *,
+        interval: float = NOTIFY_SECONDS,
+        write_lock: threading.Lock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db_path = db_path
+        self.interval = interval
+        self.write_lock = write_lock or threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+        self.sent = 0
+        self.last_error: str | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="intake-outbox", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stopping.set()
+            self._wake.set()
+            thread.join(timeout)
+            if thread.is_alive():
+                logger.warning("a notification was still being sent at shutdown")
+
+    def wake(self) -> None:
+        """Send soon: something was queued."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        from ..notify import send_due
+
+        store = SharedLockStore(self.db_path, self.write_lock)
+        try:
+            while not self._stopping.is_set():
+                self._wake.clear()
+                try:
+                    report = send_due(store, self.settings)
+                except Exception as exc:  # the database busy, a bug: try again next turn
+                    self.last_error = repr(exc)
+                    logger.exception(
+                        "sending notifications failed; retrying in %.0f s", self.interval
+                    )
+                else:
+                    self.runs += 1
+                    self.sent += len(report.sent)
+                    if report.sent or report.failed or report.retrying:
+                        logger.info("notifications: %s", report.summary())
+                self._wake.wait(self.interval)
+        finally:
+            store.close()

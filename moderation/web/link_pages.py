@@ -1,0 +1,172 @@
+"""The pages behind the links of notification emails, served by the public intake.
+
+``/comments/moderate/<token>`` (one-click moderation), ``/comments/confirm/<token>``
+(double opt-in) and ``/comments/unsubscribe/<token>`` (RFC 8058 one-click
+unsubscribe). A GET only shows what the link would do, with a button; the POST
+of that button (or a mail client's ``List-Unsubscribe=One-Click`` POST) does it,
+so a link scanner that fetches every URL of an email decides nothing. No cookie
+and no login: the signed token in the address is the whole authority.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..errors import ModerationError
+from ..notify import links
+from ..notify.messages import ArticleLinks
+from ..notify.tokens import LinkError
+from ..store import Store
+
+if TYPE_CHECKING:
+    from .intake_app import IntakeService
+
+logger = logging.getLogger(__name__)
+
+EXCERPT = 600
+
+
+class LinkPages:
+    """Thin handlers: check the token, call :mod:`moderation.notify.links`, show the result."""
+
+    def __init__(self, service: IntakeService) -> None:
+        self.service = service
+        self.articles = ArticleLinks(service.settings)
+
+    def routes(self) -> list[Route]:
+        methods = ["GET", "POST"]
+        return [
+            Route("/comments/moderate/{token}", self.moderate, methods=methods),
+            Route("/comments/confirm/{token}", self.confirm, methods=methods),
+            Route("/comments/unsubscribe/{token}", self.unsubscribe, methods=methods),
+        ]
+
+    async def _run(self, work: Callable[[Store], dict[str, Any]]) -> dict[str, Any]:
+        def in_thread() -> dict[str, Any]:
+            # Its own connection, like every reader of the intake outside the writer.
+            with Store(self.service.db_path) as store:
+                return work(store)
+
+        return await run_in_threadpool(in_thread)
+
+    def _page(self, status: int, request: Request, **values: Any) -> Response:
+        html = self.service.templates.get_template("link.html").render(
+            **self.service.page_globals,
+            action=request.url.path,
+            back_url=self.service.site_url + "/",
+            back_text="Go to the site",
+            **values,
+        )
+        return self.service._html(html, status, None)
+
+    async def _answer(
+        self, request: Request, work: Callable[[Store], dict[str, Any]], failed: str
+    ) -> Response:
+        try:
+            values = await self._run(work)
+        except LinkError as exc:
+            logger.info("link refused with %d: %s", exc.status_code, type(exc).__name__)
+            return self._page(exc.status_code, request, heading=failed, problem=str(exc))
+        except ModerationError as exc:
+            return self._page(409, request, heading=failed, problem=str(exc))
+        return self._page(200, request, **values)
+
+    # -- one-click moderation --------------------------------------------------------
+
+    async def moderate(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        settings = self.service.settings
+
+        def show(store: Store) -> dict[str, Any]:
+            pending = links.open_moderation_link(store, token)
+            comment = pending.comment
+            body = comment.body
+            values = {
+                "heading": f"{pending.label} this comment?",
+                "paragraphs": [
+                    f"This link was sent to {pending.moderator}; the decision is logged "
+                    "under that name. It works once."
+                ],
+                "comment": comment,
+                "comment_article": self.articles.title(comment.article),
+                "comment_state": links.comment_state_note(comment),
+                "comment_excerpt": body if len(body) <= EXCERPT else body[:EXCERPT] + "…",
+            }
+            if request.method == "GET":
+                return {**values, "button": f"{pending.label} this comment"}
+            report = links.follow_moderation_link(store, settings, token)
+            return {
+                "heading": report.headline,
+                "lines": report.lines()[1:],
+                "comment": comment,
+                "comment_article": values["comment_article"],
+                "comment_state": links.comment_state_note(store.comments.get(comment.id)),
+                "comment_excerpt": values["comment_excerpt"],
+            }
+
+        return await self._answer(request, show, "This link cannot be used")
+
+    # -- confirming a subscription ---------------------------------------------------
+
+    async def confirm(self, request: Request) -> Response:
+        token = request.path_params["token"]
+
+        def show(store: Store) -> dict[str, Any]:
+            subscriber = links.open_confirmation(store, token)
+            if request.method == "GET":
+                if subscriber.confirmed_at is not None and subscriber.unsubscribed_at is None:
+                    return {"heading": "Already confirmed", "paragraphs": [_CONFIRMED]}
+                return {
+                    "heading": "Email me when someone replies",
+                    "paragraphs": [
+                        "Press the button to confirm that you want an email when someone "
+                        "replies to your comments. Every email has a link to stop them."
+                    ],
+                    "button": "Yes, email me about replies",
+                }
+            links.confirm(store, token)
+            return {"heading": "Confirmed", "paragraphs": [_CONFIRMED]}
+
+        return await self._answer(request, show, "This link cannot be used")
+
+    # -- unsubscribing -------------------------------------------------------------------
+
+    async def unsubscribe(self, request: Request) -> Response:
+        token = request.path_params["token"]
+
+        def show(store: Store) -> dict[str, Any]:
+            target = links.open_unsubscribe(store, token)
+            what = (
+                "any reply emails"
+                if target.scope == "all"
+                else f"emails about replies on “{self.articles.title(target.article or '')}”"
+            )
+            if request.method == "GET":
+                if target.done_already:
+                    return {
+                        "heading": "Already unsubscribed",
+                        "paragraphs": [f"You get no {what}."],
+                    }
+                return {
+                    "heading": "Unsubscribe",
+                    "paragraphs": [f"Press the button and you will get no more {what}."],
+                    "button": "Unsubscribe",
+                }
+            # A browser's button, or a mail client's RFC 8058 "List-Unsubscribe=One-Click".
+            links.unsubscribe(store, token)
+            return {"heading": "Unsubscribed", "paragraphs": [f"You will get no more {what}."]}
+
+        return await self._answer(request, show, "This link cannot be used")
+
+
+_CONFIRMED = (
+    "Thank you: you will get an email when someone replies to your comments. "
+    "Each one has links to stop them, for one article or for everything."
+)

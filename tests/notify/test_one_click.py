@@ -1,0 +1,79 @@
+"""One-click moderation links: a page on GET, the decision on POST, once, for 7 days."""
+
+from __future__ import annotations
+
+import time
+
+from moderation.models import State
+from moderation.notify import LinkSigner, send_due
+
+from .conftest import MODERATOR, held, link_in, notify_settings
+
+
+def alert_links(site, store, mail) -> tuple[str, dict[str, str]]:
+    settings = notify_settings(site, mail)
+    comment = held(store, settings, author="Pat Reader")
+    send_due(store, settings)
+    text = mail.wait_for(1)[0].text
+    links = {
+        label: link_in(text, "moderate", f"{label}:")
+        for label in ("Approve", "Reject", "Spam", "Promotion")
+    }
+    return comment.id, links
+
+
+def test_approve_link_shows_a_page_then_acts_once_on_post(site, store, mail, intake):
+    comment_id, links = alert_links(site, store, mail)
+
+    page = intake.get(links["Approve"])  # what a link scanner or a click does
+    assert page.status_code == 200
+    assert '<form method="post"' in page.text and "Approve this comment" in page.text
+    assert "Pat Reader" in page.text
+    assert store.comments.get(comment_id).status is State.HELD  # GET decided nothing
+    assert page.headers["cache-control"] == "no-store"
+
+    done = intake.post(links["Approve"])
+    assert done.status_code == 200
+    assert "1 comment approved" in done.text
+    assert store.comments.get(comment_id).status is State.APPROVED
+    last = store.decisions.of(comment_id)[-1]
+    assert last.actor == MODERATOR  # logged under the moderator the email went to
+    assert last.to_state is State.APPROVED and "one-click" in (last.note or "")
+
+    again = intake.post(links["Approve"])
+    assert again.status_code == 410 and "has been used" in again.text
+    assert intake.get(links["Approve"]).status_code == 410
+    # The other links of the same alert were for the same decision: spent too.
+    assert intake.post(links["Spam"]).status_code == 410
+    assert store.comments.get(comment_id).status is State.APPROVED
+
+
+def test_a_tampered_link_is_refused_with_403(site, store, mail, intake):
+    comment_id, links = alert_links(site, store, mail)
+    token = links["Spam"].rsplit("/", 1)[1]
+    nonce = token.split(".")[0]
+    other_action = links["Spam"].replace(f"{nonce}.spam.", f"{nonce}.approve.")
+    changed_signature = links["Spam"][:-2] + ("AA" if not links["Spam"].endswith("AA") else "BB")
+    for path in (other_action, changed_signature, links["Spam"][:-10]):
+        assert intake.get(path).status_code == 403
+        answer = intake.post(path)
+        assert answer.status_code == 403 and "not valid" in answer.text
+    assert store.comments.get(comment_id).status is State.HELD
+    assert intake.post(links["Spam"]).status_code == 200  # the real one still works
+    assert store.comments.get(comment_id).status is State.SPAM
+
+
+def test_a_link_older_than_seven_days_has_expired(site, store, mail, intake):
+    comment_id, links = alert_links(site, store, mail)
+    nonce = links["Approve"].rsplit("/", 1)[1].split(".")[0]
+    secret = store.keys.secret
+    eight_days_ago = LinkSigner(secret, clock=lambda: time.time() - 8 * 86400)
+    six_days_ago = LinkSigner(secret, clock=lambda: time.time() - 6 * 86400)
+    old = f"/comments/moderate/{eight_days_ago.moderate_token(nonce, 'approve')}"
+    recent = f"/comments/moderate/{six_days_ago.moderate_token(nonce, 'approve')}"
+
+    for answer in (intake.get(old), intake.post(old)):
+        assert answer.status_code == 410 and "expired" in answer.text
+    assert store.comments.get(comment_id).status is State.HELD
+    assert intake.post(recent).status_code == 200
+    assert store.comments.get(comment_id).status is State.APPROVED

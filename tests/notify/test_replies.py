@@ -1,0 +1,230 @@
+"""Reply notifications, the whole path: subscribe on the form, confirm, reply, approve,
+publish, the email arrives over SMTP, and its unsubscribe links work (RFC 8058)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from moderation.models import State, utcnow
+from moderation.notify import send_due
+from moderation.publish import publish
+from moderation.screening import Screener, screen_due
+from moderation.store import Store
+
+from .conftest import link_in, notify_settings
+
+READER = "reader@example.net"
+REPLIER = "replier@example.org"
+
+
+def post(intake, **fields):
+    form = {
+        "article": "first-steps",
+        "reply_to": "",
+        "name": "Robin Reader",
+        "email": READER,
+        "url": "",
+        "body": "How do you keep a study group going after the first month?",
+        "token": "",
+        "website": "",
+        **fields,
+    }
+    answer = intake.post("/comments", data=form)
+    assert answer.status_code == 303, answer.text
+    with Store(intake.service.db_path) as store:
+        return store.comments.list(newest_first=True, limit=1)[0]
+
+
+def approve_and_publish(store, settings, comment_id):
+    screen_due(store, Screener(settings, store))
+    if store.comments.get(comment_id).status is not State.APPROVED:
+        store.decisions.moderate(comment_id, "approve")
+    return publish(store, settings)
+
+
+def subscribed_reader(site, store, mail, intake):
+    """The reader posts with the box ticked, is approved, published and confirms."""
+    settings = notify_settings(site, mail, moderators=[])  # only readers' mail here
+    comment = post(intake, notify_replies="1")
+    subscriber = store.subscriptions.of_comment(comment.id)
+    assert subscriber is not None and subscriber.email == READER
+    assert subscriber.confirmed_at is None
+    # Nothing is mailed while the comment waits for a moderator.
+    send_due(store, settings)
+    assert mail.to(READER) == []
+
+    report = approve_and_publish(store, settings, comment.id)
+    assert report.written
+    send_due(store, settings)
+    [confirmation] = mail.to(READER)
+    assert "confirm" in confirmation.message["Subject"].lower()
+    confirm = link_in(confirmation.text, "confirm")
+    page = intake.get(confirm)
+    assert page.status_code == 200 and "Yes, email me about replies" in page.text
+    assert store.subscriptions.of_comment(comment.id).confirmed_at is None  # GET did nothing
+    assert intake.post(confirm).status_code == 200
+    assert store.subscriptions.of_comment(comment.id).confirmed_at is not None
+    return settings, comment
+
+
+def test_subscribe_confirm_reply_publish_email_and_one_click_unsubscribe(site, store, mail, intake):
+    settings, parent = subscribed_reader(site, store, mail, intake)
+    reply = post(
+        intake,
+        name="Sam Replier",
+        email=REPLIER,
+        reply_to=parent.id,
+        body="We meet every second Tuesday and rotate who brings a question.",
+    )
+    report = approve_and_publish(store, settings, reply.id)
+    assert report.notifications_queued == 1
+    send_due(store, settings)
+
+    [email] = mail.to(READER)[1:]
+    text = email.text
+    assert "Sam Replier" in email.message["Subject"] and "First steps" in email.message["Subject"]
+    assert "rotate who brings a question" in text  # the reply
+    assert f"http://127.0.0.1:8000/2026/first-steps.html#comment-{reply.id}" in text  # link
+    assert REPLIER not in email.raw.decode()
+    unsubscribe_all = str(email.message["List-Unsubscribe"]).strip()
+    assert unsubscribe_all.startswith("<http://127.0.0.1:8080/comments/unsubscribe/")
+    assert str(email.message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    assert READER not in unsubscribe_all and "reader" not in unsubscribe_all  # opaque
+    thread_link = link_in(text, "unsubscribe", "Stop emails about")
+    all_link = link_in(text, "unsubscribe", "Stop all reply emails")
+    assert all_link == unsubscribe_all.strip("<>").removeprefix("http://127.0.0.1:8080")
+    assert thread_link != all_link
+
+    # Publishing again sends nothing twice.
+    assert publish(store, settings).notifications_queued == 0
+
+    # The mail client's RFC 8058 one-click POST: no cookie, no login, just the token.
+    answer = intake.post(
+        all_link,
+        content="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 200 and "Unsubscribed" in answer.text
+    assert "set-cookie" not in answer.headers
+    assert store.subscriptions.by_email(READER).unsubscribed_at is not None
+
+    another = post(
+        intake,
+        name="Kim",
+        email="kim@example.org",
+        reply_to=parent.id,
+        body="Rotating the question-asker is a lovely idea, thank you.",
+    )
+    assert approve_and_publish(store, settings, another.id).notifications_queued == 0
+    send_due(store, settings)
+    assert len(mail.to(READER)) == 2  # the confirmation and the one reply: nothing more
+
+
+def test_the_thread_link_stops_one_article_only(site, store, mail, intake):
+    settings, parent = subscribed_reader(site, store, mail, intake)
+    elsewhere = post(
+        intake,
+        article="second-thoughts",
+        notify_replies="1",
+        body="A second question, on the other article, about pacing.",
+    )
+    approve_and_publish(store, settings, elsewhere.id)
+    first = post(
+        intake,
+        name="Sam",
+        email=REPLIER,
+        reply_to=parent.id,
+        body="An answer on the first article.",
+    )
+    approve_and_publish(store, settings, first.id)
+    send_due(store, settings)
+    thread_link = link_in(mail.to(READER)[-1].text, "unsubscribe", "Stop emails about")
+
+    page = intake.get(thread_link)
+    assert page.status_code == 200 and "First steps" in page.text
+    assert intake.post(thread_link).status_code == 200
+    assert "Already unsubscribed" in intake.get(thread_link).text
+
+    later = post(
+        intake,
+        name="Sam",
+        email=REPLIER,
+        reply_to=parent.id,
+        body="A second answer on the first article.",
+    )
+    other = post(
+        intake,
+        name="Sam",
+        email=REPLIER,
+        reply_to=elsewhere.id,
+        article="second-thoughts",
+        body="An answer on the second article.",
+    )
+    for comment in (later, other):
+        approve_and_publish(store, settings, comment.id)
+    report = send_due(store, settings, now=utcnow() + timedelta(minutes=11))
+    assert len(report.sent) == 1
+    assert "An answer on the second article." in mail.to(READER)[-1].text
+
+
+def test_replies_within_ten_minutes_are_batched_into_one_email(site, store, mail, intake):
+    settings, parent = subscribed_reader(site, store, mail, intake)
+    first = post(intake, name="Sam", email=REPLIER, reply_to=parent.id, body="First answer.")
+    approve_and_publish(store, settings, first.id)
+    start = utcnow()
+    assert len(send_due(store, settings, now=start).sent) == 1
+    for number, text in enumerate(("Second answer.", "Third answer."), start=2):
+        reply = post(
+            intake,
+            name=f"Person {number}",
+            email=f"p{number}@example.org",
+            reply_to=parent.id,
+            body=text,
+        )
+        approve_and_publish(store, settings, reply.id)
+    report = send_due(store, settings, now=start + timedelta(minutes=3))
+    assert report.sent == [] and report.postponed == 1
+    assert send_due(store, settings, now=start + timedelta(minutes=9, seconds=59)).sent == []
+    report = send_due(store, settings, now=start + timedelta(minutes=10))
+    assert len(report.sent) == 1
+    batched = mail.to(READER)[-1]
+    assert "2 new replies" in batched.message["Subject"]
+    assert "Second answer." in batched.text and "Third answer." in batched.text
+    assert len(mail.to(READER)) == 3  # confirmation, first reply, the batch
+
+
+def test_nothing_but_the_confirmation_before_it_is_confirmed(site, store, mail, intake):
+    settings = notify_settings(site, mail, moderators=[])  # only readers' mail here
+    parent = post(intake, notify_replies="1")
+    approve_and_publish(store, settings, parent.id)
+    reply = post(intake, name="Sam", email=REPLIER, reply_to=parent.id, body="An early answer.")
+    assert approve_and_publish(store, settings, reply.id).notifications_queued == 0
+    send_due(store, settings)
+    [only] = mail.to(READER)
+    assert "confirm" in only.message["Subject"].lower()
+
+
+def test_a_bounced_address_is_not_mailed_again(site, store, mail, intake):
+    settings, parent = subscribed_reader(site, store, mail, intake)
+    mail.refuse[READER] = "550 5.1.1 mailbox unknown"
+    reply = post(intake, name="Sam", email=REPLIER, reply_to=parent.id, body="An answer.")
+    approve_and_publish(store, settings, reply.id)
+    report = send_due(store, settings)
+    assert report.failed and report.bounced == ["r***@example.net"]
+    assert store.subscriptions.bounced(READER) is not None
+    mail.refuse.clear()
+    later = post(intake, name="Sam", email=REPLIER, reply_to=parent.id, body="Another answer.")
+    assert approve_and_publish(store, settings, later.id).notifications_queued == 0
+    send_due(store, settings, waiting_too=True)
+    assert len(mail.to(READER)) == 1  # only the confirmation, from before the bounce
+
+
+def test_a_confirmation_link_that_was_changed_is_refused(site, store, mail, intake):
+    settings = notify_settings(site, mail, moderators=[])  # only readers' mail here
+    parent = post(intake, notify_replies="1")
+    approve_and_publish(store, settings, parent.id)
+    send_due(store, settings)
+    confirm = link_in(mail.to(READER)[0].text, "confirm")
+    assert intake.post(confirm[:-3] + "xyz").status_code == 403
+    assert intake.post(confirm.replace("/confirm/", "/unsubscribe/")).status_code == 403
+    assert store.subscriptions.of_comment(parent.id).confirmed_at is None
