@@ -104,7 +104,7 @@ def test_comment_form_matches_the_contract(open_article, fixture_site):
     honeypot_name = settings["COMMENTS_HONEYPOT_FIELD"]
     names = {field["name"] for field in form.find_all(["input", "textarea"])}
     expected = {"article", "reply_to", "name", "email", "url", "body", "token", honeypot_name}
-    assert names == expected
+    assert names == expected | {"notify_replies"}
     assert form.find("input", attrs={"name": "article"})["value"] == "open-thread"
     assert form.find("input", attrs={"name": "reply_to"})["value"] == ""
     assert form.find("input", attrs={"name": "token"})["value"] == ""
@@ -116,6 +116,16 @@ def test_comment_form_matches_the_contract(open_article, fixture_site):
     body = form.find("textarea", attrs={"name": "body"})
     assert body.has_attr("required") and body["maxlength"] == "10000"
     assert not form.find("input", attrs={"name": "email"}).has_attr("required")
+
+
+def test_reply_notification_box_is_a_plain_unticked_checkbox(open_article):
+    """Issue 11: "Email me when someone replies", value 1, off by default, no script."""
+    form = open_article.select_one("form#comment-form")
+    box = form.find("input", attrs={"name": "notify_replies"})
+    assert box["type"] == "checkbox" and box["value"] == "1"
+    assert not box.has_attr("checked")
+    label = form.find("label", attrs={"for": box["id"]})
+    assert label.get_text(" ", strip=True).startswith("Email me when someone replies")
 
 
 def test_every_visible_field_has_a_label(open_article):
