@@ -31,7 +31,8 @@ PLUGIN_PATHS = ["plugins"]
 # publishing: figures, canonical links, social cards, JSON-LD, share links, the
 # sitemap and the Pagefind search index (plugins/publishing). readtime and series
 # are the pelican-readtime and pelican-series packages.
-PLUGINS = ["comments", "publishing", "readtime", "series"]
+# languages: the theme's strings and dates in the page's language (theme/translations).
+PLUGINS = ["comments", "languages", "publishing", "readtime", "series"]
 
 ARTICLE_URL = "{date:%Y}/{slug}.html"
 ARTICLE_SAVE_AS = "{date:%Y}/{slug}.html"
@@ -129,6 +130,12 @@ COMMENTS_AKISMET_CONCURRENCY = 16
 
 # Privacy
 COMMENTS_RETENTION_DAYS = 30  # then IP and user agent become a keyed hash
+
+# Readers: the private link, avatars and Webmentions (README: "Readers").
+COMMENTS_EDIT_MINUTES = 15  # a comment can be changed this long after posting, and while held
+COMMENTS_AVATARS = "identicon"  # or "libravatar"/"gravatar" for commenters who tick the box
+COMMENTS_WEBMENTION_URL = None  # None: /webmention beside the intake; "": advertise none
+COMMENTS_WEBMENTION_ALLOW_PRIVATE = False  # fetch sources on private addresses (tests only)
 
 # Notifications: moderator alerts and reply emails for readers (README: "Notifications").
 # The SMTP password comes from MODERATION_SMTP_PASSWORD, the webhook secret from the

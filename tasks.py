@@ -13,6 +13,7 @@ import functools
 import http.server
 import json
 import os
+import secrets
 import shlex
 import shutil
 import signal
@@ -35,6 +36,7 @@ OUTPUT = "output"
 SITE_HOST = "127.0.0.1"
 SITE_PORT = 8000
 INTAKE_PORT = 8080
+REVIEW_PORT = 8081  # issue 10: the moderators' review queue in the demo
 DEMO_DB = "var/demo.db"
 DEMO_INBOX = "demo/inbox.jsonl"
 # The demo publishes its comments here, inside content/ but ignored by git (.gitignore),
@@ -418,17 +420,42 @@ def _child_stops_with_us() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-def _wait_until_listening(process: subprocess.Popen, port: int) -> None:
+def _wait_until_listening(
+    process: subprocess.Popen, port: int, what: str = "intake service"
+) -> None:
     deadline = time.monotonic() + INTAKE_START_SECONDS
     while time.monotonic() < deadline:
         code = process.poll()
         if code is not None:
-            raise Exit(f"demo: the intake service exited before it listened (exit code {code}).")
+            raise Exit(f"demo: the {what} exited before it listened (exit code {code}).")
         with socket.socket() as probe:
             if probe.connect_ex((SITE_HOST, port)) == 0:
                 return
         time.sleep(0.1)
-    raise Exit(f"demo: the intake service did not listen on port {port} within 30 s.")
+    raise Exit(f"demo: the {what} did not listen on port {port} within 30 s.")
+
+
+def _demo_moderator(env: Mapping[str, str]) -> str:
+    """Give the demo's ``demo`` moderator a new random password (made once); return it.
+
+    The password goes to ``moderation user add|passwd`` on standard input, never on a
+    command line where other users of the machine could read it.
+    """
+    password = secrets.token_urlsafe(12)
+    for action in ("add", "passwd"):
+        done = subprocess.run(
+            [PYTHON, "-m", "moderation", "user", action, "demo"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            input=password + "\n",
+            text=True,
+            capture_output=True,
+        )
+        if done.returncode == 0:
+            return password
+        if "already a moderator" not in done.stderr:
+            break
+    raise Exit(f"demo: could not make the demo moderator: {done.stderr.strip()}", code=1)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -446,25 +473,31 @@ def _stop(process: subprocess.Popen) -> None:
         "port": f"Port of the blog (default {SITE_PORT}; make serve PORT=...)",
         "intake-port": f"Port of the comment intake (default {INTAKE_PORT}; "
         "make serve INTAKE_PORT=...)",
+        "review_port": f"Port of the review queue (default {REVIEW_PORT}; "
+        "make serve REVIEW_PORT=...)",
     }
 )
-def demo(c, port=SITE_PORT, intake_port=INTAKE_PORT):
+def demo(c, port=SITE_PORT, intake_port=INTAKE_PORT, review_port=REVIEW_PORT):
     """The `make serve` demo: moderated comments, the blog and the comment intake service.
 
     SIGINT (Ctrl-C), SIGTERM or SIGHUP stop both servers; so does the end of the
     process that started it (make).
     """
-    port, intake_port = int(port), int(intake_port)
+    port, intake_port, review_port = int(port), int(intake_port), int(review_port)
     problems = [
         problem
         for problem in (
             port_problem(port, "blog", "PORT"),
             port_problem(intake_port, "comment intake", "INTAKE_PORT"),
+            port_problem(review_port, "review queue", "REVIEW_PORT"),
         )
         if problem
     ]
-    if port == intake_port:
-        problems.append(f"demo: the blog and the intake cannot share port {port}")
+    if len({port, intake_port, review_port}) < 3:
+        problems.append(
+            f"demo: the blog, the intake and the review queue need three different ports "
+            f"(not {port}, {intake_port} and {review_port})"
+        )
     if problems:
         raise Exit("\n".join(problems), code=1)
 
@@ -476,10 +509,11 @@ def demo(c, port=SITE_PORT, intake_port=INTAKE_PORT):
     _stop_with_parent()
 
     env = demo_environment(port, intake_port)
-    intake_process = None
+    intake_process = review_process = None
     site = None
     try:
         _prepare_demo(env)
+        review_password = _demo_moderator(env)
         site_url = json.dumps(f"http://{SITE_HOST}:{port}")
         _pelican(c, "-e", f"FEED_DOMAIN={site_url}", env=env)
         site = make_site_server(ROOT / OUTPUT, SITE_HOST, port)
@@ -493,19 +527,31 @@ def demo(c, port=SITE_PORT, intake_port=INTAKE_PORT):
             preexec_fn=_child_stops_with_us,
         )
         _wait_until_listening(intake_process, intake_port)
+        review_command = [PYTHON, "-m", "moderation", "review-server", "--host", SITE_HOST]
+        review_command += ["--port", str(review_port)]
+        review_process = subprocess.Popen(
+            review_command, cwd=ROOT, env={**os.environ, **env}, preexec_fn=_child_stops_with_us
+        )
+        _wait_until_listening(review_process, review_port, "review queue")
         threading.Thread(target=site.serve_forever, name="site", daemon=True).start()
 
         print()
         print(f"  Blog:           http://{SITE_HOST}:{port}/")
         print(f"  Comment intake: http://{SITE_HOST}:{intake_port}/comments (the form posts here)")
-        print("  Review queue:   . demo/env.sh && .venv/bin/moderation list")
-        print("  Ctrl-C stops both.")
+        print(
+            f"  Review queue:   http://{SITE_HOST}:{review_port}/ "
+            f"(log in as demo, password {review_password})"
+        )
+        print("  On the command line: . demo/env.sh && .venv/bin/moderation list")
+        print("  Ctrl-C stops both servers and the review queue.")
         print(flush=True)
         code = intake_process.wait()
         raise Exit(f"demo: the intake service stopped unexpectedly (exit code {code}).", code=1)
     except KeyboardInterrupt:
         print("\nStopping the demo.", flush=True)
     finally:
+        if review_process is not None:
+            _stop(review_process)
         if intake_process is not None:
             _stop(intake_process)
         if site is not None:
@@ -531,6 +577,26 @@ def test(c, parallel=True):
         command += ["-n", "auto"]
     with c.cd(str(ROOT)):
         c.run(_quote(command) + (" " + c.remainder if c.remainder else ""), pty=False)
+
+
+@task(help={"check": "Only report strings a language lacks (exit 1 if any); write nothing"})
+def translations(c, check=False):
+    """Extract every translatable string (Babel) and merge it into each language's .po."""
+    import catalogues
+
+    if check:
+        specs = catalogues.CATALOGUES.values()
+        found = [line for spec in specs for line in catalogues.problems(spec)]
+        for line in found:
+            print(line)
+        if found:
+            raise Exit(f"{len(found)} problems in the catalogues", code=1)
+        print("every catalogue is complete in " + ", ".join(catalogues.LANGUAGES))
+        return
+    for spec in catalogues.CATALOGUES.values():
+        for path in catalogues.update(spec):
+            print(f"wrote {path.relative_to(ROOT)}")
+    print('translate the new entries (msgstr ""), then run `invoke translations --check`')
 
 
 @task

@@ -17,6 +17,13 @@ from .text import BIDI_CONTROLS, body_problem, name_problem, strip_unshowable
 
 REQUIRED_FIELDS = ("id", "author", "date", "status")
 APPROVED = "approved"
+#: What a Webmention's source does to the article (``mention:``); a reply, or a
+#: mention, joins the thread; likes and reposts are counted with faces.
+MENTION_KINDS = ("reply", "mention", "like", "repost")
+#: Mentions that carry no text of their own.
+REACTIONS = ("like", "repost")
+EMAIL_HASH = re.compile(r"[0-9a-f]{64}")
+_TRUE = frozenset({"true", "yes", "1"})
 #: A comment id: letters, digits and hyphens (it becomes a file name and an anchor).
 COMMENT_ID = re.compile(r"[A-Za-z0-9-]{1,100}")
 AVATAR = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -44,6 +51,13 @@ class CommentFile(NamedTuple):
     avatar: str | None
     edited: datetime | None
     body: str
+    #: SHA-256 of the email, only for a commenter who chose a hosted picture.
+    email_hash: str | None = None
+    #: A tombstone: the comment was withdrawn or erased, replies still hang from it.
+    removed: bool = False
+    #: A Webmention: the page that mentioned the article, and how (``MENTION_KINDS``).
+    source: str | None = None
+    mention: str | None = None
 
 
 class FileProblem(NamedTuple):
@@ -129,11 +143,27 @@ def parse_comment_file(raw: bytes, file_name: str) -> CommentFile | FileProblem:
     if avatar is not None and AVATAR.fullmatch(avatar) is None:
         return FileProblem(f"bad avatar {avatar!r}: expected a hash (letters, digits, - and _)")
 
+    email_hash = fields.get("email_hash") or None
+    if email_hash is not None and EMAIL_HASH.fullmatch(email_hash) is None:
+        return FileProblem(f"bad email_hash {email_hash!r}: expected 64 hexadecimal digits")
+
+    # ``source`` means something only beside ``mention``: files written before
+    # Webmentions may carry a field of that name for their own purposes.
+    mention = (fields.get("mention") or "").lower() or None
+    source = (fields.get("source") or None) if mention is not None else None
+    if mention is not None and mention not in MENTION_KINDS:
+        return FileProblem(f"bad mention {mention!r}: expected one of {', '.join(MENTION_KINDS)}")
+    if mention is not None and source is None:
+        return FileProblem("a Webmention ('mention') needs its 'source' address")
+    if source is not None and not source.lower().startswith(("http://", "https://")):
+        return FileProblem(f"bad source {source!r}: expected an http:// or https:// address")
+
     body = body.strip()
-    if not body:
-        return FileProblem("empty body (the comment text goes after a blank line)")
-    if problem := body_problem(body):
-        return FileProblem(f"body {problem}")
+    if body or mention not in REACTIONS:
+        if not body:
+            return FileProblem("empty body (the comment text goes after a blank line)")
+        if problem := body_problem(body):
+            return FileProblem(f"body {problem}")
 
     return CommentFile(
         id=comment_id,
@@ -145,6 +175,10 @@ def parse_comment_file(raw: bytes, file_name: str) -> CommentFile | FileProblem:
         avatar=avatar,
         edited=edited,
         body=body,
+        email_hash=email_hash,
+        removed=fields.get("removed", "").lower() in _TRUE,
+        source=source,
+        mention=mention,
     )
 
 
@@ -163,6 +197,10 @@ def comment_file_text(
     author_url: str | None = None,
     avatar: str | None = None,
     edited: datetime | None = None,
+    email_hash: str | None = None,
+    removed: bool = False,
+    source: str | None = None,
+    mention: str | None = None,
 ) -> str:
     """The text of one comment file: metadata lines, a blank line, the Markdown body."""
     lines = [
@@ -178,6 +216,13 @@ def comment_file_text(
         lines.append(f"author_url: {_one_line(author_url)}")
     if avatar:
         lines.append(f"avatar: {avatar}")
+    if email_hash:
+        lines.append(f"email_hash: {email_hash}")
+    if source and mention:
+        lines.append(f"source: {_one_line(source)}")
+        lines.append(f"mention: {mention}")
+    if removed:
+        lines.append("removed: true")
     lines.append(f"status: {APPROVED}")
     return "\n".join(lines) + "\n\n" + body.strip("\n") + "\n"
 

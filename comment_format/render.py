@@ -24,6 +24,8 @@ import re2
 from cmarkgfm.cmark import Options
 from markupsafe import Markup, escape
 
+from .i18n import Message
+
 ALLOWED_TAGS = frozenset(
     {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a"}
 )
@@ -116,17 +118,28 @@ def render_body(text: str) -> str:
     html = markdown_html(text)
     if len(html) > MAX_HTML_CHARS:
         raise RenderProblem(
-            f"renders to {len(html):,} characters of HTML; the limit is {MAX_HTML_CHARS:,}"
+            Message(
+                "renders to {length} characters of HTML; the limit is {limit}",
+                length=len(html),
+                limit=MAX_HTML_CHARS,
+            )
         )
     if (depth := _deepest_nesting(html)) > MAX_NESTING:
         raise RenderProblem(
-            f"nests quotes or lists {depth} levels deep; the limit is {MAX_NESTING}"
+            Message(
+                "nests quotes or lists {depth} levels deep; the limit is {limit}",
+                depth=depth,
+                limit=MAX_NESTING,
+            )
         )
     clean = _CLEANER.clean(html)
     elapsed = time.perf_counter() - started
     if elapsed > TIME_BUDGET_SECONDS:
+        seconds, limit = f"{elapsed:.2f}", f"{TIME_BUDGET_SECONDS:g}"
         raise RenderProblem(
-            f"took {elapsed:.2f} s to render; the limit is {TIME_BUDGET_SECONDS:g} s"
+            Message(
+                "took {seconds} s to render; the limit is {limit} s", seconds=seconds, limit=limit
+            )
         )
     return clean.rstrip("\n")
 
@@ -136,7 +149,7 @@ def render_problem(text: str) -> str | None:
     try:
         render_body(text)
     except RenderProblem as problem:
-        return str(problem)
+        return problem.args[0]  # the Message itself, which str() would flatten
     return None
 
 

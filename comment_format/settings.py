@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from .avatars import AVATAR_SERVICES
+
 ENV_PREFIX = "COMMENTS_"
 
 Check = Callable[[Any], "str | None"]
@@ -95,6 +97,31 @@ def site_path(value: str) -> str | None:
     return None
 
 
+def one_of(*choices: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(map(repr, choices))}"
+
+    return check
+
+
+def optional_http_url(value: str | None) -> str | None:
+    """``None`` (derived), ``""`` (off) or an http(s) address."""
+    return None if value is None or value == "" else http_url(value)
+
+
+def webmention_endpoint(settings: Mapping[str, Any]) -> str:
+    """Where the site receives Webmentions: ``COMMENTS_WEBMENTION_URL``, or by default
+    ``/webmention`` beside the intake's ``/comments`` (``""``: none advertised)."""
+    value = settings.get("COMMENTS_WEBMENTION_URL")
+    if value is not None:
+        return value
+    intake = settings.get("COMMENTS_INTAKE_URL") or SHARED["COMMENTS_INTAKE_URL"].default
+    parts = urlsplit(intake)
+    path = parts.path.rstrip("/")
+    base = path[: -len("/comments")] if path.endswith("/comments") else path
+    return f"{parts.scheme}://{parts.netloc}{base}/webmention"
+
+
 def strings(value: list) -> str | None:
     bad = [item for item in value if not isinstance(item, str) or not item.strip()]
     return f"must be a list of non-empty strings (not {bad[0]!r})" if bad else None
@@ -124,6 +151,18 @@ SHARED: dict[str, Setting] = {
     ),
     "COMMENTS_THANKS_URL": Setting("pages/comment-received.html", (str,), site_path),
     "COMMENTS_PRIVACY_URL": Setting("pages/comments-and-privacy.html", (str,), site_path),
+    "COMMENTS_AVATARS": Setting(
+        "identicon",
+        (str,),
+        one_of(*AVATAR_SERVICES),
+        "identicon (local, default), or libravatar/gravatar for commenters who opt in",
+    ),
+    "COMMENTS_WEBMENTION_URL": Setting(
+        None,
+        (str, type(None)),
+        optional_http_url,
+        "Webmention endpoint advertised by the theme (None: beside the intake; '': none)",
+    ),
 }
 
 

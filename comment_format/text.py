@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .i18n import Message
+
 MAX_BODY = 10_000
 MAX_NAME = 100
 
@@ -70,15 +72,17 @@ def is_visible(text: str) -> bool:
 def name_problem(name: str) -> str | None:
     """What is wrong with an author name (already stripped), or ``None``."""
     if not name:
-        return "is required"
+        return Message("is required")
     if len(name) > MAX_NAME:
-        return f"is {len(name):,} characters long; the limit is {MAX_NAME:,}"
+        return Message(
+            "is {length} characters long; the limit is {limit}", length=len(name), limit=MAX_NAME
+        )
     if has_unshowable(name) or "\n" in name or "\t" in name or "\r" in name:
-        return "must not contain control characters or line breaks"
+        return Message("must not contain control characters or line breaks")
     if BIDI_CONTROLS.search(name):
-        return "must not contain characters that reverse the direction of the text"
+        return Message("must not contain characters that reverse the direction of the text")
     if not is_visible(name):
-        return "must contain at least one visible character"
+        return Message("must contain at least one visible character")
     return None
 
 
@@ -88,11 +92,13 @@ def body_problem(body: str) -> str | None:
     Whether it renders within the limits is :func:`comment_format.render.render_problem`.
     """
     if not body:
-        return "is required"
+        return Message("is required")
     if len(body) > MAX_BODY:
-        return f"is {len(body):,} characters long; the limit is {MAX_BODY:,}"
+        return Message(
+            "is {length} characters long; the limit is {limit}", length=len(body), limit=MAX_BODY
+        )
     if has_unshowable(body):
-        return "must not contain control characters or Unicode noncharacters"
+        return Message("must not contain control characters or Unicode noncharacters")
     if not is_visible(body):
-        return "must contain at least one visible character"
+        return Message("must contain at least one visible character")
     return None

@@ -28,7 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import ModerationError
-from .models import State
+from .models import Comment, Origin, State
 from .privacy import apply_retention, erase_commenter, export_commenter, mask_email
 from .publish import publish_approved
 from .review import ACTIONS, moderate, recheck_held, select_comments
@@ -143,6 +143,15 @@ def _print_outbox(run: CommandRun) -> None:
         run.say(line)
 
 
+def _state(comment: Comment) -> str:
+    """The state, and whether its author changed or withdrew it (issue 13)."""
+    if comment.withdrawn_at is not None:
+        return f"{comment.status} (withdrawn)"
+    if comment.edited_at is not None:
+        return f"{comment.status} (edited)"
+    return str(comment.status)
+
+
 def cmd_list(run: CommandRun, args: argparse.Namespace) -> int:
     store = run.store
     filters = {"status": args.status, "article": args.article, "reason": args.reason}
@@ -154,14 +163,21 @@ def cmd_list(run: CommandRun, args: argparse.Namespace) -> int:
     table = Table()
     for name in ("id", "article", "author", "received", "status", "score", "reasons"):
         table.add_column(name, no_wrap=name in ("id", "received"))
+    mentions = store.mentions.of_comments(
+        [c.id for c in comments if c.origin is Origin.WEBMENTION and c.id]
+    )
     for comment in comments:
         latest = store.screenings.latest(comment.id)
+        author = Text(comment.author)
+        if comment.id in mentions:  # issue 13: a Webmention shows where it comes from
+            mention = mentions[comment.id]
+            author.append(f"\n{mention.kind or 'mention'} from {mention.source}")
         table.add_row(
             comment.id,
             Text(comment.article),
-            Text(comment.author),
+            author,
             _when(comment.received_at),
-            str(comment.status),
+            _state(comment),
             _score(latest.score if latest else None),
             Text("; ".join(latest.reasons[:2]) if latest else "not screened yet"),
         )
@@ -200,6 +216,7 @@ def cmd_show(run: CommandRun, args: argparse.Namespace) -> int:
         ("referrer", comment.referrer or "–"),
         ("language", comment.language or "–"),
         ("intake flags", ", ".join(comment.intake_flags) or "–"),
+        *_own_changes(store, comment),
         ("next check", _when(store.screenings.next_check_at(comment.id))),
         ("failing since", _when(store.screenings.first_failure_at(comment.id))),
     ):
@@ -235,6 +252,12 @@ def cmd_show(run: CommandRun, args: argparse.Namespace) -> int:
             )
         run.out.print(table)
 
+    for revision in store.revisions.of(comment.id):
+        run.out.rule(
+            f"replaced by its {revision.kind} at {_when(revision.at)} (was {revision.status})"
+        )
+        run.say(f"{revision.author}{f' <{revision.author_url}>' if revision.author_url else ''}")
+        run.say(revision.body)
     log = Table(title="decision log", title_justify="left")
     for name in ("at", "actor", "from", "to", "label", "note"):
         log.add_column(name)
@@ -249,6 +272,22 @@ def cmd_show(run: CommandRun, args: argparse.Namespace) -> int:
         )
     run.out.print(log)
     return 0
+
+
+def _own_changes(store: Store, comment: Comment) -> list[tuple[str, str]]:
+    """``show`` rows for a Webmention's source and an author's edits (issue 13)."""
+    rows = []
+    mention = store.mentions.of_comments([comment.id or ""]).get(comment.id or "")
+    if mention is not None:
+        rows.append(("webmention", f"{mention.kind or 'mention'} from {mention.source}"))
+        rows.append(
+            ("source state", f"{mention.state}{f': {mention.problem}' if mention.problem else ''}")
+        )
+    if comment.edited_at is not None:
+        rows.append(("edited", f"{_when(comment.edited_at)} by its author"))
+    if comment.withdrawn_at is not None:
+        rows.append(("withdrawn", f"{_when(comment.withdrawn_at)}: never published again"))
+    return rows
 
 
 def cmd_moderate(run: CommandRun, args: argparse.Namespace) -> int:
@@ -327,10 +366,22 @@ def _say_retention(run: CommandRun, hashed: int) -> None:
         )
 
 
+def _verify_mentions(run: CommandRun) -> None:
+    """Fetch the sources of pending Webmentions first, so verified ones are screened now."""
+    from .webmention import verify_pending
+
+    outcomes = verify_pending(run.store, run.settings)
+    for outcome in outcomes:
+        mention = run.store.mentions.get(outcome.mention_id)
+        why = f": {outcome.problem}" if outcome.problem else ""
+        run.say(f"webmention {mention.source} → {mention.target}: {outcome.state}{why}")
+
+
 def cmd_screen(run: CommandRun, args: argparse.Namespace) -> int:
     from .screening import Screener, screen_due
 
     store, settings = run.store, run.settings
+    _verify_mentions(run)
     screener = Screener.from_settings(settings, store)
     with _ProgressBar(run, "screening") as progress:
         report = screen_due(store, screener, progress=progress)

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import tempfile
+from collections.abc import Mapping, Set
 from pathlib import Path
 
 from comment_format.files import comment_file_text, reply_to_of
@@ -34,14 +35,33 @@ def comment_path(comments_dir: Path, article: str, comment_id: str) -> Path:
 
 
 def tombstone_text(comment: Comment) -> str:
-    """What stays of an erased comment that others replied to: its place in the thread."""
+    """What stays of an erased or withdrawn comment that others replied to: its place
+    in the thread. ``removed: true`` lets the theme say so in the page's language;
+    the English name and text are for readers of the file."""
     return comment_file_text(
         comment_id=comment.id or "",
         author=REMOVED_AUTHOR,
         date=comment.received_at,
         body=REMOVED_BODY,
         reply_to=comment.reply_to,
+        removed=True,
     )
+
+
+def tombstones_needed(gone: Set[str], children: Mapping[str, Set[str]]) -> set[str]:
+    """Which of the ``gone`` comments must stay as tombstones: those a reply that stays
+    hangs from. A reply that goes too counts only when it needs a tombstone itself,
+    so this runs until nothing more is added. ``children`` maps a comment id to the
+    ids replying to it."""
+    keep: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for comment_id in gone - keep:
+            if any(k not in gone or k in keep for k in children.get(comment_id, ())):
+                keep.add(comment_id)
+                changed = True
+    return keep
 
 
 def write_atomically(path: Path, text: str) -> bool:

@@ -33,8 +33,10 @@ from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, Signer
 
+from comment_format.i18n import Message
+
 from .articles import ArticleInfo, load_articles
-from .errors import ModerationError, SettingsError
+from .errors import ModerationError, SettingsError, ValidationError
 from .models import Comment, State
 from .privacy import mask_email
 from .reloading import Reloading
@@ -103,6 +105,24 @@ class RateLimited(IntakeError):
         self.retry_after = retry_after
 
 
+#: How an error names a form field (``{field} {problem}``: "body is required").
+FIELD_NAMES = {
+    "article": Message("article"),
+    "name": Message("name"),
+    "email": Message("email"),
+    "url": Message("url"),
+    "body": Message("body"),
+    "reply_to": Message("reply_to"),
+}
+
+
+def field_error(error: ValidationError) -> IntakeError:
+    """A refused field as the intake answers it: the field's name, then the problem."""
+    field = FIELD_NAMES.get(error.field, error.field)
+    message = Message("{field} {problem}", field=field, problem=error.message)
+    return IntakeError(message, error.field)
+
+
 # -- form tokens -----------------------------------------------------------------
 
 
@@ -160,6 +180,8 @@ class Thread:
     url: str
     open: bool
     comment_ids: frozenset[str]
+    #: The article's language (its ``Lang:``, else the site's), for the intake's pages.
+    lang: str | None = None
 
 
 class ThreadIndex:
@@ -217,8 +239,11 @@ class ThreadIndex:
             stat = os.stat(self.path)
         except FileNotFoundError:
             raise SiteNotBuilt(
-                "the site has not been built yet, so no article can take comments: "
-                f"{self.path} is missing (build the site, then try again)"
+                Message(
+                    "the site has not been built yet, so no article can take comments: "
+                    "{path} is missing (build the site, then try again)",
+                    path=self.path,
+                )
             ) from None
         return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
@@ -234,11 +259,16 @@ class ThreadIndex:
                     url=str(entry.get("url") or ""),
                     open=bool(entry.get("open", True)),
                     comment_ids=frozenset(entry.get("comments") or ()),
+                    lang=str(entry.get("lang") or "") or None,
                 )
         except (OSError, UnicodeError, ValueError, TypeError, KeyError) as exc:
             # A half-written file during a build: the last index read stays in use.
             raise SiteNotBuilt(
-                f"the site's thread index {self.path} cannot be read ({exc}); rebuild the site"
+                Message(
+                    "the site's thread index {path} cannot be read ({problem}); rebuild the site",
+                    path=self.path,
+                    problem=exc,
+                )
             ) from exc
         if self._articles_loader is not None:
             try:
@@ -252,9 +282,14 @@ class ThreadIndex:
         """The open thread of ``article``; unknown or closed articles raise."""
         thread = self.threads().get(article)
         if thread is None:
-            raise UnknownArticle(f"there is no article {article!r} on this site", "article")
+            raise UnknownArticle(
+                Message("there is no article {article} on this site", article=repr(article)),
+                "article",
+            )
         if not thread.open or self._too_old(article, now):
-            raise ArticleClosed(f"comments on {thread.title!r} are closed", "article")
+            raise ArticleClosed(
+                Message("comments on {title} are closed", title=repr(thread.title)), "article"
+            )
         return thread
 
     def _too_old(self, article: str, now: datetime | None) -> bool:
@@ -520,7 +555,7 @@ def _refusal(
     if duplicate is not None or comment.content_hash in seen_hashes:
         logger.info("duplicate submission for %s refused (of %s)", comment.article, duplicate)
         return DuplicateComment(
-            "this exact comment was already received; it awaits moderation",
+            Message("this exact comment was already received; it awaits moderation"),
             duplicate or "",
         )
     parent = comment.reply_to
@@ -529,7 +564,11 @@ def _refusal(
             approved[comment.article] = store.comments.approved_ids(comment.article)
         if parent not in approved[comment.article]:
             return UnknownParent(
-                f"there is no published comment {parent!r} on {comment.article!r} to reply to",
+                Message(
+                    "there is no published comment {comment} on {article} to reply to",
+                    comment=repr(parent),
+                    article=repr(comment.article),
+                ),
                 "reply_to",
             )
     return None

@@ -55,6 +55,7 @@ class Origin(StrEnum):
     JSON = "json"  # a JSON post to the intake
     IMPORT = "import"  # ``moderation import`` of a JSON-lines file
     BATCH = "batch"  # a line of ``train`` or ``classify``: never stored as a comment
+    WEBMENTION = "webmention"  # another site's page that mentions an article (verified)
 
 
 class Action(StrEnum):
@@ -186,6 +187,12 @@ class Comment:
     #: ``train`` line; never stored.
     article_title: str | None = None
     article_text: str | None = None
+    #: The commenter ticked "show my picture" (COMMENTS_AVATARS libravatar/gravatar).
+    avatar_opt_in: bool = False
+    #: When its author last changed it through the private link, and when they
+    #: withdrew it (a withdrawn comment is never published again).
+    edited_at: datetime | None = None
+    withdrawn_at: datetime | None = None
 
     @property
     def content_hash(self) -> str:

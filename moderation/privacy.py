@@ -19,6 +19,7 @@ from .comment_files import (
     remove_file,
     replies_in_file_tree,
     tombstone_text,
+    tombstones_needed,
     write_atomically,
 )
 from .models import Comment, utcnow
@@ -82,6 +83,20 @@ def export_commenter(
                 },
                 "published_file": str(published) if published else None,
                 "published_text": published.read_text(encoding="utf-8") if published else None,
+                # Issue 13: what its author changed, and the versions that were replaced.
+                "avatar_opt_in": comment.avatar_opt_in,
+                "edited_at": _time(comment.edited_at),
+                "withdrawn_at": _time(comment.withdrawn_at),
+                "revisions": [
+                    {
+                        "replaced_at": _time(revision.at),
+                        "kind": revision.kind,
+                        "author": revision.author,
+                        "author_url": revision.author_url,
+                        "body": revision.body,
+                    }
+                    for revision in store.revisions.of(comment.id)
+                ],
                 "screenings": [
                     {
                         "screened_at": _time(run.screened_at),
@@ -161,15 +176,7 @@ def _needs_tombstone(erased: dict[str, Comment], comments_dir: Path) -> set[str]
         for parent, kids in replies_in_file_tree(comments_dir, article).items():
             children.setdefault(parent, set()).update(kids)
     published = {i for i, c in erased.items() if _published_file(comments_dir, c)}
-    keep: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for comment_id in published - keep:
-            if any(k not in erased or k in keep for k in children.get(comment_id, ())):
-                keep.add(comment_id)
-                changed = True
-    return keep
+    return tombstones_needed(published, children)
 
 
 def erase_commenter(store: Store, settings: Settings, email: str) -> EraseReport:

@@ -16,16 +16,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from comment_format.files import comment_file_text
+from comment_format.avatars import email_hash
+from comment_format.files import comment_file_text, reply_to_of
 
 from .articles import load_articles
-from .comment_files import comment_path, existing_comment_files, remove_file, write_atomically
+from .comment_files import (
+    comment_path,
+    existing_comment_files,
+    remove_file,
+    tombstone_text,
+    tombstones_needed,
+    write_atomically,
+)
 from .errors import UnknownComment
-from .models import Comment, State
+from .models import Comment, Origin, State
 from .notify import on_published
 from .privacy import apply_retention
 from .settings import Settings
-from .store import Store
+from .store import Mention, Store
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +75,25 @@ class PublishReport:
         return lines
 
 
-def published_text(store: Store, comment: Comment) -> str:
-    """The published form of a stored comment: no email, only its keyed avatar hash."""
+def published_text(
+    store: Store,
+    comment: Comment,
+    settings: Settings | None = None,
+    mention: Mention | None = None,
+) -> str:
+    """The published form of a stored comment: no email, only its keyed avatar hash.
+
+    Only a commenter who ticked "show my picture" while the site offers Libravatar or
+    Gravatar (``COMMENTS_AVATARS``) gets the SHA-256 of their email published, which
+    those services look pictures up by. A Webmention carries its source and kind, and
+    an identicon drawn from a keyed hash of its author's address.
+    """
     assert comment.id is not None  # stored
+    service = settings["COMMENTS_AVATARS"] if settings is not None else "identicon"
+    hosted = service != "identicon" and comment.avatar_opt_in and comment.email
+    avatar = store.keys.avatar_hash(comment.email)
+    if avatar is None and mention is not None:
+        avatar = store.keys.keyed_hash("avatar-web", comment.author_url or mention.source, 16)
     return comment_file_text(
         comment_id=comment.id,
         author=comment.author,
@@ -77,7 +101,11 @@ def published_text(store: Store, comment: Comment) -> str:
         body=comment.body,
         reply_to=comment.reply_to,
         author_url=comment.author_url,
-        avatar=store.keys.avatar_hash(comment.email),
+        avatar=avatar,
+        edited=comment.edited_at,
+        email_hash=email_hash(comment.email) if hosted and comment.email else None,
+        source=mention.source if mention is not None else None,
+        mention=mention.kind if mention is not None else None,
     )
 
 
@@ -119,6 +147,32 @@ def publishable(
     return ready, skipped
 
 
+def _tombstones(
+    ready: dict[str, Comment],
+    foreign_files: list[Path],
+    withdrawn: dict[str, Comment],
+    placeholders: set[tuple[str, str]],
+) -> set[str]:
+    """The withdrawn, published comments that replies staying on the site hang from."""
+    children: dict[str, set[str]] = {}
+    for comment in ready.values():
+        if comment.reply_to:
+            children.setdefault(comment.reply_to, set()).add(comment.id)
+    for path in foreign_files:
+        try:
+            parent = reply_to_of(path.read_bytes())
+        except OSError as exc:
+            logger.warning("cannot read comment file %s: %s", path, exc)
+            continue
+        if parent:
+            children.setdefault(parent, set()).add(path.stem)
+    for _article, comment_id in placeholders:
+        parent = withdrawn[comment_id].reply_to
+        if parent:
+            children.setdefault(parent, set()).add(comment_id)
+    return tombstones_needed({comment_id for _, comment_id in placeholders}, children)
+
+
 def publish(
     store: Store, settings: Settings, content_dir: str | Path | None = None
 ) -> PublishReport:
@@ -134,22 +188,47 @@ def publish(
     files = existing_comment_files(comments_dir)
     approved = store.comments.list(status=State.APPROVED)
     state_of = {c.id: State.APPROVED for c in approved}
+    # A comment its author withdrew is never published again, whatever its state.
+    withdrawn = {c.id: c for c in approved if c.withdrawn_at is not None}
+    approved = [c for c in approved if c.withdrawn_at is None]
     # The other files are few (comments unpublished since, or written by hand): look
     # each one up rather than load every stored comment.
     for path in files:
         if path.stem not in state_of:
             with contextlib.suppress(UnknownComment):
-                state_of[path.stem] = store.comments.get(path.stem).status
-    foreign = {(path.parent.name, path.stem) for path in files if path.stem not in state_of}
-    ready, report.skipped = publishable(approved, articles, foreign)
+                stored = store.comments.get(path.stem)
+                state_of[path.stem] = stored.status
+                if stored.withdrawn_at is not None:
+                    withdrawn[stored.id] = stored
+    foreign_files = [path for path in files if path.stem not in state_of]
+    foreign = {(path.parent.name, path.stem) for path in foreign_files}
+    # A published comment that was withdrawn may stay as a tombstone, so its replies
+    # can be written as if it were there; which ones stay is decided below.
+    on_disk = {(p.parent.name, p.stem) for p in files}
+    placeholders = {(c.article, i) for i, c in withdrawn.items() if (c.article, i) in on_disk}
+    ready, report.skipped = publishable(approved, articles, foreign | placeholders)
+    mentions = store.mentions.of_comments(
+        [c.id for c in ready.values() if c.origin is Origin.WEBMENTION]
+    )
 
     wanted = set()
     for comment in ready.values():
         path = comment_path(comments_dir, comment.article, comment.id)
         wanted.add(path)
-        if write_atomically(path, published_text(store, comment)):
+        text = published_text(store, comment, settings, mentions.get(comment.id))
+        if write_atomically(path, text):
             report.written.append(path)
             logger.info("published %s", path)
+        else:
+            report.unchanged.append(path)
+
+    for comment_id in _tombstones(ready, foreign_files, withdrawn, placeholders):
+        comment = withdrawn[comment_id]
+        path = comment_path(comments_dir, comment.article, comment_id)
+        wanted.add(path)
+        if write_atomically(path, tombstone_text(comment)):
+            report.written.append(path)
+            logger.info("withdrawn %s: a tombstone stays for its replies", path)
         else:
             report.unchanged.append(path)
 

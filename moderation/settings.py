@@ -189,6 +189,10 @@ SETTINGS: dict[str, Setting] = {
     "COMMENTS_AKISMET_CONCURRENCY": Setting(16, (int,), between(1, 256)),
     # Privacy.
     "COMMENTS_RETENTION_DAYS": Setting(30, (int, float), between(0, 36_500)),
+    # Readers (issue 13): how long a comment can be changed through its private link
+    # (besides while it is held), and Webmention sources on private networks (tests).
+    "COMMENTS_EDIT_MINUTES": Setting(15, (int, float), between(0, 7 * 24 * 60)),
+    "COMMENTS_WEBMENTION_ALLOW_PRIVATE": Setting(False, (bool,)),
     # Notifications.
     "COMMENTS_SMTP": Setting(DEFAULT_SMTP, (dict,), lambda v: _options(v, SMTP_OPTIONS)),
     "COMMENTS_NOTIFY": Setting(DEFAULT_NOTIFY, (dict,), lambda v: _options(v, NOTIFY_OPTIONS)),

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from comment_format.i18n import Message
 from comment_format.render import render_problem
 from comment_format.text import MAX_BODY, MAX_NAME, body_problem, name_problem
 
@@ -53,14 +54,21 @@ def _text(fields: Mapping[str, Any], *names: str) -> str:
         if value is None:
             continue
         if not isinstance(value, str):
-            raise ValidationError(name, f"must be a string, got {type(value).__name__}")
+            raise ValidationError(
+                name, Message("must be a string, got {kind}", kind=type(value).__name__)
+            )
         return value.strip()
     return ""
 
 
 def _check_length(field: str, value: str, limit: int) -> None:
     if len(value) > limit:
-        raise ValidationError(field, f"is {len(value):,} characters long; the limit is {limit:,}")
+        raise ValidationError(
+            field,
+            Message(
+                "is {length} characters long; the limit is {limit}", length=len(value), limit=limit
+            ),
+        )
 
 
 def validate_url(value: str, field: str = "url") -> str | None:
@@ -69,16 +77,20 @@ def validate_url(value: str, field: str = "url") -> str | None:
         return None
     _check_length(field, value, MAX_URL)
     if _has_control(value) or any(ch.isspace() for ch in value):
-        raise ValidationError(field, "must not contain spaces or control characters")
+        raise ValidationError(field, Message("must not contain spaces or control characters"))
     # The comments plugin silently drops an author URL holding any of these (they could
     # break out of an attribute), so refuse them here, where the commenter can fix it.
     unsafe = sorted(set(_URL_UNSAFE).intersection(value))
     if unsafe:
-        raise ValidationError(field, f"must not contain {' '.join(unsafe)}")
+        raise ValidationError(
+            field, Message("must not contain {characters}", characters=" ".join(unsafe))
+        )
     parts = urlsplit(value)
     host = parts.netloc.rpartition("@")[2]
     if parts.scheme.lower() not in ("http", "https") or not host:
-        raise ValidationError(field, f"must be an http:// or https:// address, got {value!r}")
+        raise ValidationError(
+            field, Message("must be an http:// or https:// address, got {value}", value=repr(value))
+        )
     return value
 
 
@@ -87,7 +99,9 @@ def validate_email(value: str, field: str = "email") -> str | None:
         return None
     _check_length(field, value, MAX_EMAIL)
     if _has_control(value) or not _EMAIL.match(value):
-        raise ValidationError(field, f"is not a valid email address: {value!r}")
+        raise ValidationError(
+            field, Message("is not a valid email address: {value}", value=repr(value))
+        )
     return value
 
 
@@ -133,11 +147,13 @@ def parse_submission(
     article = _text(fields, "article")
     if not article:
         if require_article:
-            raise ValidationError("article", "is required")
+            raise ValidationError("article", Message("is required"))
     else:
         _check_length("article", article, MAX_ARTICLE)
         if _has_control(article) or "/" in article:
-            raise ValidationError("article", f"is not an article slug: {article!r}")
+            raise ValidationError(
+                "article", Message("is not an article slug: {value}", value=repr(article))
+            )
 
     author = _text(fields, "name", "author")
     if problem := name_problem(author):
@@ -154,7 +170,9 @@ def parse_submission(
 
     reply_to = _text(fields, "reply_to") or None
     if reply_to is not None and not is_comment_id(reply_to):
-        raise ValidationError("reply_to", f"is not a comment id: {reply_to!r}")
+        raise ValidationError(
+            "reply_to", Message("is not a comment id: {value}", value=repr(reply_to))
+        )
 
     return Comment(
         article=article,
@@ -169,4 +187,10 @@ def parse_submission(
         language=language,
         received_at=received_at or utcnow(),
         origin=origin,
+        avatar_opt_in=_ticked(fields.get("avatar")),
     )
+
+
+def _ticked(value: Any) -> bool:
+    """A checkbox: ``1``/``on`` from a form, ``true`` in JSON (issue 13's "show my picture")."""
+    return value is True or (isinstance(value, str) and value.strip().lower() in _YES)

@@ -120,6 +120,7 @@ class Renderer:
         self, store: Store, settings: Settings, config: NotifyConfig, signer: LinkSigner
     ) -> None:
         self.store = store
+        self.settings = settings
         self.config = config
         self.signer = signer
         self.articles = ArticleLinks(settings)
@@ -355,9 +356,23 @@ class Renderer:
             f"  {self.config.links_url}/confirm/{token}\n\n"
             f"The link works for {LINK_MAX_AGE.days} days. If you did not ask for this, "
             "ignore this email: nothing else will be sent to this address.\n"
-        )
+        ) + self._own_links(message, now)
         subject = f"Please confirm: email me when someone replies ({self.config.site_name})"
         return self._email(message, subject, text, now)
+
+    def _own_links(self, message: OutboxMessage, now: datetime) -> str:
+        """Issue 13: the private link to change or withdraw each comment that still can be."""
+        from ..editing import changeable, link_for
+
+        minutes = self.settings["COMMENTS_EDIT_MINUTES"]
+        own = [c for c in self._comments(message.items) if changeable(c, minutes, now).allowed]
+        if not own:
+            return ""
+        links = "".join(f"  {link_for(self.store, self.settings, c.id)}\n" for c in own)
+        return (
+            "\nYour private link to change or withdraw your comment (while it waits for "
+            f"moderation, and for {minutes:g} minutes after you sent it):\n\n{links}"
+        )
 
     def _reply(self, message: OutboxMessage, now: datetime) -> Rendered:
         article = message.group_key

@@ -19,7 +19,9 @@ by :class:`Store`, and every SQL statement of the project lives in this package:
 - :mod:`.authors` (``store.authors``): a sender's earlier comments;
 - :mod:`.stats` (``store.stats``): counts for the stats page;
 - :mod:`.outbox` (``store.outbox``): messages to send, and one-click moderation links;
-- :mod:`.subscriptions` (``store.subscriptions``): readers' reply subscriptions, bounces.
+- :mod:`.subscriptions` (``store.subscriptions``): readers' reply subscriptions, bounces;
+- :mod:`.revisions` (``store.revisions``): authors' edits and withdrawals, earlier versions;
+- :mod:`.mentions` (``store.mentions``): received Webmentions and their checks.
 
 Nothing is deleted except by retention (which only blanks request context) and
 erasure. One :class:`Store` belongs to one thread.
@@ -36,8 +38,10 @@ from .comments import Comments
 from .db import BUSY_TIMEOUT_SECONDS, Database
 from .decisions import ActionRecord, DecisionEntry, Decisions, UndoError
 from .keys import Keys
+from .mentions import Mention, Mentions
 from .outbox import Outbox
 from .privacy import Privacy
+from .revisions import Revision, Revisions
 from .screenings import ScreeningRecord, Screenings
 from .sessions import SessionRecord, Sessions
 from .stats import Stats
@@ -51,7 +55,9 @@ __all__ = [
     "BlockEntry",
     "BlockKind",
     "DecisionEntry",
+    "Mention",
     "Moderator",
+    "Revision",
     "ScreeningRecord",
     "SessionRecord",
     "Store",
@@ -93,6 +99,8 @@ class Store(Database):
         self.stats = Stats(self)
         self.outbox = Outbox(self)  # issue 11: messages to send, one-click links
         self.subscriptions = Subscriptions(self)  # issue 11: readers' reply notifications
+        self.revisions = Revisions(self)  # issue 13: authors' edits and withdrawals
+        self.mentions = Mentions(self)  # issue 13: received Webmentions
 
     def __enter__(self) -> Store:
         return self

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from ..errors import StoreError, UnknownComment
 from ..models import Comment, Label, Origin, State, new_comment_id, utcnow
-from .db import Part, like_pattern, to_text
+from .db import Part, from_text, like_pattern, to_text
 from .decisions import NOT_UNDONE, log_decision
 
 _CHUNK = 500  # stays far below SQLite's limit on bound parameters
@@ -33,6 +33,9 @@ def comment_from_row(row: sqlite3.Row) -> Comment:
         origin=Origin(row["origin"]),
         intake_flags=tuple(json.loads(row["intake_flags"])),
         status=State(row["status"]),
+        avatar_opt_in=bool(row["avatar_opt_in"]),
+        edited_at=from_text(row["edited_at"]),
+        withdrawn_at=from_text(row["withdrawn_at"]),
     )
 
 
@@ -91,8 +94,8 @@ class Comments(Part):
                 conn.execute(
                     """INSERT INTO comments (id, article, reply_to, author, email, author_url,
                         body, status, origin, received_at, ip, user_agent, referrer, language,
-                        intake_flags, content_hash, updated_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        intake_flags, content_hash, updated_at, avatar_opt_in)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (
                         comment_id,
                         comment.article,
@@ -111,6 +114,7 @@ class Comments(Part):
                         json.dumps(list(comment.intake_flags)),
                         comment.content_hash,
                         now,
+                        int(comment.avatar_opt_in),
                     ),
                 )
                 break

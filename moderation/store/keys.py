@@ -17,6 +17,17 @@ from .db import Part
 SECRET_VARIABLE = "MODERATION_SECRET_KEY"
 
 
+def keyed_hash(secret: bytes, purpose: str, value: str, length: int = 32) -> str:
+    """An HMAC of ``value`` for ``purpose``: stable for this site, useless without the key."""
+    digest = hmac.new(secret, f"{purpose}\x1f{value}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:length]
+
+
+def avatar_hash(secret: bytes, email: str | None) -> str | None:
+    """The only form in which an email ever leaves the database (the identicon's seed)."""
+    return keyed_hash(secret, "avatar", email.strip().lower(), 16) if email else None
+
+
 class Keys(Part):
     _secret: bytes | None = None
 
@@ -38,9 +49,8 @@ class Keys(Part):
 
     def keyed_hash(self, purpose: str, value: str, length: int = 32) -> str:
         """An HMAC of ``value``: stable for this site, useless without the key."""
-        digest = hmac.new(self.secret, f"{purpose}\x1f{value}".encode(), hashlib.sha256)
-        return digest.hexdigest()[:length]
+        return keyed_hash(self.secret, purpose, value, length)
 
     def avatar_hash(self, email: str | None) -> str | None:
         """The only form in which an email ever leaves the database."""
-        return self.keyed_hash("avatar", email.strip().lower(), 16) if email else None
+        return avatar_hash(self.secret, email)

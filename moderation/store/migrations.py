@@ -233,6 +233,44 @@ MIGRATIONS: list[str] = [
         recipients INTEGER NOT NULL
     );
     """,
+    # 5 (issue 13, readers): authors' edits and withdrawals through their private link,
+    # every earlier version kept; the opt-in to a hosted avatar; received Webmentions
+    # (one row per source and target, re-checked when the source sends it again).
+    """
+    ALTER TABLE comments ADD COLUMN edited_at TEXT;
+    ALTER TABLE comments ADD COLUMN withdrawn_at TEXT;
+    ALTER TABLE comments ADD COLUMN avatar_opt_in INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE comment_revisions (
+        id INTEGER PRIMARY KEY,
+        comment_id TEXT NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('edit', 'withdraw')),
+        actor TEXT NOT NULL,
+        status TEXT NOT NULL,
+        author TEXT NOT NULL,
+        author_url TEXT,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX comment_revisions_by_comment ON comment_revisions (comment_id, id);
+    CREATE TABLE webmentions (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        article TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        sender_ip TEXT,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'verified', 'refused', 'gone')),
+        kind TEXT CHECK (kind IN ('reply', 'mention', 'like', 'repost')),
+        comment_id TEXT REFERENCES comments (id) ON DELETE SET NULL,
+        checked_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        problem TEXT,
+        UNIQUE (source, target)
+    );
+    CREATE INDEX webmentions_pending ON webmentions (received_at) WHERE state = 'pending';
+    CREATE INDEX webmentions_by_comment ON webmentions (comment_id);
+    """,
 ]
 
 

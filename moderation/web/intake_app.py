@@ -30,6 +30,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from comment_format.avatars import identicon_svg
+from comment_format.closing import site_timezone
+from comment_format.i18n import Message
+from comment_format.render import RenderProblem, render_body
+
+from ..editing import EditLinks, edit_url
 from ..errors import UnknownComment, ValidationError
 from ..intake import (
     FormTokens,
@@ -42,6 +48,7 @@ from ..intake import (
     ThreadIndex,
     UnknownParent,
     client_ip,
+    field_error,
     first_language,
     origin_of,
     parse_networks,
@@ -50,11 +57,14 @@ from ..intake import (
 from ..models import Comment, State, is_comment_id
 from ..settings import Settings
 from ..store import Store
+from ..store.keys import avatar_hash
 from ..submission import parse_submission, wants_reply_emails
-from . import parsing
+from . import languages, parsing
 from .link_pages import LinkPages
 from .middleware import BodyLimitMiddleware, RequestTooLarge, SecurityHeadersMiddleware
+from .own_comment import OwnCommentPages
 from .templating import make_templates
+from .webmentions import MentionWorker, WebmentionEndpoint
 from .worker import OutboxWorker, ScreeningWorker
 from .writer import CommentWriter
 
@@ -86,6 +96,11 @@ class IntakeService:
         with Store(self.db_path) as store:  # creates or migrates the file, fails early
             secret = store.keys.secret
         self.tokens = FormTokens(secret, min_seconds=settings["COMMENTS_MIN_SECONDS"])
+        self.secret = secret
+        # Issue 13: the private link to change or withdraw one's own comment.
+        self.links = EditLinks(secret)
+        self.intake_url = settings["COMMENTS_INTAKE_URL"].rstrip("/")
+        self.default_lang = settings["DEFAULT_LANG"] or "en"
         self.index = ThreadIndex.from_settings(settings)
         self.limiter = RateLimiter(settings["COMMENTS_RATE_LIMIT"])
         self.trusted = parse_networks(settings["COMMENTS_TRUSTED_PROXIES"])
@@ -121,7 +136,17 @@ class IntakeService:
         )
         if self.worker is not None and self.outbox is not None:
             self.worker.after_screening = self.outbox.wake
+        # Issue 13: Webmention sources are fetched and checked by a thread of their own.
+        self.mentions = (
+            MentionWorker(
+                settings, self.db_path, write_lock=write_lock, on_comments=self.worker.notify
+            )
+            if self.worker is not None
+            else None
+        )
         self.templates = make_templates().env
+        self.timezone = site_timezone(settings["TIMEZONE"])
+        languages.install(self.templates, self.timezone)
         style = STYLESHEET.read_text(encoding="utf-8")
         style_hash = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode()
         site_origin = origin_of(self.site_url) or ""
@@ -134,6 +159,7 @@ class IntakeService:
             "site_name": settings["SITENAME"] or "Comments",
             "lang": settings["DEFAULT_LANG"] or "en",
             "honeypot": self.honeypot,
+            "avatar_service": settings["COMMENTS_AVATARS"],
             "privacy_url": self.privacy_url,
             "field_ids": {
                 "name": "comment-name",
@@ -152,6 +178,8 @@ class IntakeService:
             self.worker.start()
         if self.outbox is not None:
             self.outbox.start()
+        if self.mentions is not None:
+            self.mentions.start()
         logger.info("intake ready: database %s, thread index %s", self.db_path, self.index.path)
         try:
             yield
@@ -161,6 +189,8 @@ class IntakeService:
                 await run_in_threadpool(self.worker.stop)
             if self.outbox is not None:
                 await run_in_threadpool(self.outbox.stop)
+            if self.mentions is not None:
+                await run_in_threadpool(self.mentions.stop)
 
     # -- POST /comments ----------------------------------------------------------------
 
@@ -175,11 +205,17 @@ class IntakeService:
             fields = await self._read_fields(request, kind)
             comment = self._comment(request, fields, "json" if kind == parsing.JSON else "form")
             thread = self.index.thread_for(comment.article)
+            if _filled(fields.get("preview")):
+                # Issue 13: nothing is stored, nothing counts against the rate limit.
+                return self._preview(request, comment, fields, thread, as_html)
             retry_after = self.limiter.hit(rate_limit_key(comment.ip))
             if retry_after is not None:
                 raise RateLimited(
-                    "you have sent too many comments in the last minute; please wait "
-                    f"{retry_after} seconds and send it again",
+                    Message(
+                        "you have sent too many comments in the last minute; please wait "
+                        "{seconds} seconds and send it again",
+                        seconds=retry_after,
+                    ),
                     retry_after,
                 )
             stored = await self.writer.submit(
@@ -191,16 +227,77 @@ class IntakeService:
                 )
             )
         except ValidationError as exc:
-            error = IntakeError(f"{exc.field} {exc.message}", exc.field)
-            return self._error(request, error, as_html, fields, thread)
+            return self._error(request, field_error(exc), as_html, fields, thread)
         except IntakeError as exc:
             return self._error(request, exc, as_html, fields, thread)
         except RequestTooLarge as exc:
             return self._error(request, parsing.PayloadTooLarge(str(exc)), as_html, {}, None)
+        # Issue 13: the answer carries the private link to change or withdraw it.
+        token = self.links.mint(stored.id)
         if as_html:
-            return RedirectResponse(self.thanks_url, status_code=303)
+            # Relative, like this service's own form: the browser stays on the host
+            # it posted to (COMMENTS_INTAKE_URL, or the reverse proxy in front).
+            return RedirectResponse(f"/comments/thanks/{token}", status_code=303)
         # A honeypot catch is answered exactly like any other comment.
-        return JSONResponse({"id": stored.id, "status": str(State.RECEIVED)}, status_code=202)
+        return JSONResponse(
+            {
+                "id": stored.id,
+                "status": str(State.RECEIVED),
+                "edit_url": edit_url(self.settings, token),
+            },
+            status_code=202,
+        )
+
+    def render(self, template: str, lang: str, **values: Any) -> str:
+        """A page of ours in ``lang`` (the page globals, then ``values``)."""
+        page = self.templates.get_template(template)
+        return page.render({**self.page_globals, **values, "lang": lang})
+
+    def lang_of(self, thread: Thread | None) -> str:
+        """The language of a page about ``thread``: the article's, else the site's."""
+        return (thread.lang if thread is not None else None) or self.default_lang
+
+    def lang_of_article(self, article: str | None) -> str:
+        """The language of ``article`` (open, closed or unknown), else the site's."""
+        try:
+            thread = self.index.threads().get(article) if article else None
+        except IntakeError:  # the site is not built: its own language
+            thread = None
+        return self.lang_of(thread)
+
+    def preview_of(self, author: str, email: str | None, body: str) -> dict[str, Any]:
+        """What the preview shows: the body rendered exactly as the plugin renders it
+        (comment_format.render), and the identicon the published comment will have."""
+        hashed = avatar_hash(self.secret, email)
+        return {
+            "author": author,
+            "html": Markup(render_body(body)),
+            "avatar": Markup(identicon_svg(hashed)) if hashed else None,
+        }
+
+    def _preview(
+        self,
+        request: Request,
+        comment: Comment,
+        fields: Mapping[str, Any],
+        thread: Thread,
+        as_html: bool,
+    ) -> Response:
+        try:
+            preview = self.preview_of(comment.author, comment.email, comment.body)
+        except RenderProblem as problem:  # validation rendered it already; a slow machine
+            error = field_error(ValidationError("body", problem.args[0]))
+            return self._error(request, error, as_html, fields, thread)
+        if not as_html:
+            return JSONResponse({"preview": preview})
+        values = {k: v for k, v in fields.items() if isinstance(v, str)}
+        # The form keeps the reader's token while it is good: the time trap measures
+        # from when they first had the form, not from the preview.
+        token = values.get("token", "")
+        flag = self.tokens.check(token)
+        if flag is not None and flag.startswith("token:"):  # missing, invalid or expired
+            token = self.tokens.mint()
+        return self._form_page(200, thread, values, preview=preview, token=token)
 
     async def _read_fields(self, request: Request, kind: str) -> dict[str, Any]:
         if kind == parsing.MULTIPART:
@@ -241,7 +338,10 @@ class IntakeService:
             if host and origin.split("://", 1)[1] == host.lower():
                 continue  # our own form page (same host, whatever the proxy's scheme)
             raise Forbidden(
-                f"comments are only accepted from the site's own pages, not from {origin}"
+                Message(
+                    "comments are only accepted from the site's own pages, not from {origin}",
+                    origin=origin,
+                )
             )
 
     # -- GET /comments/token --------------------------------------------------------------
@@ -257,14 +357,19 @@ class IntakeService:
         try:
             if not article:
                 raise IntakeError(
-                    "article is required: which article is the comment for?", "article"
+                    Message("article is required: which article is the comment for?"), "article"
                 )
             thread = self.index.thread_for(article)
             parent = None
             if reply_to:
                 parent = await self._parent(thread, reply_to)
         except IntakeError as exc:
-            return self._message_page(exc.status_code, "This form cannot be shown", exc.message)
+            return self._message_page(
+                exc.status_code,
+                Message("This form cannot be shown"),
+                exc.message,
+                lang=self.lang_of_article(article),
+            )
         return self._form_page(
             200, thread, {"article": article, "reply_to": reply_to}, parent=parent
         )
@@ -272,7 +377,9 @@ class IntakeService:
     async def _parent(self, thread: Thread, reply_to: str) -> Comment | None:
         """The published comment being answered (``None`` if only threads.json knows it)."""
         if not is_comment_id(reply_to):
-            raise IntakeError(f"reply_to is not a comment id: {reply_to!r}", "reply_to")
+            raise IntakeError(
+                Message("reply_to is not a comment id: {value}", value=repr(reply_to)), "reply_to"
+            )
 
         def published() -> Comment | None:
             # Its own connection, not the writer's queue: a WAL reader never waits
@@ -289,7 +396,11 @@ class IntakeService:
         parent = await run_in_threadpool(published)
         if parent is None and reply_to not in thread.comment_ids:
             raise UnknownParent(
-                f"there is no published comment {reply_to!r} on {thread.title!r} to reply to",
+                Message(
+                    "there is no published comment {comment} on {article} to reply to",
+                    comment=repr(reply_to),
+                    article=repr(thread.title),
+                ),
                 "reply_to",
             )
         return parent
@@ -356,17 +467,24 @@ class IntakeService:
             type(error).__name__,
             f" ({error.field})" if error.field else "",
         )
-        if not as_html:
-            return JSONResponse(
-                {"error": error.message, "field": error.field}, status_code=status, headers=headers
-            )
         values = {k: v for k, v in fields.items() if isinstance(v, str)}
         if thread is None and values.get("article"):
             with contextlib.suppress(IntakeError):
                 thread = self.index.thread_for(values["article"])
+        lang = self.lang_of(thread)
+        if not as_html:
+            return JSONResponse(
+                {"error": languages.say(error.message, lang), "field": error.field},
+                status_code=status,
+                headers=headers,
+            )
         if thread is None:
             return self._message_page(
-                status, "Your comment was not sent", error.message, values.get("body", ""), headers
+                status,
+                Message("Your comment was not sent"),
+                error.message,
+                values.get("body", ""),
+                headers,
             )
         if isinstance(error, UnknownParent):
             values["reply_to"] = ""  # send it as a comment on the article instead
@@ -374,7 +492,7 @@ class IntakeService:
             status,
             thread,
             values,
-            error=error.message,
+            error=languages.say(error.message, lang),
             error_field=error.field,
             retry_after=getattr(error, "retry_after", None),
             headers=headers,
@@ -388,13 +506,15 @@ class IntakeService:
         *,
         parent: Comment | None = None,
         headers: Mapping[str, str] | None = None,
+        token: str | None = None,
         **extra: Any,
     ) -> Response:
         reply_to = values.get("reply_to", "")
         article_url = _on_site(self.site_url, thread.url)
         body = parent.body if parent else ""
-        html = self.templates.get_template("form.html").render(
-            **self.page_globals,
+        html = self.render(
+            "form.html",
+            self.lang_of(thread),
             **extra,
             values=values,
             article=thread.slug,
@@ -404,7 +524,7 @@ class IntakeService:
             parent=parent,
             parent_excerpt=body if len(body) <= 300 else body[:300].rstrip() + "…",
             parent_url=f"{article_url}#comment-{reply_to}",
-            token=self.tokens.mint(),
+            token=token or self.tokens.mint(),
             action="/comments",
         )
         return self._html(html, status, headers)
@@ -416,14 +536,23 @@ class IntakeService:
         message: str,
         kept_text: str = "",
         headers: Mapping[str, str] | None = None,
+        *,
+        lang: str | None = None,
+        template: str = "message.html",
+        back_url: str | None = None,
+        back_text: str | None = None,
     ) -> Response:
-        html = self.templates.get_template("message.html").render(
-            **self.page_globals,
-            heading=heading,
-            message=message,
+        """A page that says one thing (a problem, or with ``done.html`` a success),
+        in ``lang``; ``heading`` and ``message`` may be library :class:`Message` s."""
+        lang = lang or self.default_lang
+        html = self.render(
+            template,
+            lang,
+            heading=languages.say(heading, lang),
+            message=languages.say(message, lang),
             kept_text=kept_text,
-            back_url=self.site_url + "/",
-            back_text="Back to the site",
+            back_url=back_url or self.site_url + "/",
+            back_text=languages.say(back_text or Message("Back to the site"), lang),
         )
         return self._html(html, status, headers)
 
@@ -435,19 +564,29 @@ class IntakeService:
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        message = {404: "there is nothing here", 405: "this method is not allowed here"}.get(
-            exc.status_code, exc.detail
-        )
+        message = {
+            404: Message("there is nothing here"),
+            405: Message("this method is not allowed here"),
+        }.get(exc.status_code, exc.detail)
         if "text/html" in request.headers.get("accept", ""):
-            return self._message_page(exc.status_code, "Not here", message, headers=exc.headers)
+            return self._message_page(
+                exc.status_code, Message("Not here"), message, headers=exc.headers
+            )
         return JSONResponse(
-            {"error": message, "field": None}, status_code=exc.status_code, headers=exc.headers
+            {"error": languages.say(message, self.default_lang), "field": None},
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
 
     async def server_error(self, request: Request, exc: Exception) -> Response:
         logger.exception("unexpected error on %s %s", request.method, request.url.path)
         return JSONResponse(
-            {"error": "internal error; the problem has been logged", "field": None},
+            {
+                "error": languages.say(
+                    Message("internal error; the problem has been logged"), self.default_lang
+                ),
+                "field": None,
+            },
             status_code=500,
         )
 
@@ -496,6 +635,9 @@ def create_app(
             # Issue 11: the links of notification emails (one-click moderation,
             # confirming and unsubscribing): GET shows, POST acts.
             *LinkPages(service).routes(),
+            # Issue 13: the reader's private link (thanks, change, withdraw).
+            *OwnCommentPages(service).routes(),
+            *WebmentionEndpoint(service).routes(),
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware),

@@ -43,7 +43,8 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
-                headers.extend(SECURITY_HEADERS)
+                # A route may choose its own (a private link's page sends no referrer).
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 if b"content-security-policy" not in present:
                     headers.append((b"content-security-policy", DEFAULT_CSP.encode()))
                 if b"cache-control" not in present:

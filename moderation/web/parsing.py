@@ -14,6 +14,8 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
+from comment_format.i18n import Message
+
 from ..intake import IntakeError
 
 FORM = "application/x-www-form-urlencoded"
@@ -46,13 +48,19 @@ def media_type(content_type: str | None) -> tuple[str, dict[str, str]]:
 def check_content_type(kind: str, options: dict[str, str]) -> None:
     if kind not in (FORM, MULTIPART, JSON):
         raise UnsupportedMediaType(
-            f"unsupported content type {kind or '(none)'!r}: send {FORM} (the comment "
-            f"form) or {JSON}",
+            Message(
+                "unsupported content type {kind}: send {form} (the comment form) or {json}",
+                kind=repr(kind or "(none)"),
+                form=FORM,
+                json=JSON,
+            ),
             None,
         )
     charset = options.get("charset")
     if charset and charset not in ("utf-8", "utf8") and kind != MULTIPART:
-        raise UnsupportedMediaType(f"unsupported charset {charset!r}: send UTF-8", None)
+        raise UnsupportedMediaType(
+            Message("unsupported charset {charset}: send UTF-8", charset=repr(charset)), None
+        )
 
 
 def parse_urlencoded(body: bytes) -> dict[str, str]:
@@ -62,14 +70,20 @@ def parse_urlencoded(body: bytes) -> dict[str, str]:
         return fields
     pairs = body.split(b"&")
     if len(pairs) > MAX_FIELDS:
-        raise IntakeError(f"the form has {len(pairs)} fields; at most {MAX_FIELDS} are read")
+        raise IntakeError(
+            Message(
+                "the form has {count} fields; at most {limit} are read",
+                count=len(pairs),
+                limit=MAX_FIELDS,
+            )
+        )
     for pair in pairs:
         if not pair:
             continue
         raw_name, _, raw_value = pair.partition(b"=")
         name = _decode(raw_name, None)
         if name in fields:
-            raise IntakeError(f"{name} is given more than once", name)
+            raise IntakeError(Message("{name} is given more than once", name=name), name)
         fields[name] = _decode(raw_value, name)
     return fields
 
@@ -78,23 +92,31 @@ def _decode(raw: bytes, field: str | None) -> str:
     try:
         return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError:
-        where = field or "a field name"
-        raise IntakeError(f"{where} is not valid UTF-8 text", field) from None
+        where = field or Message("a field name")
+        raise IntakeError(Message("{what} is not valid UTF-8 text", what=where), field) from None
 
 
 def parse_json(body: bytes) -> dict[str, str]:
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
-        raise IntakeError("the JSON body is not valid UTF-8 text") from None
+        raise IntakeError(Message("the JSON body is not valid UTF-8 text")) from None
     except ValueError as exc:
-        raise IntakeError(f"the body is not valid JSON: {exc}") from None
+        raise IntakeError(Message("the body is not valid JSON: {problem}", problem=exc)) from None
     except RecursionError:
-        raise IntakeError("the JSON body is nested too deeply") from None
+        raise IntakeError(Message("the JSON body is nested too deeply")) from None
     if not isinstance(data, dict):
-        raise IntakeError(f"the JSON body must be an object, not {type(data).__name__}")
+        raise IntakeError(
+            Message("the JSON body must be an object, not {kind}", kind=type(data).__name__)
+        )
     if len(data) > MAX_FIELDS:
-        raise IntakeError(f"the JSON object has {len(data)} keys; at most {MAX_FIELDS} are read")
+        raise IntakeError(
+            Message(
+                "the JSON object has {count} keys; at most {limit} are read",
+                count=len(data),
+                limit=MAX_FIELDS,
+            )
+        )
     return {key: value for key, value in data.items() if value is not None}
 
 
@@ -102,12 +124,16 @@ async def parse_multipart(request: Request) -> dict[str, str]:
     try:
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
     except MultiPartException as exc:
-        raise IntakeError(f"the multipart form cannot be read: {exc.message}") from None
+        raise IntakeError(
+            Message("the multipart form cannot be read: {problem}", problem=exc.message)
+        ) from None
     fields: dict[str, str] = {}
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
-            raise IntakeError(f"{name}: files cannot be uploaded with a comment", name)
+            raise IntakeError(
+                Message("{name}: files cannot be uploaded with a comment", name=name), name
+            )
         if name in fields:
-            raise IntakeError(f"{name} is given more than once", name)
+            raise IntakeError(Message("{name} is given more than once", name=name), name)
         fields[name] = value
     return fields

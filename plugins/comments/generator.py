@@ -11,12 +11,16 @@ waits for them and writes ``comments/threads.json``.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from comment_format.files import REACTIONS
+from comment_format.i18n import translations
 
 from .background import in_background
 from .errors import CommentFileError, CommentsError
@@ -32,6 +36,15 @@ logger = logging.getLogger(__name__)
 #: The build whose feeds a forked child writes: the child inherits it, so the
 #: threads are never pickled.
 _feeds_of: CommentsGenerator | None = None
+
+
+#: The plugin's own strings (feed titles), one catalogue per language.
+TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
+
+
+def feed_words(lang: str | None) -> Any:
+    """The plugin's translations for ``lang`` (Babel ``.po``, compiled when first used)."""
+    return translations(TRANSLATIONS, "comments", lang)
 
 
 def _write_feeds_of_this_build() -> float:
@@ -146,11 +159,15 @@ class CommentsGenerator:
                 tz=tz,
                 date_format=self._date_format(original),
                 report=self.report,
+                avatar_service=self.settings["COMMENTS_AVATARS"],
             )
             for article in group:
                 self._check_metadata(article)
                 article.comments = thread.roots
                 article.comments_count = len(thread.comments)
+                article.comment_reactions = {
+                    kind: [c for c in thread.reactions if c.mention == kind] for kind in REACTIONS
+                }
                 article.comments_open = comments_open(article, close_after, tz=tz)
                 article.comments_feed_url = feed_pattern.format(slug=slug)
             if id(original) not in draft_ids:
@@ -214,10 +231,14 @@ class CommentsGenerator:
             self.settings.get("DEFAULT_LANG", "en"),
         )
         limit = self.settings.get("FEED_MAX_ITEMS")
+        site_lang = self.settings.get("DEFAULT_LANG", "en")
         for article, comments in self.published:
             newest_first = comments[::-1][:limit]
+            words = feed_words(getattr(article, "lang", None) or site_lang)
             document = feeds.document(
-                title=f"Comments on {plain_title(article.title)} - {site_name}",
+                title=words.gettext("Comments on {title} - {site}").format(
+                    title=plain_title(article.title), site=site_name
+                ),
                 feed_url=article.comments_feed_url,
                 alternate_url=article.url,
                 updated=newest_first[0].date if newest_first else article.date,
@@ -238,7 +259,7 @@ class CommentsGenerator:
         else:
             updated = datetime.now(UTC)
         document = feeds.document(
-            title=f"Comments - {site_name}",
+            title=feed_words(site_lang).gettext("Comments - {site}").format(site=site_name),
             feed_url=feed_path,
             alternate_url="",
             updated=updated,

@@ -11,7 +11,8 @@ THREADS_SAVE_AS = os.path.join("comments", "threads.json")
 
 
 def thread_index(threads: Iterable[tuple[Any, list[Any]]]) -> list[dict[str, Any]]:
-    """One entry per article: slug, title, url (as ``article.url``), open, comment ids.
+    """One entry per article: slug, title, url (as ``article.url``), open, comment ids,
+    and its language (for the intake's pages).
 
     ``threads`` pairs each article with all its shown comments.
     """
@@ -22,6 +23,7 @@ def thread_index(threads: Iterable[tuple[Any, list[Any]]]) -> list[dict[str, Any
             "url": article.url,
             "open": bool(article.comments_open),
             "comments": [comment.id for comment in comments],
+            "lang": str(getattr(article, "lang", "") or ""),
         }
         for article, comments in threads
     ]

@@ -25,7 +25,7 @@ from .timers import Timers
 logger = logging.getLogger(__name__)
 
 # Bump when the record layout or the rendering changes, so old caches are ignored.
-CACHE_NAME = "CommentsReader-3"
+CACHE_NAME = "CommentsReader-4"
 #: Below this many files to read, starting a process costs more than it saves.
 BACKGROUND_MIN_FILES = 2000
 

@@ -31,6 +31,10 @@ class CommentRecord(NamedTuple):
     edited: datetime | None
     # Sanitised HTML; ``None`` for comments that are not approved (never rendered).
     html: str | None
+    email_hash: str | None = None  # only for commenters who chose a hosted picture
+    removed: bool = False  # a tombstone: withdrawn or erased, replies hang from it
+    source: str | None = None  # a Webmention's source page (safe http(s) URL)
+    mention: str | None = None  # reply, mention, like or repost; None for a comment
 
 
 class ReadTimes(NamedTuple):
@@ -44,7 +48,9 @@ def record_from_file(raw: bytes, file_name: str) -> CommentRecord | FileProblem:
     if isinstance(parsed, FileProblem):
         return parsed
     html = None
-    if parsed.status == APPROVED:
+    if parsed.status == APPROVED and not parsed.body:
+        html = ""  # a like or a repost: no text of its own
+    elif parsed.status == APPROVED:
         try:
             html = render_body(parsed.body)
         except RenderProblem as problem:
@@ -61,6 +67,10 @@ def record_from_file(raw: bytes, file_name: str) -> CommentRecord | FileProblem:
         avatar=parsed.avatar,
         edited=parsed.edited,
         html=html,
+        email_hash=parsed.email_hash,
+        removed=parsed.removed,
+        source=safe_author_url(parsed.source),
+        mention=parsed.mention,
     )
 
 

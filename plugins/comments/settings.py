@@ -20,6 +20,7 @@ from comment_format.settings import (
     output_path_with_slug,
     problem,
     relative_path,
+    webmention_endpoint,
 )
 
 from .errors import CommentsSettingsError
@@ -72,6 +73,8 @@ def configure(
             value = {**current, **value}
         settings[key] = _check(key, value, f"environment variable {key}")
         logger.debug("%s overridden from the environment", key)
+    # For the theme's <link rel="webmention">: the derived address, or "" for none.
+    settings["COMMENTS_WEBMENTION_ENDPOINT"] = webmention_endpoint(settings)
     return settings
 
 

@@ -14,8 +14,10 @@ from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
+from comment_format.avatars import identicon_svg, service_url
 from comment_format.closing import METADATA_VALUES as COMMENTS_METADATA_VALUES
 from comment_format.closing import comments_open as is_open
+from comment_format.files import REACTIONS
 
 from .reader import APPROVED, CommentRecord
 
@@ -35,14 +37,19 @@ class Comment:
         "author",
         "author_url",
         "avatar",
+        "avatar_svg",
+        "avatar_url",
         "content",
         "date",
         "depth",
         "edited",
         "id",
         "locale_date",
+        "mention",
+        "removed",
         "replies",
         "reply_to",
+        "source",
         "source_path",
         "url",
     )
@@ -55,11 +62,20 @@ class Comment:
         source_path: str,
         tz: tzinfo | None,
         date_format: str,
+        avatar_service: str = "identicon",
     ) -> None:
         self.id = record.id
         self.author = Markup(record.author)
         self.author_url = record.author_url
         self.avatar = record.avatar
+        # Drawn here, at build time: no request to anyone when the page is read.
+        self.avatar_svg = Markup(identicon_svg(record.avatar)) if record.avatar else None
+        self.avatar_url = (
+            service_url(avatar_service, record.email_hash) if record.email_hash else None
+        )
+        self.removed = record.removed
+        self.source = record.source
+        self.mention = record.mention
         self.date = record.date.astimezone(tz) if tz is not None else record.date
         self.locale_date = self.date.strftime(date_format)
         self.edited = record.edited
@@ -84,6 +100,8 @@ def _sort_key(comment: Comment) -> tuple[datetime, str]:
 class Thread(NamedTuple):
     roots: list[Comment]  # top-level comments, oldest first, replies nested
     comments: list[Comment]  # every comment of the thread, oldest first
+    #: Likes and reposts (Webmentions without text of their own), oldest first.
+    reactions: list[Comment] = []
 
 
 def build_thread(
@@ -94,6 +112,7 @@ def build_thread(
     tz: tzinfo | None,
     date_format: str,
     report: Report,
+    avatar_service: str = "identicon",
 ) -> Thread:
     """The comments of one article: top level oldest first, replies nested.
 
@@ -102,13 +121,18 @@ def build_thread(
     """
     by_id: dict[str, tuple[str, CommentRecord]] = {}
     not_approved: set[str] = set()
+    article_url = article.url
+    reactions: list[Comment] = []
     for path, record in records:
         if record.status != APPROVED:
             not_approved.add(record.id)
+        elif record.mention in REACTIONS:
+            reactions.append(
+                Comment(record, article, article_url, path, tz, date_format, avatar_service)
+            )
         else:
             by_id[record.id] = (path, record)
 
-    article_url = article.url
     placed: dict[str, Comment] = {}
     # Where each comment hangs: the comment whose replies hold it (None = top level).
     # It differs from the true parent once the depth limit is reached.
@@ -121,7 +145,7 @@ def build_thread(
         # Past the depth limit, hang the reply beside its parent instead.
         while container is not None and container.depth + 1 >= max_depth:
             container = containers[container.id]
-        comment = Comment(record, article, article_url, path, tz, date_format)
+        comment = Comment(record, article, article_url, path, tz, date_format, avatar_service)
         if container is None:
             roots.append(comment)
         else:
@@ -188,7 +212,8 @@ def build_thread(
     for comment in placed.values():
         if len(comment.replies) > 1:
             comment.replies.sort(key=_sort_key)
-    return Thread(roots, sorted(placed.values(), key=_sort_key))
+    reactions.sort(key=_sort_key)
+    return Thread(roots, sorted(placed.values(), key=_sort_key), reactions)
 
 
 def comments_open(

@@ -99,7 +99,12 @@ def test_invoke_intake_serves_the_published_site(tmp_path):
         )
         # publishconf.py's address, not pelicanconf.py's http://127.0.0.1:8000.
         assert from_site.status_code == 303, from_site.text
-        assert from_site.headers["location"] == ("https://blog.example/pages/comment-received.html")
+        # The intake's own thank-you page, carrying the private link to change the
+        # comment at the published site's address, and linking the site's own pages.
+        assert from_site.headers["location"].startswith("/comments/thanks/")
+        thanks = httpx.get(url + from_site.headers["location"]).text
+        assert 'href="https://blog.example/comments/edit/' in thanks
+        assert 'href="https://blog.example/pages/comment-received.html"' in thanks
         from_dev_site = httpx.post(
             url + "/comments", data=form(body="Other"), headers={"Origin": SITE_DEV}
         )

@@ -281,8 +281,16 @@ def test_threads_json(site):
             "url": "2026/alpha.html",
             "open": True,
             "comments": ["a1", "a2"],
+            "lang": "en",
         },
-        {"slug": "beta", "title": "Beta", "url": "2026/beta.html", "open": False, "comments": []},
+        {
+            "slug": "beta",
+            "title": "Beta",
+            "url": "2026/beta.html",
+            "open": False,
+            "comments": [],
+            "lang": "en",
+        },
     ]
 
 

@@ -31,6 +31,8 @@ def off_site_assets(soup, siteurl: str) -> list[str]:
             url = element.get(attribute)
             if not url:
                 continue
+            if tag == "link" and "webmention" in (element.get("rel") or []):
+                continue  # where other sites send Webmentions: never loaded by a browser
             parsed = urlparse(url)
             if not parsed.scheme and not parsed.netloc:
                 continue  # relative to the site

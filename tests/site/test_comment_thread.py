@@ -65,18 +65,23 @@ def test_comment_author_link_date_permalink_and_content(open_article):
     assert later.select_one("span.comment__author").get_text() == "Sam"
 
 
-def test_avatars_are_local_coloured_initials(open_article):
+def test_avatars_are_inline_identicons_drawn_from_the_hash(open_article):
+    """Issue 13: an SVG drawn at build time from the keyed hash; no request, no image."""
     first = open_article.find("article", id=f"comment-{FIRST}")
     reply_by_same_person = open_article.find("article", id=f"comment-{REPLY_TO_REPLY}")
+    reply_by_someone_else = open_article.find("article", id=f"comment-{REPLY}")
     avatar = first.select_one(".avatar")
-    assert avatar.get_text(strip=True) == "T"
     assert avatar["aria-hidden"] == "true"
-    slot = [c for c in avatar["class"] if re.fullmatch(r"avatar--\d", c)]
-    assert slot, avatar["class"]
-    assert slot[0] in reply_by_same_person.select_one(".avatar")["class"]
+    assert "avatar--identicon" in avatar["class"]
+    svg = avatar.find("svg")
+    assert svg is not None and svg.find("path")["d"].startswith("M")
+    same = reply_by_same_person.select_one(".avatar svg")
+    assert str(same) == str(svg), "one commenter, one face"
+    assert str(reply_by_someone_else.select_one(".avatar svg")) != str(svg)
     assert not open_article.select("section#comments img"), "avatars must not be images"
     without_hash = open_article.find("article", id=f"comment-{LATER}").select_one(".avatar")
     assert "avatar--plain" in without_hash["class"]
+    assert without_hash.get_text(strip=True) == "S"
 
 
 def test_reply_links_follow_the_contract(open_article, fixture_site):

@@ -7,6 +7,12 @@
  *    for review instead of being refused.
  * 2. Turn reply links into "fill reply_to, say who is being answered, focus
  *    the form" so readers stay on the article.
+ * 3. Show the preview inline: "Preview" posts the same fields as JSON (with
+ *    preview=1) and the intake answers with the HTML the site will show. If
+ *    that fails, the reader is told and can press Preview again or send.
+ *
+ * Words the reader sees come from the page (data-text-* attributes), which the
+ * theme translates.
  */
 (function () {
   "use strict";
@@ -44,7 +50,7 @@
   function startReply(commentId, authorName) {
     replyField.value = commentId;
     if (notice && noticeName) {
-      noticeName.textContent = authorName || "a comment";
+      noticeName.textContent = authorName || form.getAttribute("data-text-a-comment") || "";
       notice.hidden = false;
     }
     var calm = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
@@ -87,6 +93,84 @@
       }
     });
   }
+
+  var preview = document.getElementById("comment-preview");
+
+  function fields() {
+    var data = {};
+    Array.prototype.forEach.call(form.elements, function (element) {
+      if (!element.name || element.type === "submit" || element.type === "button") {
+        return;
+      }
+      if (element.type === "checkbox") {
+        if (element.checked) {
+          data[element.name] = element.value;
+        }
+        return;
+      }
+      data[element.name] = element.value;
+    });
+    data.preview = "1";
+    return data;
+  }
+
+  function showPreview(result) {
+    var problem = preview.querySelector(".comment-preview__problem");
+    var shown = preview.querySelector(".comment--preview");
+    if (result.error) {
+      problem.textContent = result.error;
+      problem.hidden = false;
+      shown.hidden = true;
+    } else {
+      problem.hidden = true;
+      shown.hidden = false;
+      shown.querySelector(".comment__author").textContent = result.author;
+      var avatar = shown.querySelector(".avatar");
+      if (result.avatar) {
+        /* An SVG the intake drew from a hash: no markup of the reader's. */
+        avatar.innerHTML = result.avatar;
+        avatar.className = "avatar avatar--identicon";
+      } else {
+        avatar.textContent = result.author.trim().charAt(0).toUpperCase();
+        avatar.className = "avatar avatar--plain";
+      }
+      /* The intake's rendering: Markdown through the same cmark and nh3 allowlist
+         as the published page, so it holds no markup that could run. */
+      shown.querySelector(".comment__content").innerHTML = result.html;
+    }
+    preview.hidden = false;
+    preview.querySelector(".comment-preview__heading").focus();
+  }
+
+  function failed() {
+    showPreview({ error: form.getAttribute("data-text-preview-failed") || "" });
+  }
+
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (!preview || !button || button.name !== "preview" || !window.fetch) {
+      return; /* sending, or an old browser: the form posts as plain HTML */
+    }
+    event.preventDefault();
+    window.fetch(form.action, {
+      method: "POST",
+      credentials: "omit",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(fields())
+    })
+      .then(function (response) {
+        return response.json().then(function (data) {
+          if (response.ok && data.preview) {
+            showPreview(data.preview);
+          } else if (data && data.error) {
+            showPreview({ error: data.error });
+          } else {
+            failed();
+          }
+        });
+      })
+      .catch(failed);
+  });
 
   fetchToken();
 })();

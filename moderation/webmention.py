@@ -1,0 +1,514 @@
+"""Receiving Webmentions (W3C Recommendation, 12 January 2017), safely.
+
+Another site tells us one of its pages (``source``) mentions one of our articles
+(``target``). :func:`check_request` accepts or refuses the request itself (both
+http(s), different, the target one of our open articles); the intake stores it
+and answers 202 at once. Later, :func:`verify_pending` (the intake's mention
+worker, or ``moderation screen``) fetches each source with :class:`SafeFetcher`
+and keeps what it finds:
+
+- the source links to the target: its microformats2 (mf2py) give the author,
+  the text and the kind (a reply, like, repost or plain mention), and it becomes
+  a comment (origin ``webmention``) that is screened and moderated like any other;
+  if it was verified before and changed, the comment is edited and screened again;
+- it does not link (any more), or answers 404 or 410: refused, or, if it was
+  verified before, its comment is withdrawn (removed at the next publish);
+- it cannot be fetched (down, refused as a private address, too slow): refused,
+  or left as it was when it was verified before.
+
+The fetch is where a Webmention receiver is dangerous: anyone can make us request
+any address. :class:`SafeFetcher` resolves the host and refuses loopback, private,
+link-local and other non-public addresses (unless ``COMMENTS_WEBMENTION_ALLOW_PRIVATE``),
+connects to the address it checked (no second lookup to rebind), checks again after
+every redirect, follows at most 5, reads at most 1 MB and gives up after 10 s.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+import mf2py
+from bs4 import BeautifulSoup
+
+from comment_format.i18n import Message
+from comment_format.render import render_problem
+from comment_format.text import MAX_BODY, MAX_NAME, body_problem, name_problem, strip_unshowable
+
+from .errors import ModerationError, ValidationError
+from .intake import IntakeError, Thread, ThreadIndex, origin_of
+from .models import Comment, Origin, State, utcnow
+from .settings import Settings
+from .store import Mention, Store
+from .store.mentions import GONE, REFUSED, VERIFIED
+from .submission import validate_url
+
+logger = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+MAX_BYTES = 1_000_000
+TIMEOUT_SECONDS = 10.0
+USER_AGENT = "Webmention receiver (Learning Out Loud; +verifies that your page links here)"
+KINDS = ("reply", "like", "repost")  # checked in this order; otherwise a "mention"
+_PROPERTY_OF_KIND = {"reply": "in-reply-to", "like": "like-of", "repost": "repost-of"}
+
+
+class WebmentionRefused(IntakeError):
+    """A request the endpoint answers 400 (the W3C spec's "bad request")."""
+
+
+class FetchRefused(ModerationError):
+    """The source may not be fetched (a private address, not http(s))."""
+
+
+class FetchFailed(ModerationError):
+    """The source could not be fetched (network, timeout, too many redirects)."""
+
+
+# -- the request -----------------------------------------------------------------------
+
+
+def _normalised(url: str) -> str:
+    """``url`` without its fragment, scheme and host lower-cased, default port dropped."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
+def _http_url(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise WebmentionRefused(Message("{field} is required", field=field), field)
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise WebmentionRefused(
+            Message("{field} must be an http:// or https:// address", field=field), field
+        )
+    if len(value) > 2048:
+        raise WebmentionRefused(Message("{field} is too long", field=field), field)
+    return value
+
+
+def check_request(
+    fields: Mapping[str, Any], index: ThreadIndex, site_urls: Iterable[str]
+) -> tuple[str, str, Thread]:
+    """The source, target and article of a Webmention request, or :class:`WebmentionRefused`.
+
+    The target must be one of our open articles, at one of ``site_urls``.
+    """
+    source = _http_url(fields.get("source"), "source")
+    target = _http_url(fields.get("target"), "target")
+    if _normalised(source) == _normalised(target):
+        raise WebmentionRefused(Message("source and target must be different pages"), "source")
+    sites = {origin_of(url) for url in site_urls}
+    if origin_of(target) not in sites:
+        raise WebmentionRefused(
+            Message("target is not on this site: {target}", target=target), "target"
+        )
+    path = urlsplit(target).path.lstrip("/")
+    try:
+        threads = index.threads()
+    except IntakeError as error:
+        raise WebmentionRefused(error.message, "target") from None
+    for thread in threads.values():
+        if thread.url.lstrip("/") == path:
+            try:
+                return source, target, index.thread_for(thread.slug)
+            except IntakeError as error:  # closed
+                raise WebmentionRefused(error.message, "target") from None
+    raise WebmentionRefused(
+        Message("target is not an article that takes Webmentions: {target}", target=target),
+        "target",
+    )
+
+
+# -- fetching the source ----------------------------------------------------------------
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def public_address(address: Address) -> bool:
+    """Whether ``address`` is on the public internet (not loopback, private, link-local,
+    multicast, reserved, unspecified or shared)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def _any_address(address: Address) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # after redirects
+    status: int
+    content_type: str
+    body: bytes
+    truncated: bool  # there was more than MAX_BYTES
+
+
+class SafeFetcher:
+    """GET an address anyone could have named, without letting them aim it at us.
+
+    ``allowed`` decides which resolved addresses may be contacted (default: public
+    ones only; ``allow_private=True`` allows all, for tests on loopback).
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        allowed: Callable[[Address], bool] | None = None,
+        timeout: float = TIMEOUT_SECONDS,
+        max_bytes: int = MAX_BYTES,
+        max_redirects: int = MAX_REDIRECTS,
+        resolver: Callable[..., list[Any]] = socket.getaddrinfo,
+    ) -> None:
+        self.allowed = allowed or (_any_address if allow_private else public_address)
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.resolver = resolver
+
+    def _address(self, host: str, port: int) -> str:
+        """One checked address of ``host``: every address it resolves to must be allowed."""
+        try:
+            infos = self.resolver(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise FetchFailed(f"cannot resolve {host}: {exc}") from exc
+        addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+        if not addresses:
+            raise FetchFailed(f"{host} has no address")
+        for address in addresses:
+            if not self.allowed(address):
+                raise FetchRefused(f"{host} resolves to {address}, which is not a public address")
+        return str(addresses[0])
+
+    def fetch(self, url: str) -> Fetched:
+        """The source at ``url``, following at most ``max_redirects`` redirects."""
+        deadline = time.monotonic() + self.timeout
+        for _hop in range(self.max_redirects + 1):
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if scheme not in ("http", "https") or not parts.hostname:
+                raise FetchRefused(f"not an http(s) address: {url}")
+            host = parts.hostname
+            port = parts.port or (443 if scheme == "https" else 80)
+            address = self._address(host, port)
+            # Connect to the address just checked (no second lookup an attacker's DNS
+            # could answer differently); the Host header and TLS name stay the host's.
+            literal = f"[{address}]" if ":" in address else address
+            pinned = urlunsplit((scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
+            default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
+            host_header = host if default_port else f"{host}:{port}"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FetchFailed(f"no answer within {self.timeout:g} s")
+            try:
+                with (
+                    httpx.Client(timeout=remaining, follow_redirects=False) as client,
+                    client.stream(
+                        "GET",
+                        pinned,
+                        headers={
+                            "Host": host_header,
+                            "User-Agent": USER_AGENT,
+                            "Accept": "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5",
+                        },
+                        extensions={"sni_hostname": host},
+                    ) as response,
+                ):
+                    if response.is_redirect and response.headers.get("location"):
+                        url = urljoin(url, response.headers["location"])
+                        continue
+                    body, truncated = self._read(response, deadline)
+                    return Fetched(
+                        url=url,
+                        status=response.status_code,
+                        content_type=response.headers.get("content-type", ""),
+                        body=body,
+                        truncated=truncated,
+                    )
+            except httpx.HTTPError as exc:
+                raise FetchFailed(f"cannot fetch {url}: {exc}") from exc
+        raise FetchFailed(f"more than {self.max_redirects} redirects")
+
+    def _read(self, response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_bytes:
+                return b"".join(chunks)[: self.max_bytes], True
+            if time.monotonic() > deadline:
+                raise FetchFailed(f"no complete answer within {self.timeout:g} s")
+        return b"".join(chunks), False
+
+
+def fetcher_from_settings(settings: Mapping[str, Any]) -> SafeFetcher:
+    return SafeFetcher(allow_private=bool(settings["COMMENTS_WEBMENTION_ALLOW_PRIVATE"]))
+
+
+# -- reading the source ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a source page says about our article."""
+
+    links: bool  # it links to the target
+    kind: str  # reply, like, repost or mention
+    author: str
+    author_url: str | None
+    body: str
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        if "value" in value and isinstance(value["value"], str):
+            return value["value"]
+        names = value.get("properties", {}).get("name")
+        return _text(names[0]) if names else ""
+    return value if isinstance(value, str) else ""
+
+
+def _urls(values: Iterable[Any]) -> list[str]:
+    found = []
+    for value in values:
+        if isinstance(value, dict):
+            found += [u for u in value.get("properties", {}).get("url", []) if isinstance(u, str)]
+            if isinstance(value.get("value"), str):
+                found.append(value["value"])
+        elif isinstance(value, str):
+            found.append(value)
+    return found
+
+
+def _entries(items: list[dict]) -> list[dict]:
+    """Every h-entry, top level first, then those inside feeds."""
+    entries = [item for item in items if "h-entry" in item.get("type", [])]
+    for item in items:
+        entries += [c for c in item.get("children", []) if "h-entry" in c.get("type", [])]
+    return entries
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(strip_unshowable(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def read_source(fetched: Fetched, target: str) -> Source:
+    """Whether the fetched page links to ``target``, and what its microformats say."""
+    text = fetched.body.decode(_charset(fetched.content_type), "replace")
+    wanted = _normalised(target)
+    kind_of_page = fetched.content_type.split(";", 1)[0].strip().lower()
+    host = urlsplit(fetched.url).hostname or fetched.url
+    if kind_of_page == "text/plain":
+        return Source(target in text, "mention", host, None, "")
+    if kind_of_page not in ("text/html", "application/xhtml+xml", ""):
+        return Source(False, "mention", host, None, "")
+    soup = BeautifulSoup(text, "html5lib")
+    links = any(
+        _normalised(urljoin(fetched.url, element.get("href") or "")) == wanted
+        for element in soup.find_all(["a", "link", "area"], href=True)
+    )
+    parsed = mf2py.parse(doc=soup, url=fetched.url)
+    items = parsed.get("items", [])
+    entries = _entries(items)
+    entry = next((e for e in entries if wanted in map(_normalised, _all_urls(e))), None) or (
+        entries[0] if entries else None
+    )
+    if entry is None:
+        return Source(links, "mention", host, None, "")
+    properties = entry.get("properties", {})
+    kind = "mention"
+    for candidate in KINDS:
+        if wanted in {
+            _normalised(u) for u in _urls(properties.get(_PROPERTY_OF_KIND[candidate], []))
+        }:
+            kind = candidate
+            break
+    author, author_url = host, None
+    authors = properties.get("author") or [
+        item for item in items if "h-card" in item.get("type", [])
+    ]
+    if authors:
+        author = _text(authors[0]) or host
+        urls = _urls(authors[:1]) if isinstance(authors[0], dict) else []
+        author_url = next((u for u in urls if u.startswith(("http://", "https://"))), None)
+    body = ""
+    for name in ("content", "summary", "name"):
+        if properties.get(name):
+            body = _text(properties[name][0]).strip()
+            if body:
+                break
+    return Source(links, kind, _one_line(author, MAX_NAME), author_url, body)
+
+
+def _all_urls(entry: dict) -> list[str]:
+    properties = entry.get("properties", {})
+    return [u for name in _PROPERTY_OF_KIND.values() for u in _urls(properties.get(name, []))]
+
+
+def _charset(content_type: str) -> str:
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            try:
+                "".encode(value.strip().strip('"'))
+            except LookupError:
+                return "utf-8"
+            return value.strip().strip('"')
+    return "utf-8"
+
+
+# -- from source to comment ------------------------------------------------------------------
+
+
+def _comment_fields(source: Source, mention: Mention) -> tuple[str, str | None, str]:
+    """The author, author URL and body a verified source becomes, within the comment rules."""
+    author = source.author
+    if name_problem(author):
+        author = urlsplit(mention.source).hostname or "?"
+    author_url = None
+    if source.author_url:
+        try:
+            author_url = validate_url(source.author_url[:500])
+        except ValidationError:
+            author_url = None
+    body = strip_unshowable(source.body).strip()
+    if len(body) > MAX_BODY:
+        body = body[: MAX_BODY - 1].rstrip() + "…"
+    if source.kind in ("like", "repost"):
+        body = ""
+    elif body_problem(body) or render_problem(body):
+        # Nothing showable of its own (or nothing we can show): the page itself speaks.
+        body = mention.source
+    return author, author_url, body
+
+
+@dataclass(frozen=True)
+class Outcome:
+    mention_id: int
+    state: str
+    comment_id: str | None = None
+    problem: str | None = None
+    #: A comment that now waits for screening (new, or changed).
+    to_screen: Comment | None = None
+
+
+def verify(
+    store: Store, mention: Mention, fetcher: SafeFetcher, now: datetime | None = None
+) -> Outcome:
+    """Fetch one mention's source and keep what it says (see the module docstring)."""
+    now = now or utcnow()
+    was_verified = mention.comment_id is not None and mention.state != GONE
+    try:
+        fetched = fetcher.fetch(mention.source)
+    except (FetchRefused, FetchFailed) as problem:
+        return _failed(store, mention, str(problem), was_verified, now)
+    if fetched.status in (404, 410):
+        return _gone(store, mention, f"the source answers {fetched.status}", was_verified, now)
+    if not 200 <= fetched.status < 300:
+        return _failed(store, mention, f"the source answers {fetched.status}", was_verified, now)
+    source = read_source(fetched, mention.target)
+    if not source.links:
+        why = "the source does not link to the target"
+        if fetched.truncated:
+            why += f" in its first {MAX_BYTES:,} bytes"
+        return _gone(store, mention, why, was_verified, now)
+    author, author_url, body = _comment_fields(source, mention)
+    with store.transaction():
+        existing = _live_comment(store, mention)
+        if existing is None:
+            comment = store.comments.add(
+                Comment(
+                    article=mention.article,
+                    author=author,
+                    body=body,
+                    author_url=author_url,
+                    ip=mention.sender_ip,
+                    received_at=now,
+                    origin=Origin.WEBMENTION,
+                ),
+                actor="webmention",
+                note=f"verified: {mention.source} {source.kind}s this article",
+            )
+            to_screen: Comment | None = comment
+        else:
+            store.revisions.edit(
+                existing.id or "",
+                author=author,
+                author_url=author_url,
+                body=body,
+                actor="webmention",
+                note="its source changed",
+                now=now,
+            )
+            comment = store.comments.get(existing.id or "")
+            to_screen = comment if comment.status is State.RECEIVED else None
+        store.mentions.record(
+            mention.id, VERIFIED, kind=source.kind, comment_id=comment.id, now=now
+        )
+    logger.info("webmention %s → %s verified: %s", mention.source, mention.target, source.kind)
+    return Outcome(mention.id, VERIFIED, comment.id, None, to_screen)
+
+
+def _live_comment(store: Store, mention: Mention) -> Comment | None:
+    if mention.comment_id is None:
+        return None
+    try:
+        comment = store.comments.get(mention.comment_id)
+    except ModerationError:  # erased
+        return None
+    return None if comment.withdrawn_at is not None else comment
+
+
+def _gone(store: Store, mention: Mention, why: str, was_verified: bool, now: datetime) -> Outcome:
+    comment = _live_comment(store, mention) if was_verified else None
+    with store.transaction():
+        if comment is not None and comment.id is not None:
+            store.revisions.withdraw(
+                comment.id, actor="webmention", note=f"withdrawn: {why}", now=now
+            )
+        store.mentions.record(mention.id, GONE if was_verified else REFUSED, problem=why, now=now)
+    logger.info("webmention %s → %s: %s", mention.source, mention.target, why)
+    return Outcome(mention.id, GONE if was_verified else REFUSED, mention.comment_id, why)
+
+
+def _failed(store: Store, mention: Mention, why: str, was_verified: bool, now: datetime) -> Outcome:
+    # A source that is down for a while keeps the mention it made before.
+    state = VERIFIED if was_verified else REFUSED
+    store.mentions.record(mention.id, state, problem=why, now=now)
+    logger.info("webmention %s → %s not verified: %s", mention.source, mention.target, why)
+    return Outcome(mention.id, state, mention.comment_id, why)
+
+
+def verify_pending(
+    store: Store,
+    settings: Settings,
+    *,
+    fetcher: SafeFetcher | None = None,
+    limit: int | None = None,
+) -> list[Outcome]:
+    """Verify every mention waiting for it (oldest first)."""
+    fetcher = fetcher or fetcher_from_settings(settings)
+    return [verify(store, mention, fetcher) for mention in store.mentions.pending(limit)]

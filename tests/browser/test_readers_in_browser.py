@@ -1,0 +1,144 @@
+"""Issue 13 in real Chromium, once with JavaScript and once without: preview, post, follow
+the private link, change the text, and see the change on the page after ``moderation
+publish`` and a build. The site is served on loopback; the intake is the real service
+(``python -m moderation serve``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.browser.test_form_to_intake import free_port, moderation, wait_until_up
+from tests.site.sitebuild import FIXTURE_CONTENT, ROOT, build_site
+
+pytestmark = pytest.mark.slow
+
+ARTICLE_PATH = "2026/open-thread.html"
+FIRST = "Asking *out loud* helped me: my question was **half** of the answer."
+CHANGED = "Asking out loud helped me; writing the question down was half of the work."
+
+
+@pytest.fixture
+def live_site(served_root, tmp_path):
+    """The fixture site, built for a real intake process, served over HTTP."""
+    root, site_base = served_root
+    name = f"readers-{tmp_path.name}"
+    intake_port = free_port()
+    intake_url = f"http://127.0.0.1:{intake_port}/comments"
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, content)
+    output = root / name
+    build_site(content, output, COMMENTS_INTAKE_URL=intake_url)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")},
+        "MODERATION_DB": str(tmp_path / "moderation.db"),
+        "COMMENTS_INTAKE_URL": json.dumps(intake_url),
+        "COMMENTS_SITE_URL": json.dumps(f"{site_base}/{name}"),
+        "COMMENTS_THREADS": json.dumps(str(output / "comments" / "threads.json")),
+        "COMMENTS_ALLOWED_ORIGINS": json.dumps([site_base]),
+        "COMMENTS_MIN_SECONDS": "0",
+        "COMMENTS_RATE_LIMIT": "0",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "moderation",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(intake_port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_up(f"{intake_url}/token", process)
+
+        def rebuild() -> None:
+            moderation(env, "publish", "--content", str(content))
+            build_site(content, output, COMMENTS_INTAKE_URL=intake_url)
+
+        yield f"{site_base}/{name}", env, rebuild
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_preview_post_edit_and_see_the_change(browser, live_site, javascript):
+    site, env, rebuild = live_site
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    article_url = f"{site}/{ARTICLE_PATH}"
+    page.goto(article_url)
+    if javascript:
+        token = page.locator('#comment-form [name="token"]')
+        page.wait_for_function("el => el.value !== ''", arg=token.element_handle())
+    page.fill("#comment-name", "Bea Browser")
+    page.fill("#comment-email", "bea@example.org")
+    page.fill("#comment-body", FIRST + "\n\n<script>alert('no')</script>")
+
+    # 1. Preview.
+    page.get_by_role("button", name="Preview").click()
+    if javascript:  # inline, on the article page
+        preview = page.locator("#comment-preview")
+        preview.locator(".comment__content strong").wait_for()
+        assert page.url == article_url
+        assert preview.locator(".comment__author").inner_text() == "Bea Browser"
+        assert preview.locator(".avatar svg").count() == 1
+    else:  # the intake's page: the preview above the form, every field kept
+        page.wait_for_url(re.compile(r".*/comments$"))
+        preview = page.locator("#preview")
+        assert page.locator("#comment-name").input_value() == "Bea Browser"
+        assert page.locator("#comment-email").input_value() == "bea@example.org"
+        assert page.locator("#comment-body").input_value().startswith(FIRST)
+    assert preview.locator(".comment__content strong").inner_text() == "half"
+    assert "<script>alert('no')</script>" in preview.locator(".comment__content").inner_text()
+
+    # 2. Post.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send comment").click()
+    assert page.locator("h1").inner_text() == "Thank you for your comment"
+
+    # 3. Follow the private link.
+    page.locator("#edit-link").click()
+    page.wait_for_url(re.compile(r".*/comments/edit/[\w.-]+$"))
+    assert page.locator("#comment-body").input_value().startswith(FIRST)
+
+    # 4. Change the text.
+    page.fill("#comment-body", CHANGED)
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(re.compile(r".*\?saved=1$"))
+    assert "Your changes are saved" in page.locator(".done").inner_text()
+    assert page.locator("#comment-body").input_value() == CHANGED
+
+    # 5. The moderator approves; after publish and a build the page shows the change.
+    listing = moderation(env, "list", "--article", "open-thread")
+    [comment_id] = re.findall(r"c-\d{4}-\d\d-\d\d-[0-9a-f]+", listing)
+    if "approved" not in listing.split(comment_id, 1)[1].splitlines()[0]:
+        moderation(env, "approve", comment_id)
+    rebuild()
+    page.goto(article_url)
+    shown = page.locator(f"#comment-{comment_id}")
+    assert shown.locator(".comment__content").inner_text() == CHANGED
+    assert shown.locator(".comment__edited").inner_text() == "edited"
+    assert FIRST not in page.content()
+    assert dialogs == [], "no script from a comment ever ran"
+    context.close()

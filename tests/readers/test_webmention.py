@@ -1,0 +1,309 @@
+"""Receiving Webmentions (issue 13) against a real HTTP source server on loopback:
+202 at once, verified later, screened and moderated like a comment, published in the
+thread (replies) or as faces (likes), withdrawn when the source stops linking, and a
+fetcher that cannot be aimed at private addresses."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+
+import pytest
+
+from moderation import cli
+from moderation.models import Origin, State
+from moderation.store import Store
+from moderation.webmention import (
+    MAX_BYTES,
+    MAX_REDIRECTS,
+    TIMEOUT_SECONDS,
+    FetchFailed,
+    FetchRefused,
+    SafeFetcher,
+    verify_pending,
+)
+
+from .conftest import ARTICLE, SITE, parse
+from .sources import Page, reply_page, source_server
+
+TARGET = f"{SITE}/2026/open-thread.html"
+LOOPBACK = SafeFetcher(allow_private=True)
+
+
+@pytest.fixture
+def sources():
+    with source_server() as server:
+        yield server
+
+
+def send(client, source: str, target: str = TARGET):
+    return client.post("/webmention", data={"source": source, "target": target})
+
+
+def check(reader_site, fetcher: SafeFetcher = LOOPBACK):
+    with Store(reader_site.db) as store:
+        return verify_pending(store, reader_site.settings(), fetcher=fetcher)
+
+
+def test_the_theme_advertises_the_endpoint(reader_site):
+    page = reader_site.page()
+    link = page.find("link", rel="webmention")
+    assert link is not None and link["href"] == "http://127.0.0.1:8080/webmention"
+
+
+def test_a_webmention_is_accepted_at_once_and_nothing_is_fetched_yet(reader_site, sources):
+    source = sources.html("/post", reply_page(TARGET))
+    answer = send(reader_site.client(), source)
+    assert answer.status_code == 202, answer.text
+    assert sources.requests == [], "verification is asynchronous"
+    with Store(reader_site.db) as store:
+        [mention] = store.mentions.pending()
+        assert (mention.source, mention.target, mention.article) == (source, TARGET, ARTICLE)
+        assert mention.sender_ip == "127.0.0.1"
+        assert store.comments.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "why"),
+    [
+        ({"target": TARGET}, "source is required"),
+        ({"source": "ftp://x.example/a", "target": TARGET}, "source must be an http"),
+        ({"source": TARGET, "target": TARGET}, "must be different"),
+        (
+            {"source": "https://a.example/p", "target": "https://elsewhere.example/x"},
+            "not on this site",
+        ),
+        ({"source": "https://a.example/p", "target": f"{SITE}/pages/about.html"}, "not an article"),
+        ({"source": "https://a.example/p", "target": f"{SITE}/2026/closed-thread.html"}, "closed"),
+    ],
+)
+def test_bad_requests_are_refused_with_400(reader_site, fields, why):
+    answer = reader_site.client().post("/webmention", data=fields)
+    assert answer.status_code == 400, answer.text
+    assert why in answer.text
+    with Store(reader_site.db) as store:
+        assert store.mentions.pending() == []
+
+
+def test_only_the_form_encoding_is_taken(reader_site):
+    answer = reader_site.client().post(
+        "/webmention", json={"source": "https://a.example/p", "target": TARGET}
+    )
+    assert answer.status_code == 415
+
+
+def test_a_valid_reply_becomes_a_comment_in_the_queue_and_in_the_thread(
+    reader_site, sources, approve, capsys
+):
+    source = sources.html(
+        "/post", reply_page(TARGET, content="<p>I tried this with my <b>team</b>.</p>")
+    )
+    send(reader_site.client(), source)
+    [outcome] = check(reader_site)
+    assert outcome.state == "verified" and outcome.to_screen is not None
+    with Store(reader_site.db) as store:
+        comment = store.comments.get(outcome.comment_id)
+        assert comment.origin is Origin.WEBMENTION and comment.status is State.RECEIVED
+        assert (comment.author, comment.author_url) == ("Ola Other", "https://ola.example/")
+        assert comment.body == "I tried this with my team."
+    assert cli.main(["--db", str(reader_site.db), "list"]) == 0
+    listing = capsys.readouterr().out
+    assert outcome.comment_id in listing and source in listing and "reply from" in listing
+    with Store(reader_site.db) as store:
+        approve(store, outcome.comment_id)
+    reader_site.publish()
+    text = (reader_site.content / "comments" / ARTICLE / f"{outcome.comment_id}.md").read_text()
+    assert f"source: {source}\nmention: reply\n" in text
+    reader_site.build()
+    shown = reader_site.page().find("article", id=f"comment-{outcome.comment_id}")
+    assert shown is not None, "an approved reply appears in the thread"
+    assert shown.select_one(".comment__via a")["href"] == source
+    assert "I tried this with my team." in shown.select_one(".comment__content").get_text()
+    assert shown.select_one(".avatar svg") is not None, "a face drawn from a keyed hash"
+
+
+def test_likes_and_reposts_are_counted_with_faces(reader_site, sources, approve):
+    client = reader_site.client()
+    for number, kind in enumerate(("u-like-of", "u-like-of", "u-repost-of")):
+        source = sources.html(
+            f"/like-{number}",
+            reply_page(
+                TARGET,
+                kind=kind,
+                author=f"Fan {number}",
+                author_url=f"https://fan{number}.example/",
+                content="",
+            ),
+        )
+        assert send(client, source).status_code == 202
+    outcomes = check(reader_site)
+    assert [o.state for o in outcomes] == ["verified"] * 3
+    with Store(reader_site.db) as store:
+        for outcome in outcomes:
+            approve(store, outcome.comment_id)
+    reader_site.publish()
+    reader_site.build()
+    page = reader_site.page()
+    likes = page.select_one(".reactions--like")
+    assert likes.select_one(".reactions__count").get_text() == "2 likes"
+    assert len(likes.select(".reactions__faces li .avatar svg")) == 2
+    assert page.select_one(".reactions--repost .reactions__count").get_text() == "1 repost"
+    assert page.select_one("#comments-heading").get_text() == "4 comments", "likes are not comments"
+    for outcome in outcomes:
+        assert page.find("article", id=f"comment-{outcome.comment_id}") is None
+
+
+def test_a_source_that_does_not_link_is_refused(reader_site, sources):
+    source = sources.html("/unrelated", "<p>Nothing to see: <a href='https://x.example/'>x</a></p>")
+    send(reader_site.client(), source)
+    [outcome] = check(reader_site)
+    assert outcome.state == "refused" and "does not link" in outcome.problem
+    with Store(reader_site.db) as store:
+        assert store.comments.count() == 0
+
+
+def test_a_source_that_disappears_is_withdrawn_on_the_next_check(reader_site, sources, approve):
+    client = reader_site.client()
+    source = sources.html("/gone-later", reply_page(TARGET))
+    send(client, source)
+    [outcome] = check(reader_site)
+    with Store(reader_site.db) as store:
+        approve(store, outcome.comment_id)
+    reader_site.publish()
+    file = reader_site.content / "comments" / ARTICLE / f"{outcome.comment_id}.md"
+    assert file.exists()
+    del sources.pages["/gone-later"]  # the page is deleted; its site sends the mention again
+    assert send(client, source).status_code == 202
+    [again] = check(reader_site)
+    assert again.state == "gone" and "404" in again.problem
+    with Store(reader_site.db) as store:
+        comment = store.comments.get(outcome.comment_id)
+        assert comment.withdrawn_at is not None and comment.status is State.REJECTED
+    reader_site.publish()
+    assert not file.exists()
+    # A source that still exists but no longer links is withdrawn the same way.
+    other = sources.html("/edited-later", reply_page(TARGET))
+    send(client, other)
+    assert [o.state for o in check(reader_site)] == ["verified"]
+    sources.html("/edited-later", "<p>I took the link out.</p>")
+    send(client, other)
+    [second] = check(reader_site)
+    assert second.state == "gone" and "does not link" in second.problem
+
+
+def test_a_changed_source_edits_its_comment_and_screens_it_again(reader_site, sources, approve):
+    client = reader_site.client()
+    source = sources.html("/changing", reply_page(TARGET, content="First words."))
+    send(client, source)
+    [first] = check(reader_site)
+    with Store(reader_site.db) as store:
+        approve(store, first.comment_id)
+    sources.html("/changing", reply_page(TARGET, content="Second words."))
+    send(client, source)
+    [second] = check(reader_site)
+    assert second.comment_id == first.comment_id and second.to_screen is not None
+    with Store(reader_site.db) as store:
+        comment = store.comments.get(first.comment_id)
+        assert (comment.body, comment.status) == ("Second words.", State.RECEIVED)
+        assert store.revisions.of(first.comment_id)[0].body == "First words."
+
+
+def test_hostile_html_in_the_source_is_sanitised_like_any_comment(reader_site, sources, approve):
+    hostile = (
+        '<p>Fine <script>alert("x")</script> words</p><img src=x onerror="alert(1)">'
+        '<a href="javascript:alert(2)">click</a> &lt;iframe src=//evil&gt;'
+    )
+    source = sources.html(
+        "/hostile", reply_page(TARGET, content=hostile, author='<b onmouseover="x">Eve</b>')
+    )
+    send(reader_site.client(), source)
+    [outcome] = check(reader_site)
+    with Store(reader_site.db) as store:
+        approve(store, outcome.comment_id)
+    reader_site.publish()
+    reader_site.build()
+    html = (reader_site.output / "2026/open-thread.html").read_text(encoding="utf-8")
+    shown = parse(reader_site.output / "2026/open-thread.html").find(
+        "article", id=f"comment-{outcome.comment_id}"
+    )
+    assert "onerror" not in str(shown) and "onmouseover" not in str(shown)
+    assert "javascript:" not in str(shown)
+    assert "<iframe" not in html and "<script>alert" not in html
+    assert shown.select_one(".comment__author").get_text() == "Eve"
+    assert "&lt;iframe src=//evil&gt;" in str(shown.select_one(".comment__content"))
+
+
+def test_private_addresses_are_refused_unless_allowed(reader_site, sources):
+    source = sources.html("/post", reply_page(TARGET))
+    with pytest.raises(FetchRefused, match="not a public address"):
+        SafeFetcher().fetch(source)
+    send(reader_site.client(), source)
+    [outcome] = check(
+        reader_site, SafeFetcher()
+    )  # what COMMENTS_WEBMENTION_ALLOW_PRIVATE=False does
+    assert outcome.state == "refused" and "127.0.0.1" in outcome.problem
+    assert sources.requests == [], "a refused address is never contacted"
+    for address in (
+        "10.1.2.3",
+        "192.168.0.1",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+    ):
+        answer = [(0, 0, 0, "", (address, 80))]
+        fetcher = SafeFetcher(resolver=lambda host, port, answer=answer, **kw: answer)
+        with pytest.raises(FetchRefused):
+            fetcher.fetch("http://innocent.example/")
+
+
+def test_every_redirect_is_checked_again_and_at_most_five_are_followed(sources):
+    only_one = SafeFetcher(allowed=lambda a: a == ipaddress.ip_address("127.0.0.1"))
+    port = sources.httpd.server_port
+    sources.html("/inside", reply_page(TARGET))
+    start = sources.redirect("/hop", f"http://127.0.0.2:{port}/inside")
+    with pytest.raises(FetchRefused, match=r"127\.0\.0\.2"):
+        only_one.fetch(start)
+    for hop in range(6):
+        sources.redirect(f"/r{hop}", f"/r{hop + 1}")
+    sources.html("/r6", "<p>end</p>")
+    assert LOOPBACK.fetch(sources.url + "/r1").url.endswith("/r6")  # five redirects: fine
+    with pytest.raises(FetchFailed, match="more than 5 redirects"):
+        LOOPBACK.fetch(sources.url + "/r0")  # six
+
+
+def test_reads_at_most_a_megabyte_and_gives_up_on_slow_sources(sources):
+    assert (MAX_BYTES, MAX_REDIRECTS, TIMEOUT_SECONDS) == (1_000_000, 5, 10.0)
+    padding = "<p>" + "x" * 1_100_000 + "</p>"
+    sources.html("/huge", f"<html><body>{padding}<a href='{TARGET}'>late link</a></body></html>")
+    fetched = LOOPBACK.fetch(sources.url + "/huge")
+    assert fetched.truncated and len(fetched.body) == MAX_BYTES
+    sources.pages["/slow"] = Page(b"<p>slow</p>", delay=2.0)
+    started = time.monotonic()
+    with pytest.raises(FetchFailed):
+        SafeFetcher(allow_private=True, timeout=0.5).fetch(sources.url + "/slow")
+    assert time.monotonic() - started < 1.8
+
+
+def test_the_checked_address_is_the_one_contacted(sources):
+    sources.html("/named", "<p>hello</p>")
+    port = sources.httpd.server_port
+    LOOPBACK.fetch(f"http://localhost:{port}/named")
+    assert sources.requests[-1] == ("/named", f"localhost:{port}"), "Host stays the name"
+
+
+def test_the_service_verifies_and_screens_in_the_background(reader_site, sources):
+    client = reader_site.client(screen=True, COMMENTS_WEBMENTION_ALLOW_PRIVATE=True)
+    source = sources.html("/background", reply_page(TARGET))
+    assert send(client, source).status_code == 202
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with Store(reader_site.db) as store:
+            comments = store.comments.list()
+            if comments and comments[0].status is not State.RECEIVED:
+                break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the mention was not verified and screened in the background")
+    with Store(reader_site.db) as store:
+        assert store.screenings.latest(comments[0].id) is not None
