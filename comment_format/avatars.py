@@ -49,28 +49,38 @@ def service_url(service: str, hashed_email: str, size: int = 80) -> str | None:
 def identicon_svg(key: str, size: int = 40) -> str:
     """An inline SVG identicon for ``key`` (a comment's avatar hash); safe to insert as is.
 
-    Its bytes come from SHA-256 of the key: the first picks the hue, the next
+    Its bytes come from SHA-256 of the key: the first two pick the hue, the next
     fifteen bits which cells of the left half (mirrored to the right) are filled.
     """
     digest = hashlib.sha256(key.encode("utf-8")).digest()
-    hue = int.from_bytes(digest[:2], "big") / 65535
-    red, green, blue = colorsys.hls_to_rgb(hue, 0.42, 0.55)
-    colour = f"#{int(red * 255):02x}{int(green * 255):02x}{int(blue * 255):02x}"
-    bits = int.from_bytes(digest[2:4], "big")
-    half = (GRID + 1) // 2
-    cells = []
-    for column in range(half):
-        for row in range(GRID):
-            if bits >> (column * GRID + row) & 1:
-                cells.append((column, row))
-                if column != GRID - 1 - column:
-                    cells.append((GRID - 1 - column, row))
-    if not cells:  # an empty face is no face: fill the middle column
-        cells = [(half - 1, row) for row in range(GRID)]
-    path = "".join(f"M{x} {y}h1v1h-1z" for x, y in sorted(cells))
+    colour = _colour(int.from_bytes(digest[:2], "big"))
+    path = _path(int.from_bytes(digest[2:4], "big") & 0x7FFF)
     return (
         f'<svg class="identicon" xmlns="http://www.w3.org/2000/svg" viewBox="-0.5 -0.5 6 6" '
         f'width="{size}" height="{size}" aria-hidden="true" focusable="false">'
         f'<rect x="-0.5" y="-0.5" width="6" height="6" fill="#f2efe8"/>'
         f'<path fill="{colour}" shape-rendering="crispEdges" d="{path}"/></svg>'
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _colour(hue: int) -> str:
+    # A mid lightness and saturation: readable on the light background and the dark theme.
+    red, green, blue = colorsys.hls_to_rgb(hue / 65535, 0.42, 0.55)
+    return f"#{int(red * 255):02x}{int(green * 255):02x}{int(blue * 255):02x}"
+
+
+_CELLS = [[f"M{x} {y}h1v1h-1z" for y in range(GRID)] for x in range(GRID)]
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _path(bits: int) -> str:
+    """The cells of one pattern (15 bits: the left three columns, mirrored) as a path."""
+    if not bits:  # an empty face is no face: fill the middle column
+        bits = 0b11111 << (GRID // 2 * GRID)
+    return "".join(
+        _CELLS[x][y]
+        for x in range(GRID)
+        for y in range(GRID)
+        if bits >> (min(x, GRID - 1 - x) * GRID + y) & 1
     )

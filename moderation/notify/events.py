@@ -148,7 +148,9 @@ def queue_confirmation(store: Store, config: NotifyConfig, comment_id: str, now:
             kind="confirm",
             recipient=subscriber.email,
             group_key="confirm",
-            item=None,
+            # The comment it is about: the email names its article and carries its
+            # private link to change or withdraw it (issue 13).
+            item=comment_id,
             not_before=now,
             now=now,
         )
@@ -186,9 +188,10 @@ def on_published(
     config = NotifyConfig.from_settings(settings)
     comments = list(comments)
     queued = 0
+    unconfirmed = store.subscriptions.awaiting_confirmation()
     for comment in comments:
-        assert comment.id is not None  # stored
-        queue_confirmation(store, config, comment.id, now)
+        if comment.id in unconfirmed:
+            queue_confirmation(store, config, comment.id, now)
     notified = store.subscriptions.notified_ids()
     for reply in comments:
         if not reply.reply_to or reply.id in notified:
@@ -226,11 +229,15 @@ def queue_daily_summaries(store: Store, config: NotifyConfig, now: datetime) -> 
     if local.hour < SUMMARY_HOUR:
         return 0
     day = local.date().isoformat()
-    queued = 0
+    due = [
+        (channel, recipient)
+        for channel, recipient in moderator_targets(config)
+        if not store.outbox.exists("summary", recipient, day)
+    ]
+    if not due:
+        return 0
     with store.transaction():
-        for channel, recipient in moderator_targets(config):
-            if store.outbox.exists("summary", recipient, day):
-                continue
+        for channel, recipient in due:
             _queue(
                 store,
                 config,
@@ -242,5 +249,4 @@ def queue_daily_summaries(store: Store, config: NotifyConfig, now: datetime) -> 
                 not_before=now,
                 now=now,
             )
-            queued += 1
-    return queued
+    return len(due)

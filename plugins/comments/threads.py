@@ -37,7 +37,6 @@ class Comment:
         "author",
         "author_url",
         "avatar",
-        "avatar_svg",
         "avatar_url",
         "content",
         "date",
@@ -68,8 +67,6 @@ class Comment:
         self.author = Markup(record.author)
         self.author_url = record.author_url
         self.avatar = record.avatar
-        # Drawn here, at build time: no request to anyone when the page is read.
-        self.avatar_svg = Markup(identicon_svg(record.avatar)) if record.avatar else None
         self.avatar_url = (
             service_url(avatar_service, record.email_hash) if record.email_hash else None
         )
@@ -91,6 +88,12 @@ class Comment:
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on {getattr(self.article, 'slug', '?')}>"
+
+    @property
+    def avatar_svg(self) -> Markup | None:
+        """The identicon, drawn at build time when a template asks for it (no request
+        to anyone when the page is read; a theme that shows none pays nothing)."""
+        return Markup(identicon_svg(self.avatar)) if self.avatar else None
 
 
 def _sort_key(comment: Comment) -> tuple[datetime, str]:
