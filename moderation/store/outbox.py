@@ -237,6 +237,8 @@ class Outbox(Part):
         Whether the server took such a message is unknown: it is sent again, with the
         same Message-ID, so the receiving side can tell it is the same message.
         """
+        if not self._any("status = 'sending'"):
+            return 0  # the usual case: no write transaction for nothing
         with self.db.transaction() as conn:
             return conn.execute(
                 """UPDATE outbox SET status = 'retrying', next_attempt_at = ?,
@@ -252,6 +254,12 @@ class Outbox(Part):
             (channel, kind, recipient, group_key),
         ).fetchone()
         return from_text(row[0])
+
+    def _any(self, condition: str, *params: str) -> bool:
+        return (
+            self.conn.execute(f"SELECT 1 FROM outbox WHERE {condition} LIMIT 1", params).fetchone()
+            is not None
+        )
 
     # -- what the moderator sees -----------------------------------------------------------
 
@@ -296,6 +304,8 @@ class Outbox(Part):
 
     def prune(self, before: datetime) -> int:
         """Forget sent and cancelled messages older than ``before``."""
+        if not self._any("status IN ('sent', 'cancelled') AND created_at < ?", to_text(before)):
+            return 0
         with self.db.transaction() as conn:
             return conn.execute(
                 "DELETE FROM outbox WHERE status IN ('sent', 'cancelled') AND created_at < ?",

@@ -109,6 +109,17 @@ class Subscriptions(Part):
         ).fetchone()
         return _subscriber(row) if row is not None else None
 
+    def awaiting_confirmation(self) -> set[str]:
+        """The comments whose subscriber has not confirmed (nor left) yet."""
+        return {
+            row[0]
+            for row in self.conn.execute(
+                """SELECT c.comment_id FROM subscriptions c
+                   JOIN subscribers s ON s.id = c.subscriber_id
+                   WHERE s.confirmed_at IS NULL AND s.unsubscribed_at IS NULL"""
+            )
+        }
+
     def by_email(self, email: str) -> Subscriber | None:
         row = self.conn.execute("SELECT * FROM subscribers WHERE email = ?", (email,)).fetchone()
         return _subscriber(row) if row is not None else None

@@ -49,6 +49,7 @@ from .. import accounts, senders
 from ..articles import ArticleInfo, load_articles
 from ..errors import ModerationError, UnknownComment
 from ..models import Comment, Label, State, is_comment_id, utcnow
+from ..notify import outbox_summary
 from ..privacy import mask_email
 from ..publish import publish_approved
 from ..reloading import Reloading
@@ -388,6 +389,7 @@ class ReviewService:
                 for comment in shown
             ]
             undoable = last_undoable(store, moderator)
+            outbox = outbox_summary(store, problems=3)  # issue 11: alerts and reply emails
         slugs = sorted(set(articles) | ({article} if article else set()))
         return {
             "counts": counts,
@@ -401,6 +403,7 @@ class ReviewService:
             ],
             "bulk_actions": ACTIONS,
             "undoable": undoable,
+            "outbox": outbox,
         }
 
     # -- GET /comments/{id} ----------------------------------------------------------------

@@ -14,7 +14,7 @@ from moderation.privacy import erase_commenter, export_commenter
 from moderation.settings import load_settings
 from tests.intake.helpers import ServiceProcess, write_threads
 
-from .conftest import HOLD_WORD, MODERATOR, THREADS
+from .conftest import HOLD_WORD, MODERATOR, THREADS, held, notify_settings
 from .test_replies import approve_and_publish, post, subscribed_reader
 
 READER = "reader@example.net"
@@ -164,3 +164,33 @@ def test_the_project_settings_file_declares_both():
     settings = load_settings(ROOT / "pelicanconf.py", environ={})
     assert settings["COMMENTS_NOTIFY"]["moderators"] == []  # nobody is mailed until set
     assert settings["COMMENTS_SMTP"]["port"] == 25
+
+
+def test_the_review_page_shows_queued_retrying_and_failed(site, store, mail, monkeypatch):
+    import argon2
+
+    from moderation import accounts
+    from moderation.web.review_app import create_review_app
+    from tests.review_web.helpers import ReviewClient
+
+    # Argon2id at its smallest cost: the login is not what this test is about.
+    cheap = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(accounts, "PASSWORD_HASHER", cheap)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", None)
+
+    settings = notify_settings(site, mail)
+    for number in range(3):
+        held(store, settings, body=f"Question {number}: could you {HOLD_WORD}?")
+    third = store.outbox.due()[2]
+    mail.data_reply = "451 4.7.1 greylisted, come back later"
+    send_due(store, settings)
+    store.outbox.mark_failed(third.message_id, "554 5.7.1 relaying denied")
+    held(store, settings, body=f"Question 4: could you {HOLD_WORD}?")
+    accounts.add_moderator(store, "alice", "correct horse battery")
+
+    with ReviewClient(create_review_app(site.settings(), site.db)) as client:
+        assert client.login("alice", "correct horse battery").status_code == 303
+        page = client.get("/").text
+    assert "Alerts and reply emails: 1 queued, 2 retrying, 1 failed" in page
+    assert "greylisted" in page and "relaying denied" in page
+    assert MODERATOR not in page and "m***@example.org" in page
