@@ -3,9 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# make serve PORT=8001 INTAKE_PORT=8081 when the defaults are taken.
+# make serve PORT=8001 INTAKE_PORT=8082 REVIEW_PORT=8083 when the defaults are taken.
 PORT ?= 8000
 INTAKE_PORT ?= 8080
+REVIEW_PORT ?= 8081
 # Debian packages the tests drive: a real browser, rsync and git for the deploy tests.
 TEST_PACKAGES := chromium rsync git
 
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml
 	@echo "==> $(VENV) is ready"
 
 serve: $(STAMP)
-	$(BIN)/invoke demo --port $(PORT) --intake-port $(INTAKE_PORT)
+	$(BIN)/invoke demo --port $(PORT) --intake-port $(INTAKE_PORT) --review-port $(REVIEW_PORT)
 
 # Set-up for the tests, kept apart from them: pytest itself never installs anything.
 test-setup:

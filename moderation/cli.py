@@ -556,7 +556,13 @@ def cmd_review_server(run: CommandRun, args: argparse.Namespace) -> int:
 
     run.close()  # the review UI opens its own connection for each request
     serve_review(
-        run.settings, run.db_path, args.host, args.port, allowed_hosts=args.allowed_host or ()
+        run.settings,
+        run.db_path,
+        args.host,
+        args.port,
+        allowed_hosts=args.allowed_host or (),
+        deploy_target=args.deploy_target,
+        publish_settings=args.publish_settings,
     )
     return 0
 
@@ -699,7 +705,6 @@ def build_parser() -> argparse.ArgumentParser:
             help="the moderator the decision log names (default: your OS user name)",
         )
 
-
     command("screen", cmd_screen, "screen new comments and recheck those due")
     sub = command(
         "notify", cmd_notify, "send the alerts and reply emails that are due, once, and exit"
@@ -777,6 +782,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="also answer requests for this host name (repeatable; e.g. the name your "
         "reverse proxy passes on); loopback names and --host are always answered",
+    )
+    sub.add_argument(
+        "--deploy-target",
+        metavar="TARGET",
+        help="where Publish and deploy deploys (default: DEPLOY_TARGET, as invoke publish)",
+    )
+    sub.add_argument(
+        "--publish-settings",
+        default="publishconf.py",
+        metavar="FILE",
+        help="the settings Publish and deploy builds with (default: publishconf.py)",
     )
 
     sub = command("user", cmd_user, "moderator accounts for the review server")

@@ -23,8 +23,8 @@ from ..settings import Settings
 
 logger = logging.getLogger(__name__)
 
-#: Lines of progress kept for the page (a build prints a few dozen).
-MAX_PROGRESS_LINES = 200
+#: Detail lines of the result shown on the page (every file changed can be thousands).
+MAX_DETAIL_LINES = 40
 
 #: ``pipeline(root, progress=callback) -> report``: what a run calls.
 Pipeline = Callable[..., Any]
@@ -43,6 +43,7 @@ class DeployStatus:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     ok: bool | None = None
+    #: Each step so far, in order, with how far it got: "building: 120 of 400".
     progress: tuple[str, ...] = ()
     result: tuple[str, ...] = ()
     error: str | None = None
@@ -60,23 +61,33 @@ class DeployStatus:
         }
 
 
-def default_pipeline(settings: Settings, db_path: Path, target: str | None) -> Pipeline:
-    """``moderation.deploy.publish_site`` for this site's folder, database and target."""
+def default_pipeline(
+    settings: Settings, db_path: Path, target: str | None, settings_file: str
+) -> Pipeline:
+    """``moderation.deploy.publish_site`` for this site's folder, database and target:
+    exactly what ``invoke publish`` runs."""
 
-    def run(progress: Callable[..., None]) -> Any:
+    def run(progress: Callable[[str, int, int], None]) -> Any:
         from ..deploy import publish_site
 
-        return publish_site(settings.base_dir, target=target, progress=progress, db_path=db_path)
+        return publish_site(
+            settings.base_dir,
+            settings_file=settings_file,
+            target=target,
+            progress=progress,
+            db_path=db_path,
+        )
 
     return run
 
 
 def report_lines(report: Any) -> list[str]:
-    """What a pipeline's report says, one line each."""
-    lines = getattr(report, "lines", None)
-    if callable(lines):
-        return [str(line) for line in lines()]
-    return [line for line in str(report).splitlines() if line.strip()]
+    """What a pipeline's report says: its summary, then the first details."""
+    lines = str(report.summary()).splitlines() if hasattr(report, "summary") else [str(report)]
+    details = [str(line) for line in report.lines()] if hasattr(report, "lines") else []
+    if len(details) > MAX_DETAIL_LINES:
+        details = [*details[:MAX_DETAIL_LINES], f"… and {len(details) - MAX_DETAIL_LINES} more"]
+    return [line for line in lines + details if line.strip()]
 
 
 class DeployRunner:
@@ -88,9 +99,11 @@ class DeployRunner:
         db_path: Path,
         *,
         target: str | None = None,
+        settings_file: str = "publishconf.py",
         pipeline: Callable[[Callable[..., None]], Any] | None = None,
     ) -> None:
-        self.pipeline = pipeline or default_pipeline(settings, Path(db_path), target)
+        self.pipeline = pipeline or default_pipeline(settings, Path(db_path), target, settings_file)
+        self._steps: dict[str, tuple[int, int]] = {}
         self._status = DeployStatus()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -108,6 +121,7 @@ class DeployRunner:
                     f"{self._status.started_by} at {self._status.started_at:%H:%M:%S} UTC); "
                     "wait for it to finish"
                 )
+            self._steps = {}
             self._status = DeployStatus(running=True, started_by=actor, started_at=utcnow())
             self._thread = threading.Thread(target=self._run, name="deploy", daemon=True)
             self._thread.start()
@@ -119,13 +133,15 @@ class DeployRunner:
             thread.join(timeout)
         return self.status()
 
-    def _progress(self, *parts: Any) -> None:
-        line = " ".join(str(part) for part in parts if part is not None).strip()
-        if not line:
-            return
+    def _progress(self, step: str, done: int = 0, total: int = 0) -> None:
+        """``progress(step, done, total)`` from the pipeline: one line per step, updated."""
         with self._lock:
-            kept = (*self._status.progress, line)[-MAX_PROGRESS_LINES:]
-            self._status = replace(self._status, progress=kept)
+            self._steps[step] = (done, total)
+            lines = tuple(
+                f"{name}: {n} of {of}" if of else (f"{name}: {n}" if n else f"{name}")
+                for name, (n, of) in self._steps.items()
+            )
+            self._status = replace(self._status, progress=lines)
 
     def _run(self) -> None:
         ok, result, error = False, [], None

@@ -888,10 +888,14 @@ def serve_review(
     port: int = DEFAULT_PORT,
     *,
     allowed_hosts: Sequence[str] = (),
+    deploy_target: str | None = None,
+    publish_settings: str = "publishconf.py",
 ) -> None:
     """Run the review UI with uvicorn until interrupted (what ``review-server`` calls).
 
-    Refuses to start without a moderator account, saying how to add one.
+    Refuses to start without a moderator account, saying how to add one. "Publish
+    and deploy" builds with ``publish_settings`` and deploys to ``deploy_target``
+    (default: its ``DEPLOY_TARGET``), as ``invoke publish`` does.
     """
     import uvicorn
 
@@ -903,7 +907,10 @@ def serve_review(
             "--allowed-host NAME (the name moderators type in the address bar)"
         )
     hosts = [*default_allowed_hosts(host), *allowed_hosts]
-    app = create_review_app(settings, db_path, allowed_hosts=hosts)
+    runner = DeployRunner(
+        settings, Path(db_path), target=deploy_target, settings_file=publish_settings
+    )
+    app = create_review_app(settings, db_path, allowed_hosts=hosts, deploy_runner=runner)
     shown = host if ":" not in host else f"[{host}]"
     logger.warning("review UI on http://%s:%d/ (moderators log in)", shown, port)
     if not _is_loopback(host):

@@ -54,7 +54,7 @@ def serve_app(app) -> Iterator[str]:
         app,
         host="127.0.0.1",
         port=port,
-        lifespan="off",
+        lifespan="on",  # the intake's screening worker and the review's retrainer
         log_level="warning",
     )
     server = uvicorn.Server(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -413,3 +414,81 @@ def test_stats_are_drawn_on_the_server(site, client):
     assert "alice 1 0 0 0 0 0" in tables[2] and "bob 0 0 0 2 0 0" in tables[2]
     day_bars = charts[0].select("rect title")
     assert any("promo" in bar.get_text() for bar in day_bars)
+
+
+# -- publish and deploy ---------------------------------------------------------------------------
+
+
+def test_one_publish_and_deploy_at_a_time_with_its_progress(site):
+    import threading
+
+    from moderation.web.deploying import DeployBusy, DeployRunner
+
+    release = threading.Event()
+
+    class Report:
+        def summary(self) -> str:
+            return "Published to /srv/www in 1.0 s.\n  pages      3 written"
+
+        def lines(self) -> list[str]:
+            return [f"added page{n}.html" for n in range(50)]
+
+    def pipeline(progress):
+        progress("checking", 0, 0)
+        progress("building", 0, 0)
+        progress("building", 2, 3)
+        release.wait(10)
+        progress("deploying", 0, 0)
+        return Report()
+
+    runner = DeployRunner(site.settings(), site.db, pipeline=pipeline)
+    runner.start("alice")
+    with pytest.raises(DeployBusy, match=r"already running .*started by alice"):
+        runner.start("bob")
+    deadline = time.monotonic() + 10
+    while "building: 2 of 3" not in runner.status().progress and time.monotonic() < deadline:
+        time.sleep(0.01)
+    running = runner.status()
+    assert running.running and running.progress[:2] == ("checking", "building: 2 of 3")
+    release.set()
+    done = runner.wait(10)
+    assert not done.running and done.ok and done.started_by == "alice"
+    assert done.result[0] == "Published to /srv/www in 1.0 s."
+    assert done.result[-1] == "… and 10 more" and len(done.result) == 2 + 40 + 1
+
+    def failing(progress):
+        from moderation.deploy import PreflightError
+
+        raise PreflightError(["SITEURL is not set"])
+
+    runner = DeployRunner(site.settings(), site.db, pipeline=failing)
+    runner.start("bob")
+    failed = runner.wait(10)
+    assert failed.ok is False and "SITEURL is not set" in failed.error
+
+
+def test_the_deploy_page_refreshes_itself_without_javascript_while_running(site, app):
+    import threading
+
+    from moderation.web.deploying import DeployRunner
+
+    release = threading.Event()
+    runner = DeployRunner(site.settings(), site.db, pipeline=lambda p: release.wait(10) or "ok")
+    app.state.service.deployer = runner
+    with ReviewClient(app) as client:
+        client.login()
+        started = client.submit("/deploy", {}, page="/deploy", follow=False)
+        assert started.status_code == 303 and started.headers["location"] == "/deploy"
+        page = BeautifulSoup(client.get("/deploy").text, "lxml")
+        refresh = page.select_one("noscript meta[http-equiv=refresh]")
+        assert refresh is not None and page.select_one(".status.running")
+        assert page.select_one("button[disabled]").get_text() == "Publish and deploy"
+        status = client.get("/deploy", headers={"accept": "application/json"}).json()
+        assert status["running"] and status["started_by"] == MODERATOR
+        again = client.submit("/deploy", {}, page="/deploy")
+        assert "already running" in flash_of(again.text)
+        release.set()
+        runner.wait(10)
+        finished = BeautifulSoup(client.get("/deploy").text, "lxml")
+        assert finished.select_one("meta[http-equiv=refresh]") is None
+        assert "Deployed" in finished.select_one(".status.ok").get_text()

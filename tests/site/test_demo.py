@@ -149,16 +149,44 @@ def ignored_by_git(project: Path, path: str) -> bool:
     return result.returncode == 0
 
 
+def review_login(port: int, name: str, password: str) -> int:
+    """Log in to the demo's review queue as a browser would; the answer's status."""
+    import httpx
+
+    base = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=base, headers={"origin": base}, timeout=10) as client:
+        form = client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        answer = client.post(
+            "/login", data={"username": name, "password": password, "csrf_token": token}
+        )
+        return answer.status_code
+
+
 def test_make_serve_on_chosen_ports_and_sigterm_to_make_stops_everything(project_copy):
-    port, intake_port = free_ports(2)
+    port, intake_port, review_port = free_ports(3)
     demo = Running(
-        [*MAKE, "serve", f"PORT={port}", f"INTAKE_PORT={intake_port}"],
+        [
+            *MAKE,
+            "serve",
+            f"PORT={port}",
+            f"INTAKE_PORT={intake_port}",
+            f"REVIEW_PORT={review_port}",
+        ],
         project_copy,
         environment(),
     )
     try:
         text = demo.wait_for("Ctrl-C stops both")
         assert f"Blog:           http://127.0.0.1:{port}/" in text
+        # Issue 10: the review queue, with a fresh password for the demo moderator.
+        review = re.search(
+            rf"Review queue:   http://127\.0\.0\.1:{review_port}/ "
+            r"\(log in as demo, password (\S+)\)",
+            text,
+        )
+        assert review, text
+        assert review_login(review_port, "demo", review.group(1)) == 303
         assert f"Comment intake: http://127.0.0.1:{intake_port}/comments" in text
         assert ". demo/env.sh && .venv/bin/moderation list" in text
         assert listening(port) and listening(intake_port), "both listen once the banner shows"
@@ -184,13 +212,15 @@ def test_make_serve_on_chosen_ports_and_sigterm_to_make_stops_everything(project
 
         os.kill(demo.process.pid, signal.SIGTERM)  # make alone, as `kill PID` would
         demo.process.wait(timeout=30)
-        assert wait_until_free(port, intake_port) == [], "SIGTERM to make left a server up"
+        assert wait_until_free(port, intake_port, review_port) == [], (
+            "SIGTERM to make left a server up"
+        )
     finally:
         demo.kill_leftovers()
 
 
 def test_ctrl_c_stops_the_demo_and_a_busy_port_is_reported_first(project_copy):
-    port, intake_port = free_ports(2)
+    port, intake_port, review_port = free_ports(3)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", intake_port))
         taken.listen()
@@ -202,6 +232,8 @@ def test_ctrl_c_stops_the_demo_and_a_busy_port_is_reported_first(project_copy):
                 str(port),
                 "--intake-port",
                 str(intake_port),
+                "--review-port",
+                str(review_port),
             ],
             project_copy,
             environment(),
@@ -224,6 +256,8 @@ def test_ctrl_c_stops_the_demo_and_a_busy_port_is_reported_first(project_copy):
             str(port),
             "--intake-port",
             str(intake_port),
+            "--review-port",
+            str(review_port),
         ],
         project_copy,
         environment(),
@@ -232,7 +266,7 @@ def test_ctrl_c_stops_the_demo_and_a_busy_port_is_reported_first(project_copy):
         demo.wait_for("Ctrl-C stops both")
         os.killpg(demo.process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
         assert "Stopping the demo." in demo.rest()
-        assert wait_until_free(port, intake_port) == []
+        assert wait_until_free(port, intake_port, review_port) == []
     finally:
         demo.kill_leftovers()
 

@@ -139,6 +139,7 @@
       return;
     }
     bar.textContent = "";
+    bar.hidden = false;
     var form = document.createElement("form");
     form.method = "post";
     form.action = "/undo";
