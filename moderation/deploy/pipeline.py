@@ -38,7 +38,7 @@ from ..store import Store, default_db_path
 from .build import BuildResult, build_site
 from .errors import DeployError, PreflightError
 from .lock import publish_lock
-from .preflight import preflight
+from .preflight import CheckMemory, preflight
 from .targets import Target, parse_target
 from .trees import Changes
 
@@ -174,6 +174,9 @@ def _sandbox(
 
 
 def _screen(store: Store, settings: Settings, report: DeployReport, tick: Callable) -> None:
+    report.held = store.comments.count(status=State.HELD)
+    if not store.screenings.due():
+        return  # screening loads its model (and scikit-learn): not for nothing
     from ..screening import Screener, screen_due
 
     screener = Screener.from_settings(settings, store)
@@ -217,7 +220,10 @@ def publish_site(
         steps = _Steps(report, progress)
 
         with steps.step("checking"):
-            problems = preflight(pelican_settings, settings_path, target_text, deploy_to)
+            memory = (
+                None if dry_run else CheckMemory(work / "checked", pelican_settings, settings_path)
+            )
+            problems = preflight(pelican_settings, settings_path, target_text, deploy_to, memory)
             if deploy_to is not None and _overlaps_project(deploy_to, root):
                 problems.append(
                     f"deploy target {deploy_to.description} would replace the project "
@@ -252,6 +258,8 @@ def publish_site(
                 scratch,
                 dry_run,
             )
+        if memory is not None:
+            memory.remember()
         report.seconds = time.monotonic() - started
         logger.info("%s", report.summary())
         return report

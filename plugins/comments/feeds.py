@@ -3,10 +3,18 @@
 feedgenerator is what Pelican writes its own feeds with. Replies carry
 ``<thr:in-reply-to>`` (RFC 4685), naming their parent's entry, so a feed reader
 can show the thread.
+
+Building a thousand Atom documents is most of what the plugin adds to a build
+whose comment files all came from the cache. With Pelican's content cache on,
+each document is kept (:class:`FeedCache`) with a digest of everything it was
+made from, and a later build whose inputs for that feed are the same reuses it:
+after a few new comments only their articles' feeds (and the site-wide one) are
+made again (issue 12).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Iterable
@@ -16,10 +24,13 @@ from typing import Any
 
 from feedgenerator import Atom1Feed
 from markupsafe import Markup
+from pelican.cache import FileDataCacher
 
 from .threads import Comment
 
 THREAD_NS = "http://purl.org/syndication/thread/1.0"
+#: Bump when :meth:`FeedWriter.document` changes what it writes.
+FEED_CACHE_NAME = "CommentsFeeds-1"
 
 
 def plain_title(title: Any) -> str:
@@ -48,13 +59,44 @@ class ThreadedAtomFeed(Atom1Feed):
             )
 
 
+class FeedCache:
+    """Atom documents of earlier builds by feed path, each with the digest of its inputs."""
+
+    def __init__(self, settings: Any) -> None:
+        # Uncompressed, like the comment cache: gzip would cost more than it saves.
+        plain = {**settings, "GZIP_CACHE": False}
+        self._cacher = FileDataCacher(
+            plain, FEED_CACHE_NAME, settings["CACHE_CONTENT"], settings["LOAD_CONTENT_CACHE"]
+        )
+        self.reused = 0
+        self.made = 0
+
+    def get(self, path: str, digest: str) -> str | None:
+        cached = self._cacher.get_cached_data(path)
+        if cached is not None and cached[0] == digest:
+            self.reused += 1
+            return cached[1]
+        return None
+
+    def put(self, path: str, digest: str, document: str) -> None:
+        self.made += 1
+        self._cacher.cache_data(path, (digest, document))
+
+    def save(self) -> None:
+        if self.made:  # nothing new: the file on disk already holds all of it
+            self._cacher.save_cache()
+
+
 class FeedWriter:
     """Writes Atom documents under ``output_path`` with links based on ``site_url``."""
 
-    def __init__(self, output_path: str, site_url: str, lang: str) -> None:
+    def __init__(
+        self, output_path: str, site_url: str, lang: str, cache: FeedCache | None = None
+    ) -> None:
         self.output_path = output_path
         self.site_url = site_url.rstrip("/")
         self.lang = lang
+        self.cache = cache
 
     def absolute(self, url: str) -> str:
         """``url`` (relative to the site root) as the feed should link it."""
@@ -77,7 +119,53 @@ class FeedWriter:
         updated: datetime,
         comments: Iterable[Comment],
     ) -> str:
-        """The Atom document of ``comments`` (newest first)."""
+        """The Atom document of ``comments`` (newest first), from the cache when it can."""
+        comments = list(comments)
+        if self.cache is None:
+            return self._document(title, feed_url, alternate_url, updated, comments)
+        digest = self._digest(title, feed_url, alternate_url, updated, comments)
+        document = self.cache.get(feed_url, digest)
+        if document is None:
+            document = self._document(title, feed_url, alternate_url, updated, comments)
+            self.cache.put(feed_url, digest, document)
+        return document
+
+    def _digest(
+        self,
+        title: str,
+        feed_url: str,
+        alternate_url: str,
+        updated: datetime,
+        comments: list[Comment],
+    ) -> str:
+        """Everything :meth:`_document` reads, hashed: equal digests, equal documents."""
+        digest = hashlib.sha256()
+        for part in (FEED_CACHE_NAME, self.site_url, self.lang, title, feed_url, alternate_url):
+            digest.update(f"{part}\x1f".encode())
+        digest.update(updated.isoformat().encode())
+        for comment in comments:
+            for part in (
+                comment.url,
+                comment.author,
+                comment.author_url or "",
+                comment.content,
+                comment.date.isoformat(),
+                comment.edited.isoformat() if comment.edited else "",
+                comment.reply_to or "",
+                comment.article.url,
+                comment.article.title,
+            ):
+                digest.update(f"\x1e{part}".encode())
+        return digest.hexdigest()
+
+    def _document(
+        self,
+        title: str,
+        feed_url: str,
+        alternate_url: str,
+        updated: datetime,
+        comments: list[Comment],
+    ) -> str:
         feed = ThreadedAtomFeed(
             title=title,
             link=self.absolute(alternate_url),

@@ -24,7 +24,7 @@ from comment_format.i18n import translations
 
 from .background import in_background
 from .errors import CommentFileError, CommentsError
-from .feeds import FeedWriter, plain_title
+from .feeds import FeedCache, FeedWriter, plain_title
 from .index import write_thread_index
 from .loader import BACKGROUND_MIN_FILES, CommentLoader
 from .reader import CommentRecord, FileProblem
@@ -225,10 +225,12 @@ class CommentsGenerator:
     def write_feeds(self) -> None:
         """The per-article feeds and the site-wide feed of recent comments."""
         site_name = plain_title(self.settings.get("SITENAME", ""))
+        cache = FeedCache(self.settings) if self.settings.get("CACHE_CONTENT") else None
         feeds = FeedWriter(
             self.output_path,
             self.settings.get("SITEURL", ""),
             self.settings.get("DEFAULT_LANG", "en"),
+            cache,
         )
         limit = self.settings.get("FEED_MAX_ITEMS")
         site_lang = self.settings.get("DEFAULT_LANG", "en")
@@ -266,3 +268,6 @@ class CommentsGenerator:
             comments=newest,
         )
         feeds.write(feed_path, document)
+        if cache is not None:
+            cache.save()
+            logger.debug("comments: %d feeds reused, %d made", cache.reused, cache.made)

@@ -54,7 +54,7 @@ def test_publish_screens_publishes_builds_and_deploys(project, tmp_path):
     assert report.pages_written > 40 and report.changes.added and not report.changes.removed
     # Never built into output/, and the build folder is gone afterwards.
     assert not (project / "output").exists()
-    assert run_dirs(project) == ["cache"]
+    assert run_dirs(project) == ["cache", "checked"]
     steps = [step for step, _, _ in seen]
     assert steps[0] == "checking"
     for step in ("screening", "publishing", "building", "search index", "deploying"):
@@ -124,7 +124,7 @@ def test_a_failed_build_leaves_the_live_site_as_it_was(project, tmp_path):
     assert "the build with publishconf.py failed" in str(failed.value)
     assert "c-bad.md" in str(failed.value)
     assert files_under(www) == before
-    assert run_dirs(project) == ["cache"], "the failed build's folder is removed"
+    assert run_dirs(project) == ["cache", "checked"], "the failed build's folder is removed"
 
 
 def test_a_dry_run_lists_what_would_change_and_changes_nothing(project, tmp_path):
@@ -176,3 +176,33 @@ def test_two_publishes_at_once_are_refused(project, tmp_path):
         release.set()
         holder.join()
     assert not (tmp_path / "www").exists()
+
+
+def test_an_unchanged_site_is_not_checked_again(project, tmp_path, monkeypatch):
+    import importlib
+
+    www = tmp_path / "www"
+    publish_site(project, target=str(www), db_path=project / "none.db")
+    checks = importlib.import_module("publishing.checks")
+    calls = []
+    real = checks.check_content
+    monkeypatch.setattr(checks, "check_content", lambda *a, **k: calls.append(1) or real(*a, **k))
+    # New comment files alone: the articles and pages passed before, nothing to check.
+    comment = project / "content" / "comments" / "lurking-is-learning" / "c-2026-01-01-aa01.md"
+    comment.parent.mkdir(parents=True)
+    comment.write_text(
+        "id: c-2026-01-01-aa01\nauthor: Ada\ndate: 2026-01-01T10:00:00+00:00\n"
+        "status: approved\n\nA comment written by hand.\n",
+        encoding="utf-8",
+    )
+    publish_site(project, target=str(www), db_path=project / "none.db")
+    assert calls == []
+    assert (
+        'id="comment-c-2026-01-01-aa01"' in (www / "2026" / "lurking-is-learning.html").read_text()
+    )
+    # An edited article is checked again, and a new problem stops the publish.
+    article = project / "content" / "articles" / "lurking-is-learning.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\n![](no-alt.png)\n")
+    with pytest.raises(PreflightError, match="alt text"):
+        publish_site(project, target=str(www), db_path=project / "none.db")
+    assert calls == [1]

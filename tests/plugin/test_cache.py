@@ -106,3 +106,36 @@ def test_feeds_that_cannot_be_written_fail_the_build(site):
     (site.output / "feeds").write_text("in the way")
     with pytest.raises(OSError, match=r"feeds"):
         site.build()
+
+
+def test_unchanged_feeds_are_reused_and_changed_ones_made_again(site, monkeypatch):
+    from comments import feeds
+
+    small_site(site)
+    site.build(**CACHED)
+    first = snapshot(site.output)
+    made = []
+    real = feeds.FeedWriter._document
+    monkeypatch.setattr(
+        feeds.FeedWriter,
+        "_document",
+        lambda self, title, feed_url, *rest: (
+            made.append(feed_url) or real(self, title, feed_url, *rest)
+        ),
+    )
+    shutil.rmtree(site.output)
+    site.build(**CACHED)
+    assert made == [], "nothing changed: every feed comes from the cache"
+    assert snapshot(site.output) == first
+
+    # A new comment on "one": its feed and the site-wide feed are made again, "two"'s is not.
+    site.comment("one", "c9", "A late thought.", date="2026-03-01T10:00:00+00:00")
+    shutil.rmtree(site.output)
+    site.build(**CACHED)
+    assert sorted(made) == ["feeds/comments.atom.xml", "feeds/comments/one.atom.xml"]
+    assert "c9" in (site.output / "feeds/comments/one.atom.xml").read_text(encoding="utf-8")
+    made.clear()
+    # Without the content cache nothing is reused.
+    shutil.rmtree(site.output)
+    site.build(CACHE_CONTENT=False, LOAD_CONTENT_CACHE=False)
+    assert len(made) == 3
