@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,13 @@ from bs4 import BeautifulSoup
 from moderation.settings import load_settings
 from moderation.store import Store
 from tests.deploy.conftest import make_project
+from tests.moderation.conftest import clean_environment  # noqa: F401 - autouse, shared
 from tests.site.sitebuild import build_site
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WXR = FIXTURES / "wordpress" / "field-notes.xml"
 DISQUS = FIXTURES / "disqus" / "field-notes.xml"
 SITE = "https://field-notes.test"
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith(("COMMENTS_", "PYTHON_AKISMET_", "MODERATION_")):
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -35,9 +28,7 @@ def project(tmp_path) -> Path:
 @pytest.fixture
 def empty_project(project) -> Path:
     """The same, with no articles: a blog about to move in."""
-    for path in (project / "content" / "articles").glob("*.md"):
-        path.unlink()
-    return project
+    return emptied(project)
 
 
 @pytest.fixture
@@ -70,3 +61,15 @@ def built_page(project: Path, tmp_path: Path, name: str) -> BeautifulSoup:
 
 def shown_comments(page: BeautifulSoup) -> set[str]:
     return {element["id"].removeprefix("comment-") for element in page.select("[id^=comment-c-]")}
+
+
+def emptied(project: Path) -> Path:
+    for path in (project / "content" / "articles").glob("*.md"):
+        path.unlink()
+    return project
+
+
+@pytest.fixture(scope="module")
+def shared_project(tmp_path_factory) -> Path:
+    """A project for a module's tests that only read what one import did."""
+    return make_project(tmp_path_factory.mktemp("shared") / "project")

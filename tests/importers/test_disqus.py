@@ -9,6 +9,8 @@ from moderation.importers import XmlError, import_disqus
 from moderation.importers.disqus import read_disqus
 from moderation.importers.plan import imported_id
 from moderation.models import Label, State
+from moderation.settings import load_settings
+from moderation.store import Store
 
 from .conftest import DISQUS, built_page, shown_comments, snapshot
 
@@ -19,8 +21,24 @@ def dq_ids(settings) -> dict[int, str]:
     return {int(c.key.rpartition(":")[2]): imported_id(c.key, c.received_at) for c in plan.comments}
 
 
-def test_threads_are_matched_by_url_or_identifier_and_the_rest_listed(project, store, settings):
-    report = import_disqus(store, settings, DISQUS)
+@pytest.fixture(scope="module")
+def imported(shared_project):
+    """One import, for the tests that only read what it did."""
+    settings = load_settings(shared_project / "pelicanconf.py", environ={})
+    with Store(shared_project / "var" / "moderation.db") as store:
+        report = import_disqus(store, settings, DISQUS)
+    return shared_project, settings, report
+
+
+@pytest.fixture
+def imported_store(imported):
+    with Store(imported[0] / "var" / "moderation.db") as store:
+        yield store
+
+
+def test_threads_are_matched_by_url_or_identifier_and_the_rest_listed(imported, imported_store):
+    _, _, report = imported
+    store = imported_store
     assert report.errors == []
     by_article = {}
     for comment in report.imported:
@@ -35,8 +53,9 @@ def test_threads_are_matched_by_url_or_identifier_and_the_rest_listed(project, s
     assert not any("guestbook" in c.body.lower() for c in store.comments.list())
 
 
-def test_states_threads_and_decisions(project, store, settings):
-    import_disqus(store, settings, DISQUS)
+def test_states_threads_and_decisions(imported, imported_store):
+    project, settings, _ = imported
+    store = imported_store
     ids = dq_ids(settings)
     states = {number: store.comments.get(ids[number]).status for number in ids}
     assert states == {
@@ -88,8 +107,8 @@ def test_malformed_export_names_line_and_column(project, store, settings, tmp_pa
 
 
 @pytest.mark.slow
-def test_a_site_build_shows_exactly_the_approved_threads(project, store, settings, tmp_path):
-    import_disqus(store, settings, DISQUS)
+def test_a_site_build_shows_exactly_the_approved_threads(imported, tmp_path):
+    project, settings, _ = imported
     ids = dq_ids(settings)
     page = built_page(project, tmp_path, "lurking-is-learning.html")
     # Not the spam (8004), the deleted (8005), the held (8006) or the reply waiting for it.

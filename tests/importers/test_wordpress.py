@@ -11,9 +11,10 @@ from moderation.importers import XmlError, import_wordpress
 from moderation.importers.plan import imported_id
 from moderation.importers.wordpress import read_wordpress
 from moderation.models import Label, State
+from moderation.settings import load_settings
 from moderation.store import Store
 
-from .conftest import SITE, WXR, built_page, shown_comments, snapshot
+from .conftest import SITE, WXR, built_page, emptied, shown_comments, snapshot
 
 ARTICLES = "content/articles"
 
@@ -26,9 +27,23 @@ def wp_id(store: Store, number: int) -> str:
 
 
 def _settings_of(store: Store):
-    from moderation.settings import load_settings
-
     return load_settings(store.path.parent.parent / "pelicanconf.py", environ={})
+
+
+@pytest.fixture(scope="module")
+def imported(shared_project):
+    """One import into a blog with no articles yet, for the tests that only read."""
+    project = emptied(shared_project)
+    settings = load_settings(project / "pelicanconf.py", environ={})
+    with Store(project / "var" / "moderation.db") as store:
+        report = import_wordpress(store, settings, WXR)
+    return project, report
+
+
+@pytest.fixture
+def imported_store(imported):
+    with Store(imported[0] / "var" / "moderation.db") as store:
+        yield store
 
 
 def metadata(path) -> dict[str, str]:
@@ -36,8 +51,8 @@ def metadata(path) -> dict[str, str]:
     return dict(line.split(": ", 1) for line in head.splitlines())
 
 
-def test_posts_and_pages_become_markdown_files_with_their_metadata(empty_project, store, settings):
-    report = import_wordpress(store, settings, WXR)
+def test_posts_and_pages_become_markdown_files_with_their_metadata(imported):
+    empty_project, report = imported
     articles = empty_project / ARTICLES
     assert sorted(p.name for p in articles.glob("*.md")) == [
         "half-finished-thoughts-on-mentoring.md",
@@ -72,8 +87,8 @@ def test_posts_and_pages_become_markdown_files_with_their_metadata(empty_project
     assert not (articles / "old-announcement.md").exists()
 
 
-def test_an_html_heavy_post_becomes_markdown(empty_project, store, settings):
-    import_wordpress(store, settings, WXR)
+def test_an_html_heavy_post_becomes_markdown(imported):
+    empty_project, _ = imported
     text = (empty_project / ARTICLES / "tables-pictures-furniture.md").read_text(encoding="utf-8")
     body = text.split("\n\n", 1)[1]
     assert "wp:" not in body and "<!--" not in body
@@ -95,8 +110,9 @@ def test_an_html_heavy_post_becomes_markdown(empty_project, store, settings):
     assert '```\nlayout = choose(["rows", "horseshoe", "café"])\n\nprint(' in body
 
 
-def test_comments_keep_states_threads_dates_and_history(empty_project, store, settings):
-    report = import_wordpress(store, settings, WXR)
+def test_comments_keep_states_threads_dates_and_history(imported, imported_store):
+    empty_project, report = imported
+    store = imported_store
     assert report.errors == []
     assert report.counts() == {"approved": 5, "held": 4, "spam": 2, "rejected": 2}
     expected = {
@@ -153,16 +169,15 @@ def test_comments_keep_states_threads_dates_and_history(empty_project, store, se
         assert "@mail.test" not in text and "@field-notes.test" not in text, path
 
 
-def test_the_model_is_trained_on_the_imported_history(empty_project, store, settings):
+def test_the_model_is_trained_on_the_imported_history(imported, imported_store):
     from moderation.screening.learned import MODEL_NAME, LearnedModel
 
-    assert store.trained.load(MODEL_NAME) is None
-    import_wordpress(store, settings, WXR)
-    assert store.trained.load(MODEL_NAME) is not None
-    model = LearnedModel.load(store)
+    assert imported[1].retrained and "trained on" in imported[1].retrained
+    assert imported_store.trained.load(MODEL_NAME) is not None
+    model = LearnedModel.load(imported_store)
     # The seed corpus plus the blog's own 2 spam and 5 ham decisions.
     assert model.positives >= 2 and model.negatives >= 5
-    decided = {(c.author, label) for c, label in store.comments.labelled()}
+    decided = {(c.author, label) for c, label in imported_store.comments.labelled()}
     assert ("Best Essay Writers", Label.SPAM) in decided
     assert ("Björn Åkesson", Label.HAM) in decided
 
@@ -179,15 +194,13 @@ def test_running_the_import_again_changes_no_file_and_adds_nothing(empty_project
     assert snapshot(empty_project / "content") == files
     assert store.comments.counts() == counts and len(store.decisions.of()) == log
 
-
-def test_an_edited_article_is_not_overwritten(empty_project, store, settings):
-    import_wordpress(store, settings, WXR)
+    # An article edited since is not overwritten by a later run.
     article = empty_project / ARTICLES / "notes-from-a-reading-circle.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nAn update.\n", encoding="utf-8")
     edited = article.read_bytes()
-    again = import_wordpress(store, settings, WXR)
+    third = import_wordpress(store, settings, WXR)
     assert article.read_bytes() == edited
-    assert article in again.kept
+    assert article in third.kept
 
 
 def test_malformed_xml_is_reported_with_line_and_column_and_nothing_is_written(
@@ -240,9 +253,10 @@ def test_a_failed_transaction_writes_no_file(empty_project, store, settings, mon
 
 @pytest.mark.slow
 def test_a_site_build_after_the_import_shows_exactly_the_approved_threads(
-    empty_project, store, settings, tmp_path
+    imported, imported_store, tmp_path
 ):
-    import_wordpress(store, settings, WXR)
+    empty_project = imported[0]
+    store = imported_store
     ids = {number: wp_id(store, number) for number in (101, 102, 103, 104, 105, 108, 201)}
     page = built_page(empty_project, tmp_path, "notes-from-a-reading-circle.html")
     # 105 is approved, but it answers 104, which is held: it waits for its parent.
