@@ -116,7 +116,7 @@ COMMENTS_MAX_REQUEST_BYTES = 160 * 1024
 
 # Screening: every signal runs; the policy maps the combined score to a decision.
 COMMENTS_MODERATION = {
-    "approve_below": 0.40,  # combined score under this: approve
+    "approve_below": 0.35,  # combined score under this: approve
     "spam_at": 0.85,  # at or over this: spam; in between: hold
     "max_links": 2,  # this many links or more: hold
     "moderation_keys": [],  # a match holds the comment

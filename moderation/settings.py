@@ -55,7 +55,7 @@ def _path_or_none(value: object) -> str | None:
 
 
 DEFAULT_MODERATION: dict[str, Any] = {
-    "approve_below": 0.40,
+    "approve_below": 0.35,
     "spam_at": 0.85,
     "max_links": 2,
     "moderation_keys": [],
@@ -66,7 +66,7 @@ DEFAULT_MODERATION: dict[str, Any] = {
 
 #: Each key of COMMENTS_MODERATION with its own type and range.
 MODERATION_OPTIONS: dict[str, Setting] = {
-    "approve_below": Setting(0.40, (int, float), between(0, 1)),
+    "approve_below": Setting(0.35, (int, float), between(0, 1)),
     "spam_at": Setting(0.85, (int, float), between(0, 1)),
     "max_links": Setting(2, (int,), between(0, 1000)),
     "moderation_keys": Setting([], (list,), strings_check),

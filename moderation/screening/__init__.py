@@ -1,8 +1,11 @@
 """Screening: every signal runs on every comment, and the policy explains its verdict.
 
-Signals (one module each, one interface in :mod:`.base`): ``intake`` (findings
-made when the comment arrived), ``akismet``, ``rules``, ``promotion`` and the
-learned ``model``. :mod:`.policy` combines their results into a
+Signals (one module each, one interface in :mod:`.base`): ``akismet``, ``intake``
+(findings made when the comment arrived), ``rules`` (what WordPress checks),
+``blocklist`` (senders a moderator blocked), ``commercial`` (support numbers and
+the trades of comment spam), ``promotion`` (human-written pitches), ``relevance``
+(does it discuss its article), ``genuine`` (what speaks for it) and the learned
+``model``. :mod:`.policy` combines their results into a
 :class:`~moderation.models.Verdict` that keeps every result and every reason.
 """
 
@@ -23,10 +26,13 @@ from ..store import Store
 from .akismet import KEY_VARIABLE, AkismetSignal, load_permalinks, make_client
 from .base import Progress, ScreeningContext, Signal
 from .blocklist import BlocklistSignal
+from .commercial import CommercialSignal
+from .genuine import GenuineSignal
 from .intake import IntakeSignal
 from .learned import LearnedModel, LearnedSignal, TrainingSummary, retrain
 from .policy import verdict_for
 from .promotion import PromotionSignal
+from .relevance import RelevanceSignal
 from .rules import RulesSignal
 
 __all__ = [
@@ -62,7 +68,10 @@ def default_signals(
         IntakeSignal(),
         RulesSignal(),
         BlocklistSignal(),  # senders blocked from the review page
+        CommercialSignal(),
         PromotionSignal(),
+        RelevanceSignal(),
+        GenuineSignal(),
         LearnedSignal(LearnedModel.load(store) if model is None else model),
     ]
 

@@ -3,264 +3,425 @@
 Akismet and honeypots stop bots; they let through the friendly human pitch —
 "Great post! Our agency helps teams with this, book a demo at ..." — which is
 what turns a blog's comments into sales media. Each pattern family below is a
-habit of such pitches: calls to action, prices, phone numbers (and the
-support-number scam), a company talking about itself, affiliate links, praise
-that only carries a link, and words that have nothing to do with the article.
+habit of such pitches: an offer (a trial, a discount, a launch), a call to
+contact the writer, the writer promoting their own channel or product, a
+company talking about itself, affiliate and tracking links, and praise that
+could sit under any article followed by a link or a business.
+
+A request to the author ("please help", "can you check my config?"), a
+technical "subscribe" (to a webhook, a topic, a feed) and a product named in
+passing are not promotion; the "genuine" signal counts what speaks for a
+comment instead.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 from ..models import Comment, SignalResult
 from .base import ScreeningContext, evidence_weight, noisy_or
-from .text import WORD, find_links
+from .patterns import PhraseBook, found, linear, phrases
+from .text import WORD, find_links, host_of, prose
+
+#: How strongly promotion findings move the combined log-odds.
+STRENGTH = 2.4
 
 
 @dataclass(frozen=True)
-class Pattern:
-    label: str  # how the finding is introduced: "call to action"
+class Family:
+    label: str  # how the finding is introduced: "offer"
     weight: float  # what the first match is worth
-    regex: re.Pattern[str]
+    phrases: list[str]
     more: float = 0.15  # what each further distinct match adds
 
 
-def _words(*alternatives: str) -> re.Pattern[str]:
-    # Matched against lower-cased text: without IGNORECASE the search is several
-    # times faster, which matters at thousands of comments a second.
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
-
-
-CALL_TO_ACTION = Pattern(
-    "call to action",
-    0.5,
-    _words(
-        # English
+OFFER = Family(
+    "offer",
+    0.55,
+    [
         r"buy (?:now|today|here|online|cheap|it (?:now|here|today)|from us)",
         r"order (?:now|today|here|online|yours)",
         r"place your order",
-        r"discount(?:s|ed)?(?: code)?",
-        r"promo(?:tion(?:al)?)? code",
-        r"coupons?(?: code)?",
+        r"discount(?:s|ed)? (?:code|coupon|for (?:your|readers|anyone))",
+        r"(?:discount|promo(?:tion(?:al)?)?|coupon|voucher) codes?",
+        r"use (?:the )?code [a-z0-9]{3,20}",
+        r"code [a-z]{2,12}\d{1,3} ",
         r"\d{1,2} ?% off",
-        r"(?:special|limited|exclusive) (?:offer|deal|time)",
-        r"free (?:trial|consultation|quote|demo|gift|download|money|iphone|ipad|samples?)",
-        r"book (?:a|your) (?:demo|call|free|consultation|session)",
-        r"schedule (?:a|your) (?:demo|call|consultation)",
-        r"sign up (?:now|today|here|for free)",
-        r"register (?:now|today|here)",
-        r"(?:dm|pm|inbox|message|text|whatsapp|contact) me",
-        r"(?:dm|pm|message|contact) us",
-        r"check (?:out )?(?:my|our|this out|this link|the link)",
-        r"check (?:me|it|us|them|'?em) out",
-        r"check out",
-        r"su[bcs]{1,3}rib(?:e|ing)?(?: to (?:my|our|me))?",
-        r"(?:my|a) (?:first |new )?subscriber",
+        r"half off",
+        r"(?:special|limited|exclusive|launch|introductory) (?:offer|deal|price|pricing|discount)",
+        r"limited (?:time|spots|seats|places)",
+        r"early[- ]?bird(?: price| pricing| discount| tickets?)?",
+        r"free (?:trial|consultation|quote|demo|gift|sample|samples|audit|assessment)",
+        r"(?:first|1st) (?:month|week|lesson|session) (?:is )?free",
+        r"\d{1,3}[- ]day (?:free )?trial",
+        r"(?:try|test) it (?:free|for free)",
+        r"(?:sign|signing) up (?:now|today|here|for free|at|on)",
+        r"register (?:now|today|here|at)",
+        r"(?:join|get on) (?:the|our) (?:waitlist|waiting list|beta)",
+        r"beta (?:invites?|access|testers)",
+        r"(?:enrol(?:l)?ment|registration|doors) (?:opens?|is open|closes?)",
+        r"pre-?orders?",
+        r"(?:i|we) earn (?:a )?(?:small )?commission",
+        r"affiliate link",
+        r"referral (?:code|link)",
+        r"invite code",
+        r"(?:we(?:'re| are)|i'?m) hiring",
+        r"(?:open|now hiring for (?:a|an)) (?:roles?|positions?)",
+        r"apply (?:at|here|now|via|through)",
+        r"join our team",
+        r"(?:get|grab|buy) (?:your )?tickets?",
+        r"tickets? (?:are )?(?:on sale|available|left)",
+        # German, French, Spanish, Portuguese, Italian, Swedish, Dutch
+        r"jetzt (?:kaufen|bestellen|buchen|anmelden|testen)",
+        r"rabatt(?:code)?",
+        r"gutschein(?:code)?",
+        r"kostenlos (?:testen|anmelden|ausprobieren)",
+        r"gratis testen",
+        r"code promo",
+        r"r[ée]duction",
+        r"essai gratuit",
+        r"achetez(?: maintenant)?",
+        r"descuentos?",
+        r"c[óo]digo (?:de )?descuento",
+        r"prueba gratis",
+        r"compra(?:r)? (?:ahora|ya|aqu[ií])",
+        r"descontos?",
+        r"cupom",
+        r"teste gr[áa]tis",
+        r"compre (?:agora|j[aá])",
+        r"sconto",
+        r"prova gratuita",
+        r"köp (?:nu|här)",
+        r"rabattkod",
+        r"gratis provperiod",
+        r"kortingscode",
+        r"korting",
+        r"gratis proberen",
+    ],
+)
+
+CALL_TO_ACTION = Family(
+    "call to action",
+    0.5,
+    [
         r"(?:check out|take a look at|look at|watch|see) this (?:video|playlist|channel|site"
         r"|website|page|link|app|product|offer|deal|track|song)",
-        r"sub(?:scribe)? (?:to|for) (?:me|my)",
+        r"check (?:this|it) out",
+        r"check (?:this link|the link)",
+        r"check (?:me|us|them|my \w{1,20}|our \w{1,20}) out",
+        r"(?:come|please|pls|plz|everyone|guys|hey) check (?:out )?(?:my|our|us|me)",
+        r"check out (?:my|our)",
+        r"(?:follow|like|sub) ?(?:4|for) ?(?:follow|like|sub)",
+        r"(?:subscribe|sub) (?:please|pls|plz|and|thx|thanks|like|guys)",
+        r"(?:don'?t forget|remember) to (?:subscribe|sub|like|share|follow)",
+        r"hit me up",
+        r"hmu",
+        r"look (?:me|us|her|him|them) up",
+        r"(?:please|pls|plz|plzz|plss) (?:like|share|vote|follow|subscribe|sub|watch|donate"
+        r"|support|view|visit|listen|add me|check out my|check my (?:channel|video|page))",
+        r"(?:subscribe|sub) (?:to )?(?:my|me|our)",
+        r"(?:subscribe|sub) (?:for|if) (?:more|you)",
+        r"(?:please|pls|plz|and|now|pls just) (?:subscribe|sub)",
         r"subs? me",
-        r"(?:please|pls|plz+|plss*) (?:like|share|vote|help|follow|subscribe|sub|watch|check"
-        r"|donate|add|support|view|visit|comment|listen|give|join|download)",
-        r"(?:get|reach|hit|gain|getting) (?:\d[\d,.]*k? )?(?:subscribers|subs|followers|likes"
-        r"|views)",
+        r"sub ?4 ?sub",
+        r"(?:my|a) (?:first |new )?subscriber",
+        r"(?:get|reach|hit|gain|getting) (?:\d[\d,.]{0,9}k? )?(?:subscribers|subs|followers"
+        r"|likes|views)",
         r"like (?:this|my|our) (?:page|video|comment|photo|picture|post|channel)",
         r"add me",
-        r"vote (?:for|daily|now)",
-        r"search (?:for |up )?[\"“']",
+        r"vote (?:for (?:me|my|us|our)|daily|now)",
         r"(?:download|install) (?:it |this )?(?:now|here|for free|free)",
-        r"free (?:itunes|gift ?cards?|v-?bucks|robux|followers|likes|subscribers)",
+        r"free (?:itunes|gift ?cards?|v-?bucks|robux|followers|likes|subscribers|iphone|ipad"
+        r"|money)",
         r"(?:real|extra|easy|need) money",
-        r"sub ?4 ?sub",
         r"follow (?:me|us|my)",
         r"visit (?:my|our|us)",
         r"(?:go|come) to my",
         r"(?:watch|view|like|share) (?:my|our)",
-        r"join (?:my|our|us|now)",
+        r"join (?:my|us|now)",
         r"click (?:here|the link|this link|on (?:my|the) (?:link|name|profile))",
-        r"link in (?:my )?(?:bio|profile|description)",
-        r"(?:earn|make) (?:money|\$|cash|\d+)",
-        r"work(?:ing)? from home",
+        r"(?:earn|make) (?:money|cash|\$)",
         r"get paid",
         r"(?:act|call|apply|hurry|shop) now",
         r"don'?t miss (?:out|this)",
-        r"feel free to (?:contact|reach out|check|visit)",
-        r"reach out to (?:me|us)",
+        r"feel free to (?:contact|reach out|visit)",
         r"giveaway",
         r"win (?:a|an|free)",
-        # Spanish, Portuguese, Italian
+        # Spanish, Portuguese, Italian, German, French, Swedish
         r"suscr[ií]b[ea]te",
         r"s[ií]gueme",
         r"visita (?:mi|nuestro|nuestra)",
-        r"compra(?:r)? (?:ahora|ya|aqu[ií])",
-        r"descuentos?",
         r"haz clic",
         r"inscreva-se|se inscreva",
         r"visite (?:meu|minha|nosso|nossa)",
-        r"compre (?:agora|j[aá])",
-        r"descontos?",
         r"clique (?:aqui|no link)",
         r"iscriviti",
         r"acquista(?: ora)?",
-        r"sconto",
-        # German
-        r"jetzt (?:kaufen|bestellen|buchen|anmelden|testen)",
-        r"rabatt(?:code)?",
-        r"gutschein(?:code)?",
         r"abonnier(?:t|en|e)",
         r"besuch(?:t|en sie)? (?:meinen|meine|unsere|unseren)",
-        r"kostenlos (?:testen|anmelden)",
         r"klick(?:en sie)? hier",
-        # French
         r"abonnez-vous|abonne-toi",
-        r"achetez(?: maintenant)?",
-        r"r[ée]duction",
-        r"code promo",
         r"visitez (?:mon|ma|notre|nos)",
         r"cliquez ici",
-        r"essai gratuit",
-        # Swedish
-        r"köp (?:nu|här)",
         r"prenumerera",
         r"besök (?:min|mitt|vår|vårt)",
         r"klicka här",
         r"boka (?:en )?(?:demo|tid)",
-        r"gratis provperiod",
-    ),
+    ],
 )
 
-SELF_PROMOTION = Pattern(
-    "self-promotion",
+CONTACT_ME = Family(
+    "asks to be contacted",
+    0.5,
+    [
+        r"(?:dm|pm|inbox|message|text|whatsapp|email|e-mail|ping) me",
+        r"(?:dm|pm|message|contact|email|ping) us",
+        r"drop (?:me|us) (?:a|an) (?:line|message|note|email|dm)",
+        r"reach out to (?:me|us)",
+        r"get in touch(?: with (?:me|us))?",
+        r"contact (?:me|us) (?:at|on|via|for|if)",
+        r"book (?:a|your|an) (?:free )?(?:demo|call|consultation|session|intro call|chat)",
+        r"schedule (?:a|your) (?:demo|call|consultation)",
+        r"(?:\d{1,2}|fifteen|twenty|thirty)[- ]minute (?:call|chat|consultation)",
+        r"happy to (?:share|send) (?:our|my|the) (?:framework|template|playbook|deck"
+        r"|checklist)",
+        r"(?:link|details|more) (?:is |are )?(?:in|on) (?:my )?(?:bio|profile|description)",
+        r"(?:search|look) (?:for )?(?:us|me|it|[\"“'][^\"”']{1,40}[\"”'])? ?(?:on|in) "
+        r"(?:the )?(?:app store|play store|google play|spotify|apple podcasts|amazon|etsy"
+        r"|tindie|gumroad|youtube|github marketplace|any podcast app|all the usual apps)",
+        r"on (?:any|all the usual) (?:podcast )?apps?",
+        r"(?:we(?:'re| are)|i(?:'m| am)) easy to find",
+        r"kontaktieren sie (?:mich|uns)",
+        r"schreib(?:en sie)? mir",
+        r"contactez[- ](?:moi|nous)",
+        r"escr[ií]beme",
+        r"cont[áa]ctame",
+        r"me chame",
+    ],
+)
+
+OWN_OFFER = Family(
+    "promotes their own offer",
     0.45,
-    _words(
-        r"my (?:new |latest |first )?(?:channel|website|web site|blog|page|site|profile"
-        r"|videos?|vids?|music|songs?|tracks?|covers?|raps?|remix(?:es)?|mix|playlist|shop"
-        r"|store|agency|company|startup|business|course|e-?book|book|app|game|podcast"
-        r"|instagram|facebook|twitter|tiktok|youtube|project|stream|poster|art)",
-        # "our agency", "our app" and the like are the company speaking (below).
-        r"our (?:new |latest |first )?(?:channel|website|web site|blog|page|site|profile"
-        r"|videos?|vids?|music|songs?|tracks?|covers?|remix(?:es)?|mix|playlist|podcast"
-        r"|instagram|facebook|twitter|tiktok|youtube|project|stream)",
-        r"i'?m (?:a|an) (?:new |small |young |upcoming |aspiring |\d+ ?(?:yr|year)s? old )?"
-        r"(?:rapper|youtuber|singer|producer|musician|artist|band|dj|gamer|streamer|blogger"
-        r"|photographer|designer|entrepreneur|coach|consultant)",
+    [
+        r"(?:my|our) (?:new |newest |latest |first |upcoming |free |paid |online |weekly "
+        r"|monthly )?"
+        r"(?:course|cohort|bootcamp|masterclass|workshop|webinar|ebook|e-book|book|guide"
+        r"|newsletter|podcast|channel|youtube channel|app|startup|agency|company|product"
+        r"|saas|platform|plugin|extension|templates?|deck|services|consultancy|studio|shop"
+        r"|store|academy|membership|program|programme|bundle|toolkit|playbook|summit"
+        r"|conference|meetup|videos?|vids?|music|songs?|tracks?|covers?|raps?|remix(?:es)?"
+        r"|mix|playlist|instagram|tiktok|game|stream)",
+        r"(?:i|we) (?:built|made|created|launched|developed|host|publish|founded|designed"
+        r"|packaged|recorded|released) (?:a|an|the|our|my) (?:little |small |free |new |short )?"
+        r"(?:tool|app|course|newsletter|podcast|plugin|extension|service|product|platform|saas"
+        r"|startup|company|agency|template|book|ebook|community|cohort|workshop|program"
+        r"|programme|generator|editor|web ui|hat|device|kit|video|episode|series|website)",
+        r"(?:i|we) (?:made|recorded) (?:a|an) (?:\d{1,2}-minute |short |quick |new )?(?:video"
+        r"|tutorial|episode)",
+        r"(?:a|our|my) (?:little |small |free )?(?:tool|app|generator|editor|plugin|extension"
+        r"|service|product|platform|template|newsletter|podcast|course) called",
+        r"(?:i'?m|i am) (?:the |a |one of the )?(?:co-?)?(?:founder|ceo|cto|creator|maker"
+        r"|author|developer|owner)s? (?:of|at|behind)",
+        r"i(?:'m| am) one of the (?:two |three )?(?:developers|founders|makers)",
+        r"shameless(?:ly)? plug",
+        r"self[- ]promo(?:tion)?",
+        r"plug(?:ging)? (?:my|our)",
+        r"(?:i|we) (?:own|founded) (?:a|an|my|our)",
+        r"(?:episode|ep\.?) \d{1,4}",
+        r"free for (?:personal use|individuals|one (?:server|user|site|project)|up to"
+        r"|the first|teams|small teams|students|open source)",
+        r"(?:team|pro|premium|business|enterprise) (?:licen[cs]es?|plans?|tier|version"
+        r"|edition|accounts?)",
+        r"(?:readers|anyone) (?:here |from this blog )?get",
+        r"no spam, unsubscribe",
+        r"(?:i'?m|i am) (?:a|an) (?:new |small |young |upcoming |aspiring |\d{1,2} ?(?:yr|year)s?"
+        r" old )?(?:music )?(?:rapper|youtuber|singer|producer|musician|artist|band|dj|gamer"
+        r"|streamer)",
         r"i (?:make|upload|post|create) (?:videos|music|covers|vids|beats|content)",
         r"i (?:did|made|started) (?:a|an|my) (?:cover|video|song|remix|channel|gaming channel)",
-        r"(?:i|we) (?:run|own|founded|manage|started) (?:a|an|my|our)",
         r"mi canal|mi p[aá]gina|meu canal|minha p[aá]gina|il mio canale|mein(?:en)? kanal"
-        r"|ma cha[iî]ne|min kanal|min blogg",
-    ),
+        r"|ma cha[iî]ne|min kanal",
+        r"mein(?:en)? (?:neue[sn]? )?(?:kurs|buch|newsletter|podcast|shop|tool|startup)",
+        r"unser(?:e|en)? (?:neue[sn]? )?(?:kurs|buch|newsletter|podcast|kanal|shop|tool"
+        r"|agentur|produkt|plattform)",
+        r"mi (?:nuevo |nueva )?(?:curso|libro|boletín|podcast|tienda|agencia)",
+        r"(?:meu|minha) (?:novo |nova )?(?:curso|livro|podcast|loja|empresa)",
+        r"(?:mon|notre) (?:nouveau |nouvel )?(?:cours|livre|podcast|agence|outil|application)",
+        r"min (?:nya )?(?:kurs|bok|podd|tjänst)",
+        r"mijn (?:nieuwe )?(?:cursus|boek|nieuwsbrief|podcast|kanaal)",
+    ],
 )
 
-COMPANY_VOICE = Pattern(
+COMPANY = Family(
     "company speaking",
     0.4,
-    _words(
-        r"we (?:offer|provide|help|speciali[sz]e|deliver|build|design|create|develop|sell"
-        r"|are a (?:leading|professional|trusted|top|full-service))",
-        r"our (?:agency|company|firm|team|services?|products?|platform|solutions?|experts?"
-        r"|clients?|customers|tool|software|app|courses?|store|shop)",
-        r"hire us|contact us|get in touch",
-        r"(?:leading|professional|trusted|affordable|best|top-rated) (?:agency|company|provider"
-        r"|services?|solutions?)",
-        r"ofrecemos|nuestr[ao]s? (?:empresa|servicios?|equipo|agencia)",
+    [
+        r"we (?:offer|provide|speciali[sz]e in|deliver|sell)",
+        r"(?:we|i) help (?:teams|companies|businesses|clients|founders|brands|startups"
+        r"|schools|organisations|organizations|people like you)",
+        r"we are a (?:leading|professional|trusted|top|full-service|boutique)",
+        r"our (?:agency|company|firm|services?|products?|platform|solutions?|experts?|clients?"
+        r"|customers|software|courses?|store|shop)",
+        r"hire us|contact us",
+        r"(?:leading|professional|trusted|affordable|top-rated|award-winning) (?:agency"
+        r"|company|provider|services?|solutions?|consultancy)",
+        r"ofrecemos|nuestr[ao]s? (?:empresa|servicios?|agencia)",
         r"oferecemos|nossa empresa|nossos servi[cç]os",
-        r"wir bieten|unsere? (?:agentur|firma|team|dienstleistungen|produkte)",
-        r"nous (?:proposons|offrons)|notre (?:agence|[ée]quipe|entreprise|soci[ée]t[ée])",
-        r"vi erbjuder|vår (?:byrå|tjänst)|vårt (?:team|företag)",
-    ),
+        r"wir bieten|unsere? (?:agentur|firma|dienstleistungen|produkte)",
+        r"nous (?:proposons|offrons)|notre (?:agence|entreprise|soci[ée]t[ée])",
+        r"vi erbjuder|vår (?:byrå|tjänst)|vårt företag",
+    ],
 )
 
-ENGAGEMENT_BAIT = Pattern(
+# A comment that only points at the writer's own page is self-promotion; alone it is weak.
+OWN_SITE = Family(
+    "points to the writer's own site",
+    0.2,
+    [r"(?:my|our) (?:blog|website|web site|site|page|profile|channel)"],
+    more=0.0,
+)
+
+ENGAGEMENT_BAIT = Family(
     "engagement bait",
     0.3,
-    _words(
+    [
         r"like this (?:comment|post|if)",
-        r"(?:thumbs up|like|share) if (?:you|u|ur|your|you're)",
+        r"(?:thumbs up|like|share) if (?:you|u|ur|your|you're|you&#39;re)",
         r"(?:give|leave) (?:it|this|me) a (?:like|thumbs up)",
         r"share your thoughts",
-    ),
+    ],
 )
 
-FUNDRAISING = Pattern(
+FUNDRAISING = Family(
     "fundraising",
     0.45,
-    _words(
+    [
         r"gofundme|indiegogo|kickstarter|patreon|crowdfunding|fundraiser|vakinha",
         r"donat(?:e|ions?)",
         r"bitcoins?(?: address)?",
-    ),
+    ],
 )
 
-PRICE = Pattern(
+PRICE = linear(
     "price",
-    0.35,
-    re.compile(
-        r"(?:[$€£¥₹]|r\$|us\$)\s?\d(?:[\d,.]*\d)?(?:\s?(?:k|m)\b)?"
-        r"|\b\d(?:[\d,.]*\d)?\s?(?:usd|eur|gbp|euros?|dollars?|bucks|kr|sek|inr|rs\.?|reais)\b",
-    ),
+    r"(?:[$€£¥₹]|\br\$|\bus\$)\s?\d[\d,.]{0,9}(?:\s?(?:k|m)\b)?(?:\s?(?:/|per |a )\s?"
+    r"(?:month|mo|year|yr|seat|user|week))?"
+    r"|\b\d[\d,.]{0,9}\s?(?:usd|eur|gbp|euros?|dollars?|bucks|kr|sek|inr|reais)\b",
+)
+PRICE_WEIGHT = 0.35
+
+# Saying who one works for is honest, and alone it is no pitch: it only adds to one.
+DISCLOSURE = Family(
+    "discloses an interest",
+    0.15,
+    [
+        r"(?:full |quick |obligatory |standard )?disclosure",
+        r"(?:i|we) work (?:at|for|on)",
+        r"(?:i'?m|i am) (?:affiliated|associated) with",
+        r"for transparency",
+    ],
+    more=0.0,
 )
 
-PATTERNS = (CALL_TO_ACTION, SELF_PROMOTION, COMPANY_VOICE, ENGAGEMENT_BAIT, FUNDRAISING, PRICE)
-#: A pitch with fewer words than this around it is all pitch.
-BARE_PITCH_WORDS = 8
+FAMILIES = (
+    OFFER,
+    CALL_TO_ACTION,
+    CONTACT_ME,
+    OWN_OFFER,
+    COMPANY,
+    OWN_SITE,
+    ENGAGEMENT_BAIT,
+    FUNDRAISING,
+    DISCLOSURE,
+)
+BOOK = PhraseBook("promotion", {family.label: family.phrases for family in FAMILIES})
 
-_PHONE_CANDIDATE = re.compile(r"(?<![\w/=])\+?\(?\d[\d\s().-]{7,}\d(?![\w/])")
-_THOUSANDS = re.compile(r"^\d{1,3}(?:[\s,.]\d{3})+$")
-_SUPPORT_PHRASE = re.compile(
-    r"toll[- ]?free|help ?line|hotline|customer (?:care|support|service)"
-    r"|(?:support|helpdesk|help desk|contact) (?:number|line|phone)"
-    r"|call (?:us|now|our|the)|tech(?:nical)? support|24/7|24x7",
+_AFFILIATE = linear(
+    "affiliate link",
+    r"(?i)[?&](?:utm_[a-z]{1,20}|ref|aff|affiliate|affid|aff_id|tag|partner|referral|coupon|promo"
+    r"|via|campaign)=|/(?:ref|aff|affiliate|go|recommends|refer)/|clickbank|amzn\.to|shareasale"
+    r"|impact\.com|awin1\.com|gumroad\.com/a/",
 )
 
-_AFFILIATE = re.compile(
-    r"[?&](?:utm_[a-z]+|ref|aff(?:iliate)?(?:_?id)?|tag|partner|referral|coupon|promo)="
-    r"|/(?:ref|aff|affiliate|go|recommends)/|clickbank|hop\.clickbank",
-    re.IGNORECASE,
+# Praise that could sit under any post, at the very start.
+_PRAISE = linear(
+    "generic praise",
+    r"(?i)^\W{0,5}(?:(?:very|really|such an?|so|what an?|truly|quite|extremely|nice and"
+    r"|great)\s){0,2}"
+    r"(?:great|nice|awesome|good|excellent|amazing|informative|useful|helpful|wonderful|fantastic"
+    r"|brilliant|cool|interesting|lovely|superb|valuable|insightful|magnificent|impressive"
+    r"|outstanding|marvellous|marvelous|fabulous|perfect|splendid|well written)\s"
+    r"(?:post|article|blog|read|content|share|sharing|info|information|work|stuff|writing"
+    r"|write-up|piece|job|site|website|topic|details|points?|blog post|tutorial|guide|explanation)"
+    r"|^\W{0,5}(?:thanks?|thank you|thx|many thanks)(?: so much| a lot)? (?:for|so much for)"
+    r" (?:sharing|posting|this|the (?:post|article|info|information|great|nice|useful|valuable))"
+    r"|^\W{0,5}(?:i |we )?(?:really |truly )?(?:appreciate|enjoyed|loved|like|liked)"
+    r" (?:your|this|the)"
+    r" (?:post|article|blog|effort|work|content|information|writing)"
+    r"|^\W{0,5}keep (?:it up|up the (?:good|great) work|posting|sharing|writing)"
+    # "Love it" only as a sentence of its own: "love it when ..." says something.
+    r"|^\W{0,5}(?:absolutely |really |truly )?(?:loved|love|enjoyed) (?:reading )?(?:this|it)"
+    r"(?:\s?[.!,]|$)"
+    r"|^\W{0,5}(?:you have|you've got) (?:a |such a |so much )?(?:great|nice|good|wonderful|amazing"
+    r"|knowledge|passion)"
+    r"|^\W{0,5}(?:this|it) is (?:a |such a )?(?:smart|great|nice|good|wonderful|fantastic|helpful"
+    r"|useful) (?:blog|site|website)"
+    r"|^\W{0,5}(?:such a |a )?(?:well[- ]written|well[- ]explained|valuable|superb|amazing)"
+    r" (?:article|post|info|insights?|write-up|blog)"
+    r"|^\W{0,5}(?:nice|good|great|useful|helpful) (?:info|information)"
+    r"|^\W{0,5}(?:this|it) (?:is|was) (?:a |an )?(?:very |really |so |such a |truly )?(?:great|nice"
+    r"|good|informative|useful|helpful|wonderful|amazing|valuable|excellent|interesting) "
+    r"(?:post|article|blog|read|information|content|piece|share|topic)",
 )
-_REFERRAL_TEXT = _words(r"referral (?:code|link)", r"invite code", r"affiliate link")
+# Sign-offs that carry a business: "Visit: ...", "More info: ...", "Also read: ...".
+_BUSINESS_CUE = phrases(
+    "business cue",
+    [
+        r"(?:for )?more (?:info|information|details)(?: visit| here| at| on)?",
+        r"visit(?: us| our website| our site| here| now| the site)?",
+        r"also (?:read|visit|check)",
+        r"(?:click|see) here",
+        r"(?:our|my) website",
+        r"read more(?: at| here| on)?",
+        r"source",
+        r"website",
+    ],
+)
+#: A comment under this many characters that opens with generic praise is all praise.
+PRAISE_MAX_CHARS = 500
 
-# Praise that could sit under any post: an adjective about "the post" or thanks
-# for sharing, at the very start.
-_PRAISE = re.compile(
-    r"^\W*(?:(?:very|really|such an?|so|what an?)\s+)?(?:great|nice|awesome|good|excellent"
-    r"|amazing|informative|useful|helpful|wonderful|fantastic|brilliant|cool|interesting"
-    r"|lovely|superb|valuable|insightful)\s+(?:post|article|blog|read|content|share|info"
-    r"|information|work|stuff|writing|write-up|piece|job|site|video)\b"
-    r"|^\W*(?:thanks?|thank you) (?:for|so much for) (?:sharing|this|the (?:post|article|info))"
-    r"|^\W*keep (?:it up|up the good work)",
-    re.IGNORECASE,
+
+# Words of trade: an author "name" built from them is a business or a keyword phrase.
+_TRADE_WORDS = frozenset(
+    """services service company companies agency agencies solution solutions course courses
+    training academy institute hire hiring best cheap affordable online near development
+    developers developer marketing seo design designs consulting consultancy consultant
+    coaching coach experts expert professional professionals packers movers rental rentals
+    repair repairs tutors tutor tutoring hosting shop store buy sale deals deal discount loans
+    loan insurance lawyer lawyers attorney attorneys clinic dental spa salon tours tour travel
+    cleaning plumbing roofing contractors contractor builders jobs app apps writers writing
+    reviews review activities events printing support software agency cctv real estate
+    freelance copywriter logo web website outsourcing assistant virtual""".split()
 )
 
-#: Words every text shares; relevance is judged on the rest.
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"just", "like", "really", "think", "know", "thanks"}
-RELEVANCE_MIN_WORDS = 12  # fewer distinct words than this: too short to judge
-RELEVANCE_MIN_OVERLAP = 0.15
+
+def business_author(comment: Comment) -> bool:
+    """An author "name" that is a business or a keyword phrase ("Packers and Movers
+    Delhi", "Ryan | Freelance Copywriter"), linked to a website."""
+    if not comment.author_url:
+        return False
+    words = [w.lower() for w in WORD.findall(comment.author)]
+    trade = sum(w in _TRADE_WORDS for w in words)
+    return "|" in comment.author or (trade >= 1 and len(words) >= 2) or trade >= 2
 
 
-def _phrases(pattern: re.Pattern[str], text: str, limit: int = 3) -> list[str]:
-    seen: list[str] = []
-    for match in pattern.finditer(text):
-        phrase = " ".join(match.group(0).split()).lower()
-        if phrase not in seen:
-            seen.append(phrase)
-            if len(seen) == limit:
-                break
-    return seen
-
-
-def _phone_numbers(text: str) -> list[str]:
-    numbers = []
-    for match in _PHONE_CANDIDATE.finditer(text):
-        candidate = match.group(0).strip()
-        digits = sum(ch.isdigit() for ch in candidate)
-        if 9 <= digits <= 15 and not _THOUSANDS.match(candidate):
-            numbers.append(candidate)
-    return numbers
+def keyword_host(url: str) -> bool:
+    """A website named for search engines: cheap-car-rental-dubai.example."""
+    name = host_of(url).split(".")[0]
+    parts = [part for part in name.split("-") if part]
+    return len(parts) >= 3 and sum(part in _TRADE_WORDS for part in parts) >= 1
 
 
 class PromotionSignal:
@@ -269,62 +430,58 @@ class PromotionSignal:
     def check_many(
         self, comments: Sequence[Comment], context: ScreeningContext
     ) -> list[SignalResult]:
-        return [self._check(comment, context) for comment in comments]
+        return [self._check(comment) for comment in comments]
 
-    def _check(self, comment: Comment, context: ScreeningContext) -> SignalResult:
-        body = comment.body
-        lowered = body.lower()
+    def _check(self, comment: Comment) -> SignalResult:
+        text = prose(comment.body)  # code quoted from a terminal is not sales talk
+        lowered = text.lower()
         findings: list[str] = []
         weights: list[float] = []
-        for pattern in PATTERNS:
-            phrases = _phrases(pattern.regex, lowered)
-            for position, phrase in enumerate(phrases):
-                findings.append(
-                    f"{pattern.label}: {phrase}"
-                    if pattern is PRICE
-                    else f"{pattern.label}: '{phrase}'"
-                )
-                weights.append(pattern.weight if position == 0 else pattern.more)
-        words = WORD.findall(lowered)
-        if findings and len(words) < BARE_PITCH_WORDS:
-            findings.append("little else besides the pitch")
-            weights.append(0.3)
-        phones = _phone_numbers(body)
-        if phones:
-            support = _phrases(_SUPPORT_PHRASE, lowered)
-            if support:
-                quoted = ", ".join(f"'{phrase}'" for phrase in support)
-                findings.append(f"support-number scam: {quoted} with phone number {phones[0]}")
-                weights.append(0.8)
-            else:
-                findings.append(f"phone number: {phones[0]}")
-                weights.append(0.35)
-        body_links = find_links(body)
-        links = [*body_links, comment.author_url] if comment.author_url else body_links
+        hits = BOOK.find(lowered)
+        for family in FAMILIES:
+            for position, phrase in enumerate(hits.get(family.label, ())):
+                findings.append(f"{family.label}: '{phrase}'")
+                weights.append(family.weight if position == 0 else family.more)
+        for position, price in enumerate(found(PRICE, lowered)):
+            findings.append(f"price: {price.rstrip('.,')}")
+            weights.append(PRICE_WEIGHT if position == 0 else 0.15)
+        body_links = find_links(comment.body)
+        links = [*body_links, comment.author_url] if comment.author_url else list(body_links)
         affiliate = [link for link in links if _AFFILIATE.search(link)]
         if affiliate:
             findings.append(f"affiliate or tracking link: {affiliate[0]}")
-            weights.append(0.5)
-        for phrase in _phrases(_REFERRAL_TEXT, lowered, 1):
-            findings.append(f"affiliate wording: '{phrase}'")
-            weights.append(0.4)
-        if body_links and len(body) < 400 and (praise := _PRAISE.match(body)):
+            weights.append(0.6)
+        if len(comment.body) <= PRAISE_MAX_CHARS and (praise := _PRAISE.search(text.strip())):
             opening = " ".join(praise.group(0).split()).strip(" .,!").lower()
-            findings.append(f"generic praise followed by a link: '{opening}'")
-            weights.append(0.5)
-        article = context.article_for(comment)
-        if article is not None:
-            vocabulary = set(words) - STOP_WORDS
-            if len(vocabulary) >= RELEVANCE_MIN_WORDS:
-                shared = vocabulary & article.words
-                if len(shared) < RELEVANCE_MIN_OVERLAP * len(vocabulary):
-                    findings.append(
-                        f"little relation to the article: {len(shared)} of {len(vocabulary)} "
-                        "words appear in it"
-                    )
-                    weights.append(0.3)
+            carries = []
+            if body_links:
+                carries.append(f"a link to {host_of(body_links[0])}")
+            if cue := found(_BUSINESS_CUE, lowered, 1):
+                carries.append(f"'{cue[0]}'")
+            if business_author(comment):
+                carries.append(f"a business name as author ('{comment.author}')")
+            if carries:
+                findings.append(
+                    f"generic praise that fits any article ('{opening}') with {', '.join(carries)}"
+                )
+                weights.append(0.8)
+            elif comment.author_url:
+                findings.append(
+                    f"generic praise that fits any article ('{opening}') from a website "
+                    f"({host_of(comment.author_url)})"
+                )
+                weights.append(0.45)
+        if business_author(comment):
+            findings.append(f"a business name as author: '{comment.author}'")
+            weights.append(0.55)
+        if comment.author_url and keyword_host(comment.author_url):
+            findings.append(f"a website named for search engines: {host_of(comment.author_url)}")
+            weights.append(0.35)
+        if findings and len(WORD.findall(lowered)) < 8:
+            findings.append("little else besides the pitch")
+            weights.append(0.3)
         score = noisy_or(weights)
         reason = "promotion: " + ("; ".join(findings) if findings else "no sales language")
         return SignalResult(
-            self.name, score, reason, None, tuple(findings), weight=evidence_weight(score, 1.5)
+            self.name, score, reason, None, tuple(findings), weight=evidence_weight(score, STRENGTH)
         )

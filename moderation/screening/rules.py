@@ -19,6 +19,7 @@ from typing import Any
 from ..models import Comment, Decision, SignalResult
 from .base import ScreeningContext, evidence_weight, noisy_or
 from .history import History, load_history
+from .patterns import REGISTRY, runs
 from .text import WORD, find_links, host_matches, host_of, without_links
 
 #: Findings that start with this mark a trusted author, whose earlier approved
@@ -62,9 +63,36 @@ URL_SHORTENERS = frozenset(
     ]
 )
 
+#: Hosts a genuine comment links to support a point: documentation, code hosts,
+#: Q&A sites, package indexes, encyclopaedias, papers. A link there is no evidence.
+REFERENCE_HOSTS = (
+    "github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sr.ht", "stackoverflow.com",
+    "stackexchange.com", "serverfault.com", "superuser.com", "askubuntu.com", "wikipedia.org",
+    "wikimedia.org", "pypi.org", "python.org", "npmjs.com", "crates.io", "rubygems.org",
+    "readthedocs.io", "readthedocs.org", "mozilla.org", "w3.org", "whatwg.org", "ietf.org",
+    "rfc-editor.org", "arxiv.org", "doi.org", "archive.org", "kernel.org", "debian.org",
+    "ubuntu.com", "archlinux.org", "freedesktop.org", "apache.org", "gnu.org", "microsoft.com",
+    "apple.com", "android.com", "docker.com", "kubernetes.io", "nginx.org", "postgresql.org",
+    "sqlite.org", "mysql.com", "react.dev", "reactjs.org", "nodejs.org", "go.dev", "rust-lang.org",
+    "pandas.pydata.org", "numpy.org", "scipy.org", "palletsprojects.com", "djangoproject.com",
+    "libreoffice.org", "openprinting.github.io", "gitea.com", "git-scm.com", "jstor.org",
+)  # fmt: skip
+
+
+_REFERENCE_SET = frozenset(REFERENCE_HOSTS)
+
+
+def is_reference(host: str) -> bool:
+    """A documentation host, or one of :data:`REFERENCE_HOSTS` (or a subdomain of one)."""
+    if host.startswith("docs."):
+        return True
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in _REFERENCE_SET for i in range(len(labels) - 1))
+
+
 WEIGHTS = {
     "links_over": 0.5,
-    "link": 0.4,
+    "link": 0.3,
     "mostly_link": 0.5,
     "moderation_key": 0.5,
     "disallowed": 1.0,
@@ -81,9 +109,14 @@ WEIGHTS = {
 #: A comment with a link and fewer words than this besides it is mostly a link.
 MOSTLY_LINK_WORDS = 5
 
-_NOT_LETTERS = re.compile(r"[\W\d_]+")
+_NOT_LETTERS = runs("not letters", r"[\W\d_]", 1)
+# One character and its repeats: a start that fails has only the run of that one
+# character to look at, so the search stays linear in the text.
 _REPEATED_CHAR = re.compile(r"([^\s\d])\1{5,}")
-_REPEATED_WORD = re.compile(r"\b(\w{2,})\b(?:\W+\1\b){3,}", re.IGNORECASE)
+REGISTRY["repeated character"] = _REPEATED_CHAR
+_TOKENS = runs("tokens", r"[\w]", 2)
+#: The same word this many times in a row (whatever is between) is repetition.
+REPEATED_WORD_RUN = 4
 _IP_KEY = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,3}){1,3}\.?$|^[0-9a-f:]*:[0-9a-f:]*$", re.I)
 _DOMAIN_KEY = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
 
@@ -173,6 +206,18 @@ def _is_shouting(body: str) -> bool:
     return len(letters) >= 15 and sum(map(str.isupper, letters)) >= 0.7 * len(letters)
 
 
+def _repeated_word(body: str) -> str | None:
+    """A word said REPEATED_WORD_RUN times in a row ("buy buy buy buy"), read in one pass."""
+    previous, run = "", 0
+    for token in _TOKENS.findall(body):
+        token = token.lower()
+        run = run + 1 if token == previous else 1
+        previous = token
+        if run >= REPEATED_WORD_RUN:
+            return token
+    return None
+
+
 def _repeated_lines(body: str) -> int:
     lines = [line.strip().lower() for line in body.splitlines() if line.strip()]
     return len(lines) - len(set(lines))
@@ -206,10 +251,13 @@ class RulesSignal:
 
         links = find_links(comment.body)
         hosts = [host_of(link) for link in links]
+        other_hosts = [h for h in hosts if h and not is_reference(h)]
         if max_links > 0 and len(links) >= max_links:
             add(f"{len(links)} links (limit {max_links})", "links_over", Decision.HOLD)
-        elif links:
+        elif other_hosts:
             add("1 link" if len(links) == 1 else f"{len(links)} links", "link")
+        elif links:
+            findings.append(f"links to a reference: {', '.join(sorted(set(hosts)))}")
         for text in compile_keys(tuple(options["disallowed_keys"])).matches(comment, hosts):
             add(f"disallowed {text}", "disallowed", Decision.SPAM)
         for text in compile_keys(tuple(options["moderation_keys"])).matches(comment, hosts):
@@ -221,7 +269,7 @@ class RulesSignal:
             add("URL shortener: " + ", ".join(shorteners), "shortener")
         if comment.author_url:
             own = host_of(comment.author_url)
-            if own and any(host_matches(h, own) or host_matches(own, h) for h in hosts):
+            if own and any(host_matches(h, own) or host_matches(own, h) for h in other_hosts):
                 add(f"author's URL repeated in the body: {own}", "author_url_in_body")
         if _is_shouting(comment.body):
             add("shouting: mostly capital letters", "shouting")
@@ -230,8 +278,7 @@ class RulesSignal:
                 f"repetition: '{match.group(1)}' {len(match.group(0))} times in a row",
                 "repeated_chars",
             )
-        if match := _REPEATED_WORD.search(comment.body):
-            word = match.group(1).lower()
+        if word := _repeated_word(comment.body):
             add(f"repetition: the word '{word}' again and again", "repeated_words")
         if repeats := _repeated_lines(comment.body):
             add(f"repetition: {repeats} repeated line(s)", "repeated_lines")

@@ -105,7 +105,7 @@ def test_not_configured_leaves_the_other_signals_running(settings, make_comment)
     assert verdict.signal("akismet").score is None
     assert verdict.signal("akismet").reason == "Akismet: not configured"
     assert "URL shortener: bit.ly" in verdict.reasons
-    assert "call to action: 'book a demo'" in verdict.reasons
+    assert "asks to be contacted: 'book a demo'" in verdict.reasons
 
 
 def test_a_comment_without_ip_is_not_sent(settings, make_comment):

@@ -16,6 +16,7 @@ from moderation.batch import classify_file, train_file
 from moderation.errors import InputError
 from moderation.models import Comment, Label
 from moderation.screening.learned import labelled_examples
+from moderation.screening.seed import seed_examples
 from moderation.store import Store
 
 from .conftest import ROOT
@@ -64,7 +65,10 @@ def test_train_stores_labelled_examples_and_retrains(settings, store, tmp_path):
     assert report.ok and report.lines == 24 and report.added == 24
     assert report.counts == {"promo": 6, "spam": 6, "ham": 12}
     assert report.training.trained
-    assert report.training.message == "model trained on 24 decisions (12 spam/promo, 12 ham)"
+    assert report.training.message == (
+        f"model trained on 24 decisions (12 spam/promo, 12 ham) and the "
+        f"{len(seed_examples())}-comment seed corpus"
+    )
     assert store.training.count() == 24
     labels = {label for _c, label in labelled_examples(store)}
     assert labels == {Label.PROMO, Label.SPAM, Label.HAM}
@@ -103,7 +107,7 @@ def test_train_reports_bad_lines_by_number_and_keeps_the_good_ones(settings, sto
         "line 5: body: is required",
     ]
     assert report.exit_code != 0
-    assert not report.training.trained
+    assert (report.training.positives, report.training.negatives) == (1, 1)
 
 
 def test_classify_answers_every_line_in_order(settings, store, tmp_path):
@@ -117,7 +121,7 @@ def test_classify_answers_every_line_in_order(settings, store, tmp_path):
         assert set(verdict) == {"decision", "score", "reasons"}
         assert 0.0 <= verdict["score"] <= 1.0 and verdict["reasons"]
     assert verdicts[0]["score"] < 0.4 <= 0.85 <= verdicts[1]["score"]
-    assert "call to action: 'book a demo'" in verdicts[1]["reasons"]
+    assert "asks to be contacted: 'book a demo'" in verdicts[1]["reasons"]
     assert "URL shortener: bit.ly" in verdicts[1]["reasons"]
     assert any(r.startswith("support-number scam") for r in verdicts[3]["reasons"])
     assert any(r.startswith("model: ") for r in verdicts[0]["reasons"])

@@ -8,11 +8,15 @@ from moderation.screening.base import ScreeningContext
 from moderation.screening.learned import (
     MIN_EXAMPLES_PER_CLASS,
     MODEL_NAME,
+    SEED_HALF_LIFE,
     LearnedModel,
     LearnedSignal,
     labelled_examples,
+    missing_examples,
     retrain,
+    seed_weight,
 )
+from moderation.screening.seed import seed_examples
 
 PITCHES = [
     "Boost your sales with our growth agency, book a call",
@@ -50,22 +54,44 @@ def label_all(store, make_comment, bodies, action):
         store.decisions.moderate(comment.id, action)
 
 
-def test_untrained_model_says_how_many_more_examples_it_needs(settings, store, make_comment):
-    label_all(store, make_comment, PITCHES[:3], "spam")
-    summary = retrain(store)
-    assert not summary.trained
-    assert summary.message == (
-        f"model untrained: needs {MIN_EXAMPLES_PER_CLASS - 3} more spam/promo and "
-        f"{MIN_EXAMPLES_PER_CLASS} more ham examples"
-    )
-    verdict = Screener(settings, store, articles={}).screen_many([make_comment("Hello there")])[0]
+def test_a_fresh_install_screens_with_the_seed_model(settings, store, make_comment):
+    """No decision yet: the model is the one learned from the shipped seed corpus."""
+    verdict = Screener(settings, store, articles={}).screen_many(
+        [make_comment("Use promo code SAVE20 for 20% off our agency's SEO packages")]
+    )[0]
     model = verdict.signal("model")
-    assert model.score is None
-    assert model.reason == (
-        f"model: untrained, needs {MIN_EXAMPLES_PER_CLASS - 3} more spam/promo and "
+    assert model.score is not None and model.score > 0.5
+    assert model.reason.endswith("learned from 0 decisions and the seed corpus")
+    stored = LearnedModel.load(store)
+    assert stored.seed == len(seed_examples()) >= 500 and stored.examples == 0
+
+
+def test_without_the_seed_a_model_needs_examples_of_both_kinds(make_comment):
+    model = LearnedModel.fit([(make_comment(b), Label.SPAM) for b in PITCHES[:3]])
+    assert not model.trained
+    assert missing_examples(model.positives, model.negatives) == (
+        f"needs {MIN_EXAMPLES_PER_CLASS - 3} more spam/promo and "
         f"{MIN_EXAMPLES_PER_CLASS} more ham examples"
     )
-    assert verdict.reasons == ("no signal found anything suspicious",)
+
+
+def test_the_seed_model_is_reproducible(store, tmp_path, make_comment):
+    """Same corpus, same model: two databases retrain to identical probabilities."""
+    from moderation.store import Store
+
+    retrain(store)
+    with Store(tmp_path / "other.db") as other:
+        retrain(other)
+        probes = [make_comment(b) for b in (*PITCHES[:3], *HAM[:3])]
+        assert LearnedModel.load(store).spam_probabilities(probes) == LearnedModel.load(
+            other
+        ).spam_probabilities(probes)
+
+
+def test_the_blogs_decisions_outweigh_the_seed_as_they_accumulate():
+    assert seed_weight(0) == 1.0
+    assert seed_weight(SEED_HALF_LIFE) == 0.5
+    assert seed_weight(1000) < 0.15
 
 
 def test_retrain_from_the_log_learns_this_blogs_decisions(settings, store, make_comment):
@@ -82,7 +108,7 @@ def test_retrain_from_the_log_learns_this_blogs_decisions(settings, store, make_
         ]
     )
     assert pitch.signal("model").score > 0.5 > reply.signal("model").score
-    assert "trained on 24 decisions" in pitch.signal("model").reason
+    assert "learned from 24 decisions and the seed corpus" in pitch.signal("model").reason
     assert any(r.startswith("model: ") and "spam-like" in r for r in pitch.reasons)
 
 
@@ -143,9 +169,12 @@ def test_labels_count_promo_and_spam_as_positive(store, make_comment):
 
 def test_reload_model_picks_up_a_retrain(settings, store, make_comment):
     screener = Screener(settings, store, articles={})
-    assert screener.screen_many([make_comment("Hi")])[0].signal("model").score is None
-    label_all(store, make_comment, PITCHES, "spam")
-    label_all(store, make_comment, HAM, "approve")
+    probe = make_comment("Knitting circle stories and beginners")
+    before = screener.screen_many([probe])[0].signal("model").score
+    for index in range(20):
+        comment = store.comments.add(make_comment(f"Knitting circle stories and beginners {index}"))
+        store.decisions.moderate(comment.id, "promo")
     retrain(store)
+    assert screener.screen_many([probe])[0].signal("model").score == before  # not yet
     screener.reload()
-    assert screener.screen_many([make_comment("Hi")])[0].signal("model").score is not None
+    assert screener.screen_many([probe])[0].signal("model").score > before + 0.2

@@ -46,7 +46,10 @@ def test_screen_due_moves_each_comment_and_keeps_every_signal(settings, store, m
         "intake",
         "rules",
         "blocklist",
+        "commercial",
         "promotion",
+        "relevance",
+        "genuine",
         "model",
     }
     assert "2 links (limit 2)" in record.reasons

@@ -1,0 +1,117 @@
+"""Regular expressions that read comment text, and nothing but linear-time ones.
+
+Every pattern a signal runs on user text is made here, in one of two ways:
+
+- :func:`linear` compiles with RE2 (``google-re2``), whose matching time grows
+  linearly with the text whatever the pattern: for anything with unbounded
+  repetition (links, phone numbers, prices).
+- :func:`phrases` builds a list of phrases for Python's ``re``, which RE2 cannot
+  replace there: it needs Unicode word boundaries (``(?<!\\w)``) for phrases in
+  other languages. Each phrase is checked when the module loads to hold no
+  unbounded quantifier (no ``*``, ``+`` or ``{n,}``), so backtracking stays
+  bounded by the phrase's own length: the matching time is linear in the text.
+- :func:`runs` matches runs of one character class (words), which cannot
+  backtrack either.
+
+Both register the pattern in :data:`REGISTRY`, and a test times each one on
+adversarial input of the maximum comment size.
+
+A :class:`PhraseBook` holds many families of phrases: one RE2 set finds in one
+pass which families occur at all (most comments hold none), and only those are
+searched with their own pattern. Screening thousands of comments a second needs
+that: a hundred phrases tried at every word of every comment would not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import re2
+
+#: Every compiled pattern, by name, for the timing test.
+REGISTRY: dict[str, Any] = {}
+
+# An unbounded quantifier: *, + or {n,} (escaped characters are skipped first).
+_UNBOUNDED = re.compile(r"\\.|(?P<q>[*+]|\{\d+,\})")
+
+
+def _unbounded(phrase: str) -> bool:
+    return any(match.group("q") for match in _UNBOUNDED.finditer(phrase))
+
+
+def linear(name: str, pattern: str) -> Any:
+    """``pattern`` compiled with RE2 (linear time, no backtracking)."""
+    compiled = re2.compile(pattern)
+    REGISTRY[name] = compiled
+    return compiled
+
+
+def phrases(name: str, alternatives: Iterable[str], *, flags: int = 0) -> re.Pattern[str]:
+    """Whole-word phrases (Unicode-aware) for lower-cased text, each free of unbounded
+    quantifiers; raises ``ValueError`` for one that is not."""
+    alternatives = list(alternatives)
+    for phrase in alternatives:
+        if _unbounded(phrase):
+            raise ValueError(f"{name}: phrase {phrase!r} has an unbounded quantifier")
+    compiled = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", flags)
+    REGISTRY[name] = compiled
+    return compiled
+
+
+def runs(name: str, char_class: str, minimum: int) -> re.Pattern[str]:
+    """Runs of at least ``minimum`` characters of one class (Python ``re``: Unicode
+    classes, and a lone class repeated has nothing to backtrack into)."""
+    if not (char_class.startswith("[") and char_class.endswith("]")):
+        raise ValueError(f"{name}: {char_class!r} is not one character class")
+    compiled = re.compile(f"{char_class}{{{minimum},}}")
+    REGISTRY[name] = compiled
+    return compiled
+
+
+def found(pattern: Any, text: str, limit: int = 3) -> list[str]:
+    """The first ``limit`` distinct matches of ``pattern`` in ``text``, spaces collapsed."""
+    seen: list[str] = []
+    for match in pattern.finditer(text):
+        phrase = " ".join(match.group(0).split()).lower()
+        if phrase not in seen:
+            seen.append(phrase)
+            if len(seen) == limit:
+                break
+    return seen
+
+
+#: A word boundary RE2 can read: the start, or a character that is no letter or digit.
+_RE2_BOUNDARY = r"(?:^|[^\pL\pN_])"
+
+
+class PhraseBook:
+    """Families of phrases (see :func:`phrases`), searched together."""
+
+    def __init__(self, name: str, families: dict[str, list[str]]) -> None:
+        self.names = list(families)
+        self.patterns = {
+            family: phrases(f"{name}: {family}", alternatives)
+            for family, alternatives in families.items()
+        }
+        options = re2.Options()
+        # Hundreds of phrases with Unicode classes need more than RE2's default 8 MiB.
+        options.max_mem = 64 << 20
+        options.never_capture = True
+        self._set = re2.Set.SearchSet(options)
+        for alternatives in families.values():
+            # RE2's \w is ASCII only; a phrase's \w is any letter, as in Python.
+            joined = "|".join(alternatives).replace("\\w", "[\\pL\\pN_]")
+            self._set.Add(f"{_RE2_BOUNDARY}(?:{joined})")
+        self._set.Compile()
+        REGISTRY[f"{name} (set)"] = self._set
+
+    def find(self, text: str, limit: int = 3) -> dict[str, list[str]]:
+        """For each family that occurs in (lower-cased) ``text``, its first distinct phrases."""
+        hits = {}
+        for index in sorted(self._set.Match(text) or ()):
+            family = self.names[index]
+            if matched := found(self.patterns[family], text, limit):
+                hits[family] = matched
+        return hits

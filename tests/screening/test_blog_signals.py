@@ -1,0 +1,261 @@
+"""The signals written for real blog comments, each pinned both ways: a comment it must
+flag, and a close genuine comment it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.articles import described_article
+from moderation.models import Comment, Decision
+from moderation.screening import Screener
+from moderation.screening.base import ScreeningContext, check
+from moderation.screening.commercial import CommercialSignal, phone_numbers, stuffed_phrase
+from moderation.screening.genuine import GenuineSignal
+from moderation.screening.promotion import PromotionSignal
+from moderation.screening.relevance import RelevanceSignal
+from moderation.screening.rules import RulesSignal
+
+CRON = described_article(
+    "cron",
+    "Scheduling jobs with cron and systemd timers",
+    "A crontab line has five time fields and a command. Cron runs jobs with a minimal "
+    "environment, so PATH is short; log the output of each job. A systemd timer unit with "
+    "OnCalendar and Persistent=true catches up on runs missed while the machine was off.",
+)
+
+
+def comment(body: str, **fields: object) -> Comment:
+    values = {"article": "cron", "author": "Reader", "body": body, **fields}
+    return Comment(**values)  # type: ignore[arg-type]
+
+
+def findings(signal: object, body: str, settings, **fields: object) -> tuple[str, ...]:
+    context = ScreeningContext(settings=settings, articles={"cron": CRON})
+    return check(signal, comment(body, **fields), context).findings  # type: ignore[arg-type]
+
+
+# -- phone numbers and the support-number scam ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["+1-888-555-0123", "1 (800) 555-0199", "888.555.0142", "1-8OO-555-O124", "+44 20 7946 0958"],
+)
+def test_phone_numbers_in_the_usual_formats(number):
+    assert phone_numbers(f"Call {number} today") == [number]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my Pi is at 192.168.1.50 on port 8080",
+        "it broke on 2026-11-29 10:00:00",
+        "Sage knowledgebase article 200427112706338",
+        "upgrading from 3.11.7 to 3.12.1",
+        "the total was 1,234,567.89 in the CSV",
+    ],
+)
+def test_addresses_dates_versions_ids_and_amounts_are_not_phone_numbers(text):
+    assert phone_numbers(text) == []
+
+
+def test_support_number_scam_is_spam(settings):
+    body = (
+        "HP printer offline? Call HP printer support number +1-888-555-0123, our technicians "
+        "are available 24/7 for instant help."
+    )
+    verdict = Screener(settings, None, articles={}).screen_many([comment(body)])[0]
+    assert verdict.decision is Decision.SPAM
+    assert any(r.startswith("support-number scam:") for r in verdict.reasons)
+
+
+def test_a_reader_with_a_printer_problem_is_not_a_scam(settings):
+    body = (
+        "My HP LaserJet P1102 shows 'paused' after the upgrade. I called HP support and they "
+        "told me to reinstall the driver, but `lpstat -p` still says disabled. Any idea?"
+    )
+    found = findings(CommercialSignal(), body, settings)
+    assert not any("scam" in f or "phone" in f for f in found)
+    verdict = Screener(settings, None, articles={"cron": CRON}).screen_many([comment(body)])[0]
+    assert verdict.decision is Decision.APPROVE
+
+
+# -- keyword stuffing and the trades of comment spam -----------------------------------
+
+
+def test_a_keyword_phrase_repeated_for_search_engines_is_stuffing():
+    text = (
+        "QuickBooks support number helps you fast. Dial the QuickBooks support number for "
+        "errors. The QuickBooks support number is open all day."
+    )
+    assert stuffed_phrase(text) == ("quickbooks support number", 3)
+
+
+def test_a_technical_term_used_three_times_is_not_stuffing():
+    text = (
+        "I run docker compose up in one terminal and docker compose logs in another. When it "
+        "hangs, docker compose down with --volumes fixed it for me, after an hour of digging "
+        "through the networking section of your article and the official documentation."
+    )
+    assert stuffed_phrase(text) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "trade"),
+    [
+        ("Cheap meds online, no prescription needed", "pharmacy"),
+        ("Best online casino with free spins every day", "casino"),
+        ("Hire our essay writers, we write my essay for you", "essays"),
+        ("Need payday loans? Instant loans approved in minutes", "loans"),
+        ("A recovery expert helped me recover my lost bitcoin", "crypto"),
+        ("Watch movies online free in HD", "free films"),
+        ("Free v-bucks generator no human verification", "game hacks"),
+        ("Buy quality backlinks from our backlinks service", "search-engine services"),
+    ],
+)
+def test_the_trades_of_comment_spam(settings, body, trade):
+    assert any(f.startswith(f"{trade}:") for f in findings(CommercialSignal(), body, settings))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Keep your backlinks working when you move: add redirects for every old URL.",
+        "I learned essay writing from a patient mentor, not from a course.",
+        "I'm betting this breaks again after the next kernel update.",
+        "My uncle lost money to a crypto scam; ignore anyone who offers to get it back.",
+    ],
+)
+def test_the_same_words_in_a_genuine_comment_are_no_trade(settings, body):
+    assert findings(CommercialSignal(), body, settings) == ()
+
+
+# -- human-written pitches and link drops ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Shameless plug: our app TimerKit writes the unit files for you, free for one server.",
+        "I run a weekly newsletter on exactly this, link in my profile if you're curious.",
+        "Great point about PATH. We help teams with cron migrations, book a free 20-minute call.",
+        "Use code CRON20 for 20% off my course on Linux automation.",
+        'Search for "GracefulHat" on Tindie if you want one.',
+    ],
+)
+def test_pitches_are_promotion(settings, body):
+    assert findings(PromotionSignal(), body, settings)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Please help: my crontab line never runs, can someone check it?",
+        "You can subscribe to the timer's events with `systemctl list-timers --all`.",
+        "I subscribed to your RSS feed years ago and this is why.",
+    ],
+)
+def test_requests_and_technical_words_are_not_promotion(settings, body):
+    assert findings(PromotionSignal(), body, settings) == ()
+
+
+def test_naming_ones_employer_without_an_offer_is_noted_but_approved(settings):
+    honest = "Disclosure: I work on systemd's docs. Persistent=true is exactly right here."
+    pitch = "Disclosure: I work on TimerKit. Free for one server, team licences on our site."
+    screener = Screener(settings, None, articles={"cron": CRON})
+    honest_verdict, pitch_verdict = screener.screen_many([comment(honest), comment(pitch)])
+    assert honest_verdict.decision is Decision.APPROVE
+    assert pitch_verdict.decision is not Decision.APPROVE
+
+
+def test_generic_praise_with_a_link_is_a_link_drop(settings):
+    body = "Really informative post, keep sharing! https://movers-delhi.example"
+    found = findings(PromotionSignal(), body, settings)
+    assert any(f.startswith("generic praise that fits any article") for f in found)
+    verdict = Screener(settings, None, articles={"cron": CRON}).screen_many([comment(body)])[0]
+    assert verdict.decision is not Decision.APPROVE
+
+
+def test_generic_praise_without_a_link_or_business_is_just_thanks(settings):
+    body = "Really informative post, thanks! The PATH part fixed my nightly job."
+    assert not any("praise" in f for f in findings(PromotionSignal(), body, settings))
+    verdict = Screener(settings, None, articles={"cron": CRON}).screen_many([comment(body)])[0]
+    assert verdict.decision is Decision.APPROVE
+
+
+def test_a_link_to_documentation_is_no_evidence_but_an_unknown_link_is(settings):
+    docs = "See https://docs.python.org/3/library/sched.html for the scheduler."
+    other = "See https://cheap-hosting.example/offer for the scheduler."
+    assert not any(f.endswith("link") for f in findings(RulesSignal(), docs, settings))
+    assert "1 link" in findings(RulesSignal(), other, settings)
+
+
+# -- relevance -----------------------------------------------------------------------------------
+
+
+def test_a_comment_about_the_article_is_on_topic(settings):
+    body = "The crontab environment bit me: PATH was short, so my job failed until I logged it."
+    result = check(
+        RelevanceSignal(), comment(body), ScreeningContext(settings, articles={"cron": CRON})
+    )
+    assert result.weight < 0 and result.findings[0].startswith("discusses the article")
+
+
+def test_a_comment_about_something_else_is_off_topic(settings):
+    body = (
+        "Moving house in Delhi is stressful; professional packers carry furniture, pack "
+        "kitchens and deliver everything safely across every neighbourhood quickly."
+    )
+    result = check(
+        RelevanceSignal(), comment(body), ScreeningContext(settings, articles={"cron": CRON})
+    )
+    assert result.weight > 0 and result.findings[0].startswith("little relation")
+
+
+def test_a_comment_in_another_language_is_not_judged(settings):
+    body = (
+        "Danke für den Artikel. Bei mir lief der Job erst, nachdem ich die Umgebung im "
+        "Skript selbst gesetzt habe; das hat mich einen ganzen Abend gekostet."
+    )
+    result = check(
+        RelevanceSignal(), comment(body), ScreeningContext(settings, articles={"cron": CRON})
+    )
+    assert result.score is None and result.weight == 0
+
+
+def test_relevance_uses_the_article_a_classify_line_describes(settings):
+    body = "The crontab environment bit me: PATH was short, so my job failed until I logged it."
+    described = comment(body, article="", article_title=CRON.title, article_text=CRON.text)
+    result = check(RelevanceSignal(), described, ScreeningContext(settings))
+    assert result.findings and result.findings[0].startswith("discusses the article")
+
+
+# -- what speaks for a comment ---------------------------------------------------------------------
+
+
+def test_code_errors_and_questions_speak_for_a_comment(settings):
+    body = (
+        "On Ubuntu 24.04 I get `ModuleNotFoundError: No module named 'venv'` when I run "
+        "python3 -m venv .venv. Why does that happen?"
+    )
+    result = check(GenuineSignal(), comment(body), ScreeningContext(settings))
+    assert result.weight < 0
+    assert any(f.startswith("quotes code") for f in result.findings)
+    assert any(f.startswith("asks a question") for f in result.findings)
+
+
+def test_a_plain_pitch_has_nothing_speaking_for_it(settings):
+    body = "Our agency offers growth marketing for startups. Contact us today."
+    result = check(GenuineSignal(), comment(body), ScreeningContext(settings))
+    assert result.weight == 0 and result.findings == ()
+
+
+def test_language_alone_is_never_evidence_of_spam(settings):
+    screener = Screener(settings, None, articles={"cron": CRON})
+    bodies = [
+        "Merci pour l'article, la partie sur le PATH m'a fait gagner une soirée.",
+        "Gracias, por fin entiendo por qué mi tarea de cron no encontraba el programa.",
+        "Danke! Persistent=true war genau das, was mir nach dem Neustart gefehlt hat.",
+    ]
+    for verdict in screener.screen_many([comment(b) for b in bodies]):
+        assert verdict.decision is Decision.APPROVE, verdict.reasons
