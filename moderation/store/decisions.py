@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..errors import ModerationError, UnknownComment
+from ..errors import InvalidTransition, ModerationError, UnknownComment
 from ..models import Action, Label, State, transition, utcnow
 from .db import Part, to_text
 
@@ -161,11 +161,18 @@ class Decisions(Part):
         Lines of one bulk action share ``action_id`` (a new one when not given).
         """
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT status FROM comments WHERE id = ?", (comment_id,)).fetchone()
+            row = conn.execute(
+                "SELECT status, withdrawn_at FROM comments WHERE id = ?", (comment_id,)
+            ).fetchone()
             if row is None:
                 raise UnknownComment(comment_id)
             current = State(row[0])
             move = transition(action, comment_id, current)
+            if row[1] is not None and move.to not in (State.REJECTED, State.SPAM):
+                # Issue 13: its author withdrew it; nobody may publish it again.
+                raise InvalidTransition(
+                    f"cannot {action} comment {comment_id}: its author withdrew it"
+                )
             conn.execute(
                 """UPDATE comments SET status = ?, next_check_at = NULL, updated_at = ?
                    WHERE id = ?""",

@@ -206,9 +206,11 @@ def test_withdrawing_removes_the_file_at_the_next_publish(reader_site, approve):
         comment = store.comments.get(comment_id)
         assert comment.status is State.REJECTED and comment.withdrawn_at is not None
         assert store.revisions.of(comment_id)[-1].body == "A first version with a tpyo in it."
-        # A moderator bringing it back cannot publish it against its author's wish.
-        store.decisions.moderate(comment_id, "restore")
-        approve(store, comment_id)
+        # Nobody brings it back against its author's wish.
+        for action in ("restore", "approve"):
+            with pytest.raises(InvalidTransition, match="its author withdrew it"):
+                store.decisions.moderate(comment_id, action)
+        store.decisions.moderate(comment_id, "spam")  # labelling it stays possible
     reader_site.publish()
     assert not file.exists()
 
