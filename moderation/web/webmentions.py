@@ -25,10 +25,17 @@ from comment_format.i18n import Message
 from ..intake import IntakeError, RateLimited, RateLimiter, client_ip, rate_limit_key
 from ..models import Comment
 from ..settings import Settings
-from ..webmention import SafeFetcher, check_request, fetcher_from_settings, verify_pending
+from ..store import Store
+from ..webmention import (
+    TIMEOUT_SECONDS,
+    SafeFetcher,
+    check_request,
+    fetcher_from_settings,
+    verify_pending,
+)
 from . import languages, parsing
-from .locking import SharedLockStore
 from .middleware import RequestTooLarge
+from .periodic import PeriodicWorker
 
 if TYPE_CHECKING:
     from .intake_app import IntakeService
@@ -40,8 +47,11 @@ SWEEP_SECONDS = 60.0
 BATCH = 8
 
 
-class MentionWorker:
+class MentionWorker(PeriodicWorker):
     """Verifies pending Webmentions in its own thread, when woken or every sweep."""
+
+    name = "intake-mentions"
+    work = "verifying webmentions"
 
     def __init__(
         self,
@@ -53,55 +63,26 @@ class MentionWorker:
         on_comments: Callable[[Sequence[Comment]], None] | None = None,
         sweep_seconds: float = SWEEP_SECONDS,
     ) -> None:
+        super().__init__(db_path, interval=sweep_seconds, write_lock=write_lock)
         self.settings = settings
-        self.db_path = db_path
-        self.write_lock = write_lock or threading.Lock()
         self.fetcher = fetcher or fetcher_from_settings(settings)
         self.on_comments = on_comments
-        self.sweep_seconds = sweep_seconds
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self.verified = 0
-        self.last_error: str | None = None
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="intake-mentions", daemon=True)
-            self._thread.start()
+    def stop(self, timeout: float = TIMEOUT_SECONDS + 5) -> None:
+        """Wait for a source being fetched (at most its time-out) before closing."""
+        super().stop(timeout)
 
-    def stop(self, timeout: float = 15.0) -> None:
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            self._stopping.set()
-            self._wake.set()
-            thread.join(timeout)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        store = SharedLockStore(self.db_path, self.write_lock)
-        try:
-            while not self._stopping.is_set():
-                self._wake.clear()
-                try:
-                    while not self._stopping.is_set():
-                        outcomes = verify_pending(
-                            store, self.settings, fetcher=self.fetcher, limit=BATCH
-                        )
-                        if not outcomes:
-                            break
-                        self.verified += len(outcomes)
-                        fresh = [o.to_screen for o in outcomes if o.to_screen is not None]
-                        if fresh and self.on_comments is not None:
-                            self.on_comments(fresh)
-                except Exception as exc:  # the mentions stay pending for the next turn
-                    self.last_error = str(exc)
-                    logger.exception("verifying webmentions failed; retrying later")
-                self._wake.wait(self.sweep_seconds)
-        finally:
-            store.close()
+    def turn(self, store: Store) -> None:
+        # A few at a time, so a stop never waits for a long backlog of slow sources.
+        while not self.stopping:
+            outcomes = verify_pending(store, self.settings, fetcher=self.fetcher, limit=BATCH)
+            if not outcomes:
+                return
+            self.verified += len(outcomes)
+            fresh = [o.to_screen for o in outcomes if o.to_screen is not None]
+            if fresh and self.on_comments is not None:
+                self.on_comments(fresh)
 
 
 class WebmentionEndpoint:

@@ -28,6 +28,7 @@ from ..models import Comment, State
 from ..settings import Settings
 from ..store import Store
 from .locking import SharedLockStore
+from .periodic import PeriodicWorker
 
 logger = logging.getLogger(__name__)
 
@@ -264,13 +265,16 @@ def _existing(store: Store, ids: list[str]) -> list[Comment]:
 NOTIFY_SECONDS = 15.0
 
 
-class OutboxWorker:
+class OutboxWorker(PeriodicWorker):
     """Sends due notifications in its own thread: :func:`moderation.notify.send_due`,
     the same code as ``moderation notify``, every ``interval`` seconds or when woken.
 
     Sending waits on mail servers and webhooks, so it never runs in the screening
     thread. A failure only leaves messages in the outbox for the next turn.
     """
+
+    name = "intake-outbox"
+    work = "sending notifications"
 
     def __init__(
         self,
@@ -280,54 +284,14 @@ class OutboxWorker:
         interval: float = NOTIFY_SECONDS,
         write_lock: threading.Lock | None = None,
     ) -> None:
+        super().__init__(db_path, interval=interval, write_lock=write_lock)
         self.settings = settings
-        self.db_path = db_path
-        self.interval = interval
-        self.write_lock = write_lock or threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.runs = 0
         self.sent = 0
-        self.last_error: str | None = None
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="intake-outbox", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            self._stopping.set()
-            self._wake.set()
-            thread.join(timeout)
-            if thread.is_alive():
-                logger.warning("a notification was still being sent at shutdown")
-
-    def wake(self) -> None:
-        """Send soon: something was queued."""
-        self._wake.set()
-
-    def _run(self) -> None:
+    def turn(self, store: Store) -> None:
         from ..notify import send_due
 
-        store = SharedLockStore(self.db_path, self.write_lock)
-        try:
-            while not self._stopping.is_set():
-                self._wake.clear()
-                try:
-                    report = send_due(store, self.settings)
-                except Exception as exc:  # the database busy, a bug: try again next turn
-                    self.last_error = repr(exc)
-                    logger.exception(
-                        "sending notifications failed; retrying in %.0f s", self.interval
-                    )
-                else:
-                    self.runs += 1
-                    self.sent += len(report.sent)
-                    if report.sent or report.failed or report.retrying:
-                        logger.info("notifications: %s", report.summary())
-                self._wake.wait(self.interval)
-        finally:
-            store.close()
+        report = send_due(store, self.settings)
+        self.sent += len(report.sent)
+        if report.sent or report.failed or report.retrying:
+            logger.info("notifications: %s", report.summary())
