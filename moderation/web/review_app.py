@@ -631,7 +631,7 @@ class ReviewService:
             "totals": totals,
             "fired": fired.most_common(),
             "moderators": moderators,
-            "moderator_actions": [a for a in ACTIONS] + ["undo"],
+            "moderator_actions": [*ACTIONS, "undo"],
             "states_chart": charts.stacked_bars(
                 f"Comments received per day over {STATS_DAYS} days, by state now",
                 days,
@@ -687,14 +687,13 @@ class ReviewService:
         )
 
     async def deploy(self, request: Request) -> Response:
-        form = await checked_form(request, max_fields=5)
+        await checked_form(request, max_fields=5)
         actor = moderator_of(request)
         try:
             self.deployer.start(actor)
         except ModerationError as exc:
             return await self._answer(request, "/deploy", "error", [str(exc)], status_code=409)
         logger.info("review UI: %s started publish and deploy", actor)
-        del form
         if wants_json(request):
             return JSONResponse(self.deployer.status().as_json(), status_code=202)
         return RedirectResponse("/deploy", status_code=303)

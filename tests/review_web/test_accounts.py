@@ -21,6 +21,17 @@ def db(tmp_path):
     return tmp_path / "var" / "moderation.db"
 
 
+@pytest.fixture(autouse=True)
+def restore_logging():
+    """``cli.main`` points the package logger at this test's stderr: put it back after,
+    or later tests (in this process) log into a closed stream."""
+    package_logger = logging.getLogger("moderation")
+    level, handlers = package_logger.level, list(package_logger.handlers)
+    yield
+    package_logger.handlers[:] = handlers
+    package_logger.setLevel(level)
+
+
 def run(db, *args: str, stdin: str = "") -> tuple[int, str, str]:
     """``moderation --db DB ARGS`` with ``stdin`` as standard input (not a terminal)."""
     import contextlib
@@ -182,3 +193,11 @@ def test_sessions_expire_when_idle_and_when_old(db):
         idle = accounts.start_session(store, "alice")
         assert accounts.valid_session(store, idle.token, now=utcnow() + timedelta(hours=13)) is None
         assert accounts.valid_session(store, "forged-token") is None
+
+
+def test_review_server_on_every_address_needs_the_names_it_answers(db):
+    run(db, "user", "add", "alice", stdin=PASSWORD + "\n")
+    code, _out, err = run(db, "review-server", "--host", "0.0.0.0", "--port", "0")
+    assert code == 1
+    assert "listening on 0.0.0.0 answers requests for any name" in err
+    assert "--allowed-host NAME" in err
