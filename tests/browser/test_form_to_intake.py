@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -11,6 +12,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -41,22 +45,37 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> N
     raise AssertionError(f"intake did not answer on {url}")
 
 
-@pytest.fixture
-def site_with_intake(served_root, tmp_path):
+@dataclass
+class LiveSite:
+    """A fixture site built into the served folder, with a real intake process."""
+
+    url: str  # the site's address
+    env: dict[str, str]  # what `moderation` commands need to reach the same database
+    content: Path
+    output: Path
+    intake_url: str
+
+    def rebuild(self) -> None:
+        build_site(self.content, self.output, COMMENTS_INTAKE_URL=self.intake_url)
+
+
+@contextlib.contextmanager
+def live_site(served_root, tmp_path, name: str) -> Iterator[LiveSite]:
+    """Copy the fixture content, build it for an intake on a free port, and run that
+    intake (``python -m moderation serve``) until the block ends."""
     root, site_base = served_root
     intake_port = free_port()
     intake_url = f"http://127.0.0.1:{intake_port}/comments"
     content = tmp_path / "content"
     shutil.copytree(FIXTURE_CONTENT, content)
-    output = root / "to-intake"
+    output = root / name
     build_site(content, output, COMMENTS_INTAKE_URL=intake_url)
-    database = tmp_path / "moderation.db"
     env = {
-        **os.environ,
-        "MODERATION_DB": str(database),
+        **{key: value for key, value in os.environ.items() if not key.startswith("COMMENTS_")},
+        "MODERATION_DB": str(tmp_path / "moderation.db"),
         # moderation reads COMMENTS_* variables as JSON.
         "COMMENTS_INTAKE_URL": json.dumps(intake_url),
-        "COMMENTS_SITE_URL": json.dumps(f"{site_base}/to-intake"),
+        "COMMENTS_SITE_URL": json.dumps(f"{site_base}/{name}"),
         "COMMENTS_THREADS": json.dumps(str(output / "comments" / "threads.json")),
         "COMMENTS_ALLOWED_ORIGINS": json.dumps([site_base]),
         "COMMENTS_MIN_SECONDS": "0",
@@ -73,7 +92,7 @@ def site_with_intake(served_root, tmp_path):
     )
     try:
         wait_until_up(f"{intake_url}/token", process)
-        yield f"{site_base}/to-intake", env
+        yield LiveSite(f"{site_base}/{name}", env, content, output, intake_url)
     finally:
         process.terminate()
         try:
@@ -81,6 +100,12 @@ def site_with_intake(served_root, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def site_with_intake(served_root, tmp_path):
+    with live_site(served_root, tmp_path, "to-intake") as site:
+        yield site.url, site.env
 
 
 def moderation(env, *args: str) -> str:

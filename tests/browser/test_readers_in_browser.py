@@ -5,17 +5,11 @@ publish`` and a build. The site is served on loopback; the intake is the real se
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 
 import pytest
 
-from tests.browser.test_form_to_intake import free_port, moderation, wait_until_up
-from tests.site.sitebuild import FIXTURE_CONTENT, ROOT, build_site
+from tests.browser.test_form_to_intake import live_site, moderation
 
 pytestmark = pytest.mark.slow
 
@@ -25,68 +19,18 @@ CHANGED = "Asking out loud helped me; writing the question down was half of the 
 
 
 @pytest.fixture
-def live_site(served_root, tmp_path):
-    """The fixture site, built for a real intake process, served over HTTP."""
-    root, site_base = served_root
-    name = f"readers-{tmp_path.name}"
-    intake_port = free_port()
-    intake_url = f"http://127.0.0.1:{intake_port}/comments"
-    content = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, content)
-    output = root / name
-    build_site(content, output, COMMENTS_INTAKE_URL=intake_url)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")},
-        "MODERATION_DB": str(tmp_path / "moderation.db"),
-        "COMMENTS_INTAKE_URL": json.dumps(intake_url),
-        "COMMENTS_SITE_URL": json.dumps(f"{site_base}/{name}"),
-        "COMMENTS_THREADS": json.dumps(str(output / "comments" / "threads.json")),
-        "COMMENTS_ALLOWED_ORIGINS": json.dumps([site_base]),
-        "COMMENTS_MIN_SECONDS": "0",
-        "COMMENTS_RATE_LIMIT": "0",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "moderation",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(intake_port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_until_up(f"{intake_url}/token", process)
-
-        def rebuild() -> None:
-            moderation(env, "publish", "--content", str(content))
-            build_site(content, output, COMMENTS_INTAKE_URL=intake_url)
-
-        yield f"{site_base}/{name}", env, rebuild
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def site(served_root, tmp_path):
+    with live_site(served_root, tmp_path, f"readers-{tmp_path.name}") as site:
+        yield site
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
-def test_preview_post_edit_and_see_the_change(browser, live_site, javascript):
-    site, env, rebuild = live_site
+def test_preview_post_edit_and_see_the_change(browser, site, javascript):
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    article_url = f"{site}/{ARTICLE_PATH}"
+    article_url = f"{site.url}/{ARTICLE_PATH}"
     page.goto(article_url)
     if javascript:
         token = page.locator('#comment-form [name="token"]')
@@ -130,11 +74,12 @@ def test_preview_post_edit_and_see_the_change(browser, live_site, javascript):
     assert page.locator("#comment-body").input_value() == CHANGED
 
     # 5. The moderator approves; after publish and a build the page shows the change.
-    listing = moderation(env, "list", "--article", "open-thread")
+    listing = moderation(site.env, "list", "--article", "open-thread")
     [comment_id] = re.findall(r"c-\d{4}-\d\d-\d\d-[0-9a-f]+", listing)
     if "approved" not in listing.split(comment_id, 1)[1].splitlines()[0]:
-        moderation(env, "approve", comment_id)
-    rebuild()
+        moderation(site.env, "approve", comment_id)
+    moderation(site.env, "publish", "--content", str(site.content))
+    site.rebuild()
     page.goto(article_url)
     shown = page.locator(f"#comment-{comment_id}")
     assert shown.locator(".comment__content").inner_text() == CHANGED
