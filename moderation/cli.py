@@ -588,6 +588,51 @@ def _read_password(run: CommandRun, name: str) -> str:
     return line.rstrip("\r\n")
 
 
+def cmd_actions(run: CommandRun, args: argparse.Namespace) -> int:
+    from .review import recent_actions
+
+    actor = _actor(args)
+    records = recent_actions(run.store, actor)
+    if not records:
+        run.say(f"{actor} has not acted on any comment yet")
+        return 0
+    table = Table(title=Text(f"The last {len(records)} actions of {actor}, newest first"))
+    for name in ("action id", "at", "action", "comments", "undo"):
+        table.add_column(name, no_wrap=name == "action id")
+    for record in records:
+        if record.undoable:
+            undo = f"{len(record.undoable)} can be undone"
+        elif len(record.undone) == len(record.entries):
+            undo = "undone"
+        else:
+            undo = "moved since"
+        table.add_row(
+            record.action_id,
+            _when(record.at),
+            record.action,
+            Text(", ".join(record.comment_ids[:3]) + (" …" if len(record.entries) > 3 else "")),
+            undo,
+        )
+    run.out.print(table)
+    return 0
+
+
+def cmd_undo(run: CommandRun, args: argparse.Namespace) -> int:
+    from .review import UNDO_DEPTH, last_undoable, undo_action
+
+    actor = _actor(args)
+    action_id = args.action_id
+    if action_id is None:
+        latest = last_undoable(run.store, actor)
+        if latest is None:
+            raise UsageError(f"none of the last {UNDO_DEPTH} actions of {actor} can be undone")
+        action_id = latest.action_id
+    report = undo_action(run.store, run.settings, action_id, actor=actor, note=args.note)
+    for line in report.lines():
+        run.say(line)
+    return 0 if report.undone else 1
+
+
 def cmd_user(run: CommandRun, args: argparse.Namespace) -> int:
     from . import accounts
 
@@ -793,6 +838,17 @@ def build_parser() -> argparse.ArgumentParser:
         default="publishconf.py",
         metavar="FILE",
         help="the settings Publish and deploy builds with (default: publishconf.py)",
+    )
+
+    sub = command("actions", cmd_actions, "your last 20 actions, newest first, with their ids")
+    sub.add_argument("--as", dest="as_name", metavar="NAME", help="another moderator's")
+    sub = command(
+        "undo", cmd_undo, "undo one of your last 20 actions (default: the newest that can be)"
+    )
+    sub.add_argument("action_id", nargs="?", metavar="ACTION_ID", help="from `actions`")
+    sub.add_argument("--note", help="kept in the decision log")
+    sub.add_argument(
+        "--as", dest="as_name", metavar="NAME", help="whose action (default: your OS user name)"
     )
 
     sub = command("user", cmd_user, "moderator accounts for the review server")

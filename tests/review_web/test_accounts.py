@@ -201,3 +201,32 @@ def test_review_server_on_every_address_needs_the_names_it_answers(db):
     assert code == 1
     assert "listening on 0.0.0.0 answers requests for any name" in err
     assert "--allowed-host NAME" in err
+
+
+def test_actions_and_undo_from_the_command_line(tmp_path, db):
+    from .helpers import make_site
+
+    site = make_site(tmp_path / "site")
+    settings = str(site.settings_file)
+    with Store(db) as store:
+        from moderation.models import Comment, State
+
+        held = store.comments.add(
+            Comment(article="social-not-sales", author="A", body="A remark."), status=State.HELD
+        )
+    code, out, _ = run(db, "--settings", settings, "spam", held.id, "--as", "carol")
+    assert code == 0 and f"marked as spam {held.id} (held → spam)" in out
+    code, out, _ = run(db, "actions", "--as", "carol")
+    assert code == 0 and "spam" in out and "1 can be undone" in out
+
+    code, out, _ = run(db, "--settings", settings, "undo", "--as", "carol")
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "Undid spam of 1 comment.",
+        f"{held.id} back to held (was spam)",
+    ]
+    with Store(db) as store:
+        last = store.decisions.of(held.id)[-1]
+        assert (last.action, last.actor, last.to_state) == ("undo", "carol", State.HELD)
+    code, _out, err = run(db, "--settings", settings, "undo", "--as", "carol")
+    assert code == 2 and "none of the last 20 actions of carol can be undone" in err
