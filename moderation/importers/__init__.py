@@ -19,7 +19,6 @@ from pathlib import Path
 from ..settings import Settings
 from ..store import Store
 from .disqus import read_disqus
-from .jsonl import ImportReport as JsonLinesReport
 from .jsonl import import_file
 from .plan import ImportReport, apply_plan
 from .wordpress import read_wordpress
@@ -27,7 +26,6 @@ from .xmlfile import XmlError
 
 __all__ = [
     "ImportReport",
-    "JsonLinesReport",
     "XmlError",
     "import_disqus",
     "import_file",
