@@ -91,6 +91,7 @@ CATALOGUES = {
                 Source("moderation", "submission.py", "python"),
                 Source("moderation", "editing.py", "python"),
                 Source("moderation", "webmention.py", "python"),
+                Source("moderation/notify", "tokens.py", "python"),
                 Source("comment_format", "text.py", "python"),
                 Source("comment_format", "render.py", "python"),
             ),

@@ -16,6 +16,8 @@ from datetime import timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner
 
+from comment_format.i18n import Message
+
 from ..errors import ModerationError
 
 #: One-click moderation and confirmation links work this long.
@@ -33,8 +35,10 @@ class LinkInvalid(LinkError):
 
     def __init__(self) -> None:
         super().__init__(
-            "this link is not valid: it was changed or cut short. Copy the whole link "
-            "from the email."
+            Message(
+                "this link is not valid: it was changed or cut short. Copy the whole link "
+                "from the email."
+            )
         )
 
 
@@ -107,7 +111,7 @@ def _timed(signer: TimestampSigner, token: str) -> str:
         value = signer.unsign(token.encode("ascii"), max_age=int(LINK_MAX_AGE.total_seconds()))
     except SignatureExpired:
         raise LinkExpired(
-            f"this link has expired: links work for {LINK_MAX_AGE.days} days"
+            Message("this link has expired: links work for {days} days", days=LINK_MAX_AGE.days)
         ) from None
     except (BadSignature, UnicodeError):
         raise LinkInvalid() from None

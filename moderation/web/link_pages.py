@@ -19,11 +19,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from comment_format.i18n import Message
+
 from ..errors import ModerationError
 from ..notify import links
 from ..notify.messages import ArticleLinks
 from ..notify.tokens import LinkError
 from ..store import Store
+from . import languages
 
 if TYPE_CHECKING:
     from .intake_app import IntakeService
@@ -31,6 +34,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EXCERPT = 600
+
+#: The headline of a link that cannot be used (readers meet it too).
+FAILED = Message("This link cannot be used")
+CONFIRMED = Message(
+    "Thank you: you will get an email when someone replies to your comments. "
+    "Each one has links to stop them, for one article or for everything."
+)
 
 
 class LinkPages:
@@ -57,25 +67,33 @@ class LinkPages:
         return await run_in_threadpool(in_thread)
 
     def _page(self, status: int, request: Request, **values: Any) -> Response:
-        html = self.service.templates.get_template("link.html").render(
-            **self.service.page_globals,
+        # Readers' pages in the site's language (issue 13); a moderator's words stay as built.
+        lang = self.service.default_lang
+        for name in ("heading", "problem", "button"):
+            if name in values:
+                values[name] = languages.say(values[name], lang)
+        if "paragraphs" in values:
+            values["paragraphs"] = [languages.say(p, lang) for p in values["paragraphs"]]
+        html = self.service.render(
+            "link.html",
+            lang,
             action=request.url.path,
             back_url=self.service.site_url + "/",
-            back_text="Go to the site",
+            back_text=languages.say(Message("Go to the site"), lang),
             **values,
         )
         return self.service._html(html, status, None)
 
     async def _answer(
-        self, request: Request, work: Callable[[Store], dict[str, Any]], failed: str
+        self, request: Request, work: Callable[[Store], dict[str, Any]], failed: str = FAILED
     ) -> Response:
         try:
             values = await self._run(work)
         except LinkError as exc:
             logger.info("link refused with %d: %s", exc.status_code, type(exc).__name__)
-            return self._page(exc.status_code, request, heading=failed, problem=str(exc))
+            return self._page(exc.status_code, request, heading=failed, problem=exc.args[0])
         except ModerationError as exc:
-            return self._page(409, request, heading=failed, problem=str(exc))
+            return self._page(409, request, heading=failed, problem=exc.args[0])
         return self._page(200, request, **values)
 
     # -- one-click moderation --------------------------------------------------------
@@ -111,7 +129,7 @@ class LinkPages:
                 "comment_excerpt": values["comment_excerpt"],
             }
 
-        return await self._answer(request, show, "This link cannot be used")
+        return await self._answer(request, show)
 
     # -- confirming a subscription ---------------------------------------------------
 
@@ -122,19 +140,21 @@ class LinkPages:
             subscriber = links.open_confirmation(store, token)
             if request.method == "GET":
                 if subscriber.confirmed_at is not None and subscriber.unsubscribed_at is None:
-                    return {"heading": "Already confirmed", "paragraphs": [_CONFIRMED]}
+                    return {"heading": Message("Already confirmed"), "paragraphs": [CONFIRMED]}
                 return {
-                    "heading": "Email me when someone replies",
+                    "heading": Message("Email me when someone replies"),
                     "paragraphs": [
-                        "Press the button to confirm that you want an email when someone "
-                        "replies to your comments. Every email has a link to stop them."
+                        Message(
+                            "Press the button to confirm that you want an email when someone "
+                            "replies to your comments. Every email has a link to stop them."
+                        )
                     ],
-                    "button": "Yes, email me about replies",
+                    "button": Message("Yes, email me about replies"),
                 }
             links.confirm(store, token)
-            return {"heading": "Confirmed", "paragraphs": [_CONFIRMED]}
+            return {"heading": Message("Confirmed"), "paragraphs": [CONFIRMED]}
 
-        return await self._answer(request, show, "This link cannot be used")
+        return await self._answer(request, show)
 
     # -- unsubscribing -------------------------------------------------------------------
 
@@ -144,29 +164,31 @@ class LinkPages:
         def show(store: Store) -> dict[str, Any]:
             target = links.open_unsubscribe(store, token)
             what = (
-                "any reply emails"
+                Message("any reply emails")
                 if target.scope == "all"
-                else f"emails about replies on “{self.articles.title(target.article or '')}”"
+                else Message(
+                    "emails about replies on “{title}”",
+                    title=self.articles.title(target.article or ""),
+                )
             )
             if request.method == "GET":
                 if target.done_already:
                     return {
-                        "heading": "Already unsubscribed",
-                        "paragraphs": [f"You get no {what}."],
+                        "heading": Message("Already unsubscribed"),
+                        "paragraphs": [Message("You get no {what}.", what=what)],
                     }
                 return {
-                    "heading": "Unsubscribe",
-                    "paragraphs": [f"Press the button and you will get no more {what}."],
-                    "button": "Unsubscribe",
+                    "heading": Message("Unsubscribe"),
+                    "paragraphs": [
+                        Message("Press the button and you will get no more {what}.", what=what)
+                    ],
+                    "button": Message("Unsubscribe"),
                 }
             # A browser's button, or a mail client's RFC 8058 "List-Unsubscribe=One-Click".
             links.unsubscribe(store, token)
-            return {"heading": "Unsubscribed", "paragraphs": [f"You will get no more {what}."]}
+            return {
+                "heading": Message("Unsubscribed"),
+                "paragraphs": [Message("You will get no more {what}.", what=what)],
+            }
 
-        return await self._answer(request, show, "This link cannot be used")
-
-
-_CONFIRMED = (
-    "Thank you: you will get an email when someone replies to your comments. "
-    "Each one has links to stop them, for one article or for everything."
-)
+        return await self._answer(request, show)

@@ -240,6 +240,12 @@ def test_the_intake_speaks_the_site_language(reader_site):
     assert re.search(r"in jedem Fall bis \d+\. \w+ \d{4}, \d\d:\d\d", thanks.text), thanks.text
     assert client.get("/comments/edit/forged.link").status_code == 403
     assert "Dieser Link funktioniert nicht" in client.get("/comments/edit/forged.link").text
+    unsubscribe = client.get(
+        "/comments/unsubscribe/forged.link"
+    )  # issue 11's page, read by readers
+    assert unsubscribe.status_code == 403
+    assert "Dieser Link kann nicht verwendet werden" in unsubscribe.text
+    assert "Kopieren Sie den ganzen Link aus der E-Mail" in unsubscribe.text
     missing = client.get("/nowhere", headers={"Accept": "text/html"})
     assert missing.status_code == 404 and "hier gibt es nichts" in missing.text
 
