@@ -54,15 +54,20 @@ def seed_weight(blog_decisions: int) -> float:
     return 1.0 / (1.0 + blog_decisions / SEED_HALF_LIFE)
 
 
+#: The model reads this many characters of a body: enough to tell a pitch, and a
+#: maximum-size comment stays within the screening budget.
+MODEL_CHARS = 2000
+
+
 def model_text(comment: Comment) -> str:
-    """What the model reads: the body only.
+    """What the model reads: the body only, its first :data:`MODEL_CHARS` characters.
 
     Not the author's website: the seed corpus's writers left one mostly on spam,
     while real readers often leave theirs, so the model would learn that a website
     is suspect. The rules judge the website instead (its host in the body, a
     business name as the author).
     """
-    return comment.body
+    return comment.body[:MODEL_CHARS]
 
 
 def _pipeline() -> Pipeline:

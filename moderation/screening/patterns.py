@@ -71,9 +71,15 @@ def runs(name: str, char_class: str, minimum: int) -> re.Pattern[str]:
 
 
 def found(pattern: Any, text: str, limit: int = 3) -> list[str]:
-    """The first ``limit`` distinct matches of ``pattern`` in ``text``, spaces collapsed."""
+    """The first ``limit`` distinct matches of ``pattern`` in ``text``, spaces collapsed.
+
+    It looks at no more than ``8 * limit`` matches: a text that repeats one phrase
+    thousands of times has said what it had to say by then.
+    """
     seen: list[str] = []
-    for match in pattern.finditer(text):
+    for count, match in enumerate(pattern.finditer(text)):
+        if count == 8 * limit:
+            break
         phrase = " ".join(match.group(0).split()).lower()
         if phrase not in seen:
             seen.append(phrase)

@@ -86,7 +86,7 @@ def is_reference(host: str) -> bool:
     """A documentation host, or one of :data:`REFERENCE_HOSTS` (or a subdomain of one)."""
     if host.startswith("docs."):
         return True
-    labels = host.split(".")
+    labels = host.split(".")[-4:]  # no reference host has more labels than this
     return any(".".join(labels[i:]) in _REFERENCE_SET for i in range(len(labels) - 1))
 
 

@@ -55,27 +55,51 @@ def host_matches(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-# Fenced code blocks, indented code lines and inline code spans, which a comment
-# quotes from a terminal or an editor: not the writer's own words.
-_FENCED = linear("fenced code", r"(?s)```.*?(?:```|$)|~~~.*?(?:~~~|$)")
-_INLINE_CODE = linear("inline code", r"`[^`\n]{1,500}`")
-_INDENTED = linear("indented code", r"(?m)^(?: {4}|\t)[^\n]*$")
+# Code is what a comment quotes from a terminal or an editor, not the writer's own
+# words: fenced blocks, indented lines and inline spans. Found with string splits,
+# which stay linear however many backticks a comment holds.
+_FENCES = ("```", "~~~")
+_INDENT = ("    ", "\t")
 
 
+def _split_code(text: str) -> tuple[str, list[str]]:
+    """(the prose, the kinds of code found) of ``text``."""
+    kinds = []
+    for fence in _FENCES:
+        if fence in text:
+            pieces = text.split(fence)
+            text = " ".join(pieces[0::2])  # odd pieces are inside a fence (or left open)
+            kinds.append("code block")
+    if "\n    " in text or "\n\t" in text or text.startswith(_INDENT):
+        lines = text.split("\n")
+        kept = [line for line in lines if not line.startswith(_INDENT)]
+        if len(kept) < len(lines):
+            text = "\n".join(kept)
+            kinds.append("code block")
+    if "`" in text:
+        prose_parts = []
+        for line in text.split("\n"):
+            pieces = line.split("`")
+            if len(pieces) >= 3:
+                # Inline code spans: the pieces between pairs of backticks on one line.
+                closed = len(pieces) - (len(pieces) % 2 == 0)
+                prose_parts.append(" ".join([*pieces[0:closed:2], *pieces[closed:]]))
+                kinds.append("inline code")
+            else:
+                prose_parts.append(line)
+        text = "\n".join(prose_parts)
+    return text, list(dict.fromkeys(kinds))
+
+
+@functools.lru_cache(maxsize=256)
 def prose(text: str) -> str:
-    """``text`` without code: fenced blocks, indented lines and inline spans."""
-    if "`" not in text and "~~~" not in text and "    " not in text and "\t" not in text:
-        return text
-    for pattern in (_FENCED, _INDENTED, _INLINE_CODE):
-        text = pattern.sub(" ", text)
-    return text
+    """``text`` without code: fenced blocks, indented lines and inline spans.
+
+    Cached: several signals ask about the same comment.
+    """
+    return _split_code(text)[0]
 
 
 def code_in(text: str) -> list[str]:
     """What kinds of code ``text`` quotes: 'code block', 'inline code'."""
-    kinds = []
-    if _FENCED.search(text) or _INDENTED.search(text):
-        kinds.append("code block")
-    if _INLINE_CODE.search(text):
-        kinds.append("inline code")
-    return kinds
+    return _split_code(text)[1]

@@ -57,6 +57,7 @@ from ..intake import (
 from ..models import Comment, State, is_comment_id
 from ..settings import Settings
 from ..store import Store
+from ..store.db import BUSY_TIMEOUT_SECONDS
 from ..store.keys import avatar_hash
 from ..submission import parse_submission, wants_reply_emails
 from . import languages, parsing
@@ -90,6 +91,7 @@ class IntakeService:
         *,
         screen_in_background: bool = True,
         http_client: httpx.Client | None = None,
+        busy_timeout: float = BUSY_TIMEOUT_SECONDS,
     ) -> None:
         self.settings = settings
         self.db_path = Path(db_path)
@@ -125,6 +127,7 @@ class IntakeService:
             self.db_path,
             on_stored=self.worker.notify if self.worker else None,
             write_lock=write_lock,
+            busy_timeout=busy_timeout,
         )
         if self.worker is not None:
             self.worker.intake_busy = self.writer.busy
@@ -621,10 +624,19 @@ def create_app(
     *,
     screen_in_background: bool = True,
     http_client: httpx.Client | None = None,
+    busy_timeout: float = BUSY_TIMEOUT_SECONDS,
 ) -> Starlette:
-    """The intake service as an ASGI app (see the module docstring for its routes)."""
+    """The intake service as an ASGI app (see the module docstring for its routes).
+
+    ``busy_timeout`` is how long a submission waits for a write lock another
+    process holds (the CLI) before it is answered 503 with the text kept.
+    """
     service = IntakeService(
-        settings, Path(db_path), screen_in_background=screen_in_background, http_client=http_client
+        settings,
+        Path(db_path),
+        screen_in_background=screen_in_background,
+        http_client=http_client,
+        busy_timeout=busy_timeout,
     )
     app = Starlette(
         routes=[

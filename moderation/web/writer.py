@@ -26,6 +26,7 @@ from ..errors import ModerationError
 from ..intake import IntakeError, Submission, accept_many
 from ..models import Comment, State
 from ..store import Store
+from ..store.db import BUSY_TIMEOUT_SECONDS
 from .locking import SharedLockStore
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,11 @@ class CommentWriter:
         on_stored: Callable[[list[Comment]], None] | None = None,
         max_batch: int = MAX_BATCH,
         write_lock: threading.Lock | None = None,
+        busy_timeout: float = BUSY_TIMEOUT_SECONDS,
     ) -> None:
         self.db_path = db_path
+        #: How long a write waits for another process's lock before it answers 503.
+        self.busy_timeout = busy_timeout
         self.write_lock = write_lock or threading.Lock()
         self.on_stored = on_stored
         self.max_batch = max_batch
@@ -125,7 +129,9 @@ class CommentWriter:
         try:
             # FULL: the answer promises the comment is kept, even across a power
             # cut; the fsync is paid once per batch, not once per comment.
-            store: Store | None = SharedLockStore(self.db_path, self.write_lock, synchronous="FULL")
+            store: Store | None = SharedLockStore(
+                self.db_path, self.write_lock, synchronous="FULL", timeout=self.busy_timeout
+            )
         except (sqlite3.Error, ModerationError):
             logger.exception("the database cannot be opened; submissions get 503")
             store = None

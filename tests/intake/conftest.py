@@ -29,12 +29,20 @@ def make_client(site: Path, db: Path) -> Iterator[Callable[..., AppClient]]:
     """``make_client(**settings)``: an in-process client of a fresh app (no screening)."""
     clients: list[AppClient] = []
 
-    def make(*, screen: bool = False, http_client: Any = None, **overrides: Any) -> AppClient:
+    def make(
+        *,
+        screen: bool = False,
+        http_client: Any = None,
+        busy_timeout: float | None = None,
+        **overrides: Any,
+    ) -> AppClient:
+        extra = {} if busy_timeout is None else {"busy_timeout": busy_timeout}
         app = create_app(
             make_settings(site, **overrides),
             db,
             screen_in_background=screen,
             http_client=http_client,
+            **extra,
         )
         client = AppClient(app).__enter__()
         clients.append(client)

@@ -211,6 +211,14 @@ class ServiceProcess:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def rss_kib(self) -> int:
+        """The service's resident memory, from /proc."""
+        assert self.process is not None
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(
+            next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]
+        )
+
 
 def akismet_environment(server: FakeAkismetServer) -> dict[str, str]:
     """What a service process needs to send its Akismet calls to ``server``."""

@@ -626,7 +626,8 @@ def test_security_headers_on_every_answer(client, method, url, kwargs):
 
 
 def test_logs_mask_emails_and_never_contain_the_body(client, caplog):
-    caplog.set_level(logging.DEBUG)
+    # The package logger itself: a CLI test in this process may have set it to WARNING.
+    caplog.set_level(logging.DEBUG, logger="moderation")
     secret_body = "This sentence is private until it is approved."
     client.post("/comments", json=form(email="private.person@example.org", body=secret_body))
     client.post("/comments", json=form(email="private.person@example.org", body=secret_body))
@@ -667,24 +668,58 @@ def test_retention_is_applied_when_the_service_starts(make_client, db):
     assert client.get("/health").status_code == 200
 
 
-def test_a_database_that_cannot_take_the_write_is_503_with_the_text_kept(client, monkeypatch):
+def test_a_database_that_cannot_take_the_write_is_503_with_the_text_kept(make_client, db):
+    """Another process (the CLI) holds SQLite's write lock: a real one, not a fake."""
     import sqlite3
 
-    from moderation.web import writer
-
-    def locked(store, submissions):
-        raise sqlite3.OperationalError("database is locked")
-
-    monkeypatch.setattr(writer, "accept_many", locked)
-    response = client.post("/comments", json=form())
-    assert response.status_code == 503
-    assert response.headers["retry-after"]
-    assert "send it again" in response.json()["error"]
-    page = client.post("/comments", data=form(body="Do not lose me"))
-    assert page.status_code == 503
-    assert BeautifulSoup(page.text, "lxml").find("textarea").text == "Do not lose me"
-    monkeypatch.undo()
+    client = make_client(busy_timeout=0.3)
+    assert client.post("/comments", json=form(body="Before the lock")).status_code == 202
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.post("/comments", json=form())
+        assert response.status_code == 503
+        assert response.headers["retry-after"]
+        assert "send it again" in response.json()["error"]
+        page = client.post("/comments", data=form(body="Do not lose me"))
+        assert page.status_code == 503
+        assert BeautifulSoup(page.text, "lxml").find("textarea").text == "Do not lose me"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
     assert client.post("/comments", json=form()).status_code == 202  # the writer lives on
+    assert len(stored(db)) == 2
+
+
+def test_the_reply_form_does_not_wait_behind_a_write_lock(make_client, db):
+    """Another process holds SQLite's write lock and a submission waits for it in the
+    writer thread: the no-JS reply page must not queue behind that submission."""
+    import sqlite3
+    import threading
+
+    with Store(db) as store:
+        parent = store.comments.add(
+            Comment("social-not-sales", "Ann Parent", "What I said first."), status=State.APPROVED
+        )
+    client = make_client(busy_timeout=5)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    waiting = threading.Thread(target=lambda: client.post("/comments", json=form()))
+    try:
+        waiting.start()
+        time.sleep(0.3)  # the submission is now waiting for the lock in the writer
+        started = time.monotonic()
+        page = client.get(
+            "/comments/form", params={"article": "social-not-sales", "reply_to": parent.id}
+        )
+        took = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        waiting.join()
+    assert took < 2, took
+    assert page.status_code == 200
+    assert "What I said first." in page.text
 
 
 def test_articles_older_than_close_after_days_are_closed_between_builds(make_client, site):

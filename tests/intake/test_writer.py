@@ -20,9 +20,9 @@ from moderation.web.writer import CommentWriter, StoreUnavailable
 FULL = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
 
 
-def run_with_writer(db, scenario: Callable[[CommentWriter], Awaitable[Any]]) -> Any:
+def run_with_writer(db, scenario: Callable[[CommentWriter], Awaitable[Any]], **options: Any) -> Any:
     async def main() -> Any:
-        writer = CommentWriter(db)
+        writer = CommentWriter(db, **options)
         writer.start()
         try:
             return await scenario(writer)
@@ -117,15 +117,22 @@ def test_a_batch_stored_despite_an_error_is_never_answered_as_a_duplicate(tmp_pa
 
 
 @pytest.mark.parametrize("size", [1, 2])
-def test_a_database_error_on_every_attempt_is_503_for_each(tmp_path, monkeypatch, size):
-    def broken(store: Store, submissions: list[Submission]) -> list[Any]:
-        raise sqlite3.OperationalError("database is locked")
-
-    monkeypatch.setattr(writer_module, "accept_many", broken)
+def test_a_write_lock_held_past_the_timeout_is_503_for_each(tmp_path, size):
+    """Another process holds SQLite's write lock (a real one) longer than the writer waits."""
+    db = tmp_path / "m.db"
+    Store(db).close()  # created and migrated before the lock is taken
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
     submissions = [Submission(Comment("a", f"R{n}", f"Words {n}")) for n in range(size)]
 
     async def scenario(writer: CommentWriter) -> list[Any]:
         return await submit_as_one_batch(writer, submissions)
 
-    results = run_with_writer(tmp_path / "m.db", scenario)
+    try:
+        results = run_with_writer(db, scenario, busy_timeout=0.2)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
     assert [type(r) for r in results] == [StoreUnavailable] * size
+    with Store(db) as store:
+        assert store.comments.list() == []  # nothing half-stored

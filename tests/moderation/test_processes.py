@@ -219,6 +219,7 @@ def test_serve_runs_the_intake_service_and_applies_retention(site):
                     raise
                 time.sleep(0.2)
         assert response.status_code == 200
+        assert response.json()["ok"] is True and response.json()["db"] is True
         # The service's screening worker applies retention as it starts, beside the
         # requests: give it a moment.
         deadline = time.monotonic() + 15
