@@ -113,6 +113,7 @@ FIELD_NAMES = {
     "url": Message("url"),
     "body": Message("body"),
     "reply_to": Message("reply_to"),
+    "notify_replies": Message("notify_replies"),
 }
 
 

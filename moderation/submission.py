@@ -122,10 +122,13 @@ def wants_reply_emails(fields: Mapping[str, Any], email: str | None) -> bool:
     if value is True or (isinstance(value, str) and value.strip().lower() in _YES):
         if not email:
             raise ValidationError(
-                "email", "is needed to email you about replies (or untick that box)"
+                "email", Message("is needed to email you about replies (or untick that box)")
             )
         return True
-    raise ValidationError("notify_replies", f"must be 1 (ticked) or absent, got {value!r}")
+    raise ValidationError(
+        "notify_replies",
+        Message("must be 1 (ticked) or absent, got {value}", value=repr(value)),
+    )
 
 
 def parse_submission(
