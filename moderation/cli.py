@@ -29,8 +29,9 @@ from rich.text import Text
 
 from .errors import ModerationError
 from .models import Comment, Origin, State
-from .privacy import apply_retention, erase_commenter, export_commenter, mask_email
+from .privacy import apply_retention, erase_commenter, export_commenter
 from .publish import publish_approved
+from .redaction import mask_email
 from .review import ACTIONS, moderate, recheck_held, select_comments
 from .settings import Settings, load_settings
 from .store import Store, default_db_path

@@ -38,7 +38,7 @@ from comment_format.i18n import Message
 from .articles import ArticleInfo, load_articles
 from .errors import ModerationError, SettingsError, ValidationError
 from .models import Comment, State
-from .privacy import mask_email
+from .redaction import mask_email
 from .reloading import Reloading
 from .settings import Settings
 from .store import Store

@@ -23,18 +23,11 @@ from .comment_files import (
     write_atomically,
 )
 from .models import Comment, utcnow
+from .redaction import mask_email
 from .settings import Settings
 from .store import Store
 
 logger = logging.getLogger(__name__)
-
-
-def mask_email(email: str | None) -> str:
-    """``jane@example.org`` → ``j***@example.org``: enough to tell people apart, no more."""
-    if not email:
-        return ""
-    local, at, domain = email.partition("@")
-    return f"{local[:1]}***{at}{domain}"
 
 
 def apply_retention(store: Store, settings: Settings, now: datetime | None = None) -> int:

@@ -67,3 +67,136 @@ def test_readme_gives_the_two_fresh_machine_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make serve" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+# -- the structure: SQL in the store only, no import cycles --------------------------------
+
+PACKAGES = ("moderation", "comment_format", "plugins/comments")
+_SQL = re.compile(
+    r"^\s*(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|PRAGMA|BEGIN|COMMIT|ROLLBACK|WITH)\b"
+)
+
+
+def sql_outside_the_store(root: Path) -> list[str]:
+    """Places under ``moderation/`` outside ``moderation/store/`` that run or hold SQL."""
+    found = []
+    for path in sorted((root / "moderation").rglob("*.py")):
+        if (root / "moderation" / "store") in path.parents:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            called = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            if called and node.func.attr in ("execute", "executemany", "executescript"):
+                found.append(f"{path.relative_to(root)}:{node.lineno}: .{node.func.attr}()")
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and _SQL.match(text):
+                found.append(f"{path.relative_to(root)}:{node.lineno}: {text[:40]!r}")
+    return found
+
+
+def test_all_sql_lives_in_the_store():
+    assert sql_outside_the_store(ROOT) == []
+
+
+def test_the_sql_check_finds_sql(tmp_path):
+    (tmp_path / "moderation" / "store").mkdir(parents=True)
+    (tmp_path / "moderation" / "store" / "ok.py").write_text('conn.execute("SELECT 1")\n')
+    (tmp_path / "moderation" / "leak.py").write_text(
+        'rows = store.conn.execute("SELECT * FROM comments")\n'
+    )
+    found = sql_outside_the_store(tmp_path)
+    assert len(found) == 2 and all(f.startswith("moderation/leak.py:1") for f in found)
+
+
+def _module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[0] == "plugins":
+        parts = parts[1:]
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Module → the project modules it imports at run time (``TYPE_CHECKING`` excluded).
+
+    ``from package import module`` counts as importing the module.
+    """
+    files = [p for package in PACKAGES for p in sorted((root / package).rglob("*.py"))]
+    modules = {_module_name(root, p): p for p in files}
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skipped = {
+            id(child)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for child in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.Import):
+                graph[name] |= {a.name for a in node.names if a.name in modules}
+            elif isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+                if not node.level:
+                    target = node.module or ""
+                subs = {f"{target}.{a.name}" for a in node.names} & modules.keys()
+                if subs:
+                    graph[name] |= subs
+                elif target in modules:
+                    graph[name].add(target)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in graph:
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    found.append(sorted(group))
+    return found
+
+
+def test_no_module_imports_itself_through_others():
+    assert cycles(import_graph(ROOT)) == []
+
+
+def test_the_cycle_check_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

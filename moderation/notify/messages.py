@@ -25,7 +25,7 @@ from ..articles import load_articles
 from ..errors import ModerationError, UnknownComment
 from ..intake import ThreadIndex
 from ..models import Action, Comment, State, utcnow
-from ..privacy import mask_email
+from ..redaction import mask_email
 from ..settings import Settings
 from ..store import Store
 from ..store.outbox import OutboxMessage

@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 from ..models import utcnow
-from ..privacy import mask_email
+from ..redaction import mask_email
 from ..settings import Settings
 from ..store import Store
 from ..store.outbox import OutboxMessage

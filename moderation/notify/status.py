@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..privacy import mask_email
+from ..redaction import mask_email
 from ..store import Store
 from ..store.outbox import MessageStatus, OutboxMessage
 

@@ -50,8 +50,8 @@ from ..articles import ArticleInfo, load_articles
 from ..errors import ModerationError, UnknownComment
 from ..models import Comment, Label, State, is_comment_id, utcnow
 from ..notify import outbox_summary
-from ..privacy import mask_email
 from ..publish import publish_approved
+from ..redaction import mask_email
 from ..reloading import Reloading
 from ..review import (
     ACTIONS,
