@@ -29,7 +29,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from .errors import ModerationError
 from .models import utcnow
 from .store import Moderator, SessionRecord, Store
-from .store.sessions import token_hash
 
 logger = logging.getLogger(__name__)
 
@@ -225,10 +224,6 @@ def valid_session(store: Store, token: str, now: datetime | None = None) -> Sess
     if now - record.last_seen_at > TOUCH_EVERY:
         store.sessions.touch(record.token_hash, now)
     return record
-
-
-def end_session(store: Store, token: str) -> None:
-    store.sessions.delete(token_hash(token))
 
 
 def forget_expired_sessions(store: Store, now: datetime | None = None) -> int:

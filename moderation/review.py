@@ -285,20 +285,6 @@ def select_comments(
     return selected
 
 
-def select_held(
-    store: Store,
-    *,
-    article: str | None = None,
-    reason: str | None = None,
-    older_than: timedelta | None = None,
-    now: datetime | None = None,
-) -> list[Comment]:
-    """Held comments for ``--all-held``."""
-    return select_comments(
-        store, State.HELD, article=article, reason=reason, older_than=older_than, now=now
-    )
-
-
 @dataclass
 class RecheckReport:
     """What :func:`recheck_held` did.

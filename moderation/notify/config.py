@@ -86,7 +86,3 @@ class NotifyConfig:
     def mail_domain(self) -> str:
         """The domain of the From address: the right-hand side of every Message-ID."""
         return self.smtp.sender.rpartition("@")[2]
-
-    @property
-    def alerts_wanted(self) -> bool:
-        return bool(self.moderators or self.webhook)

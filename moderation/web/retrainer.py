@@ -13,11 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from ..models import utcnow
 from ..settings import Settings
 from ..store import Store
 
@@ -35,8 +32,6 @@ class Retrainer:
         self.db_path = Path(db_path)
         self.delay = delay
         self.runs = 0
-        self.last_summary: Any = None
-        self.last_finished: datetime | None = None
         self.last_error: str | None = None
         self._wanted = threading.Event()
         self._idle = threading.Event()
@@ -96,13 +91,12 @@ class Retrainer:
         started = time.perf_counter()
         try:
             with Store(self.db_path) as store:
-                self.last_summary = learned.retrain(store, self.settings)
+                learned.retrain(store, self.settings)
             self.last_error = None
         except Exception as exc:  # a failed run must not kill the thread
             logger.exception("background retrain failed")
             self.last_error = str(exc)
         self.runs += 1
-        self.last_finished = utcnow()
         logger.info(
             "background retrain %d done in %.2f s", self.runs, time.perf_counter() - started
         )

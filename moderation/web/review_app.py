@@ -125,7 +125,6 @@ BLOCK_KIND_LABELS = {
     "link_domain": "Link domain",
     "ip": "IP address or network",
 }
-MAX_ID_CHARS = 100  # generated ids are 19; anything far longer is not one of ours
 
 
 class BadRequest(HTTPException):

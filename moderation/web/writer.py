@@ -82,7 +82,6 @@ class CommentWriter:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self.batches = 0
         self.stored = 0
         self._last_batch_at = float("-inf")
 
@@ -178,7 +177,6 @@ class CommentWriter:
             for job, result in zip(submissions, results, strict=True):
                 outcomes.setdefault(job.loop, []).append((job.future, result))
             stored = [r for r in results if isinstance(r, Comment)]
-            self.batches += 1
             self._last_batch_at = time.monotonic()
             self.stored += len(stored)
             if stored and self.on_stored is not None:

@@ -10,7 +10,7 @@ import pytest
 
 from moderation.errors import InvalidTransition, UnknownComment
 from moderation.models import Decision, Label, SignalResult, State, Verdict
-from moderation.review import moderate, select_held
+from moderation.review import moderate, select_comments
 from moderation.screening.learned import labelled_examples
 from tests.moderation.conftest import add
 
@@ -58,15 +58,19 @@ def test_select_held_filters(store, settings):
     new = add(store, body="Recent.", received_at=now - timedelta(hours=1))
     other = add(store, body="Elsewhere.", article="second-thoughts", received_at=now)
     add(store, body="Not held.", status=State.SPAM)
-    assert [c.id for c in select_held(store)] == [old.id, new.id, other.id]
-    assert [c.id for c in select_held(store, article="second-thoughts")] == [other.id]
-    assert [c.id for c in select_held(store, older_than=timedelta(days=2), now=now)] == [old.id]
+
+    def held(**filters):
+        return [c.id for c in select_comments(store, State.HELD, **filters)]
+
+    assert held() == [old.id, new.id, other.id]
+    assert held(article="second-thoughts") == [other.id]
+    assert held(older_than=timedelta(days=2), now=now) == [old.id]
     store.screenings.record(
         new.id,
         Verdict(Decision.HOLD, 0.5, ("2 links",), ()),
         next_check_at=None,
     )
-    assert [c.id for c in select_held(store, reason="links")] == [new.id]
+    assert held(reason="links") == [new.id]
 
 
 def test_a_page_of_comments_and_the_count_use_the_same_filters(store):
