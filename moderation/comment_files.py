@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Mapping, Set
+from collections.abc import Iterable, Mapping, Set
 from pathlib import Path
 
 from comment_format.files import comment_file_text, reply_to_of
@@ -118,8 +118,18 @@ def existing_comment_files(comments_dir: Path) -> list[Path]:
 
 def replies_in_file_tree(comments_dir: Path, article: str) -> dict[str, set[str]]:
     """Published parent id → ids of the files replying to it, read from the files."""
-    replies: dict[str, set[str]] = {}
-    for path in sorted((comments_dir / article).glob("*.md")):
+    return replies_in_files(sorted((comments_dir / article).glob("*.md")))
+
+
+def replies_in_files(
+    paths: Iterable[Path], replies: dict[str, set[str]] | None = None
+) -> dict[str, set[str]]:
+    """Parent id → ids of the files in ``paths`` replying to it, added to ``replies``.
+
+    An unreadable file is logged and passed over: it replies to nothing we can see.
+    """
+    replies = {} if replies is None else replies
+    for path in paths:
         try:
             parent = reply_to_of(path.read_bytes())
         except OSError as exc:

@@ -88,6 +88,14 @@ class ArticleClosed(IntakeError):
 class UnknownParent(IntakeError):
     status_code = 404
 
+    def __init__(self, comment_id: str, article: str) -> None:
+        message = Message(
+            "there is no published comment {comment} on {article} to reply to",
+            comment=repr(comment_id),
+            article=repr(article),
+        )
+        super().__init__(message, "reply_to")
+
 
 class DuplicateComment(IntakeError):
     status_code = 409
@@ -564,12 +572,5 @@ def _refusal(
         if comment.article not in approved:
             approved[comment.article] = store.comments.approved_ids(comment.article)
         if parent not in approved[comment.article]:
-            return UnknownParent(
-                Message(
-                    "there is no published comment {comment} on {article} to reply to",
-                    comment=repr(parent),
-                    article=repr(comment.article),
-                ),
-                "reply_to",
-            )
+            return UnknownParent(parent, comment.article)
     return None

@@ -17,13 +17,14 @@ from datetime import datetime
 from pathlib import Path
 
 from comment_format.avatars import email_hash
-from comment_format.files import comment_file_text, reply_to_of
+from comment_format.files import comment_file_text
 
 from .articles import load_articles
 from .comment_files import (
     comment_path,
     existing_comment_files,
     remove_file,
+    replies_in_files,
     tombstone_text,
     tombstones_needed,
     write_atomically,
@@ -158,14 +159,7 @@ def _tombstones(
     for comment in ready.values():
         if comment.reply_to:
             children.setdefault(comment.reply_to, set()).add(comment.id)
-    for path in foreign_files:
-        try:
-            parent = reply_to_of(path.read_bytes())
-        except OSError as exc:
-            logger.warning("cannot read comment file %s: %s", path, exc)
-            continue
-        if parent:
-            children.setdefault(parent, set()).add(path.stem)
+    replies_in_files(foreign_files, children)
     for _article, comment_id in placeholders:
         parent = withdrawn[comment_id].reply_to
         if parent:

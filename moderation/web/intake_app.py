@@ -398,14 +398,7 @@ class IntakeService:
 
         parent = await run_in_threadpool(published)
         if parent is None and reply_to not in thread.comment_ids:
-            raise UnknownParent(
-                Message(
-                    "there is no published comment {comment} on {article} to reply to",
-                    comment=repr(reply_to),
-                    article=repr(thread.title),
-                ),
-                "reply_to",
-            )
+            raise UnknownParent(reply_to, thread.title)
         return parent
 
     # -- GET /health ----------------------------------------------------------------------
