@@ -29,6 +29,7 @@ import ipaddress
 import logging
 import socket
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +45,7 @@ from comment_format.render import render_problem
 from comment_format.text import MAX_BODY, MAX_NAME, body_problem, name_problem, strip_unshowable
 
 from .errors import ModerationError, ValidationError
-from .intake import IntakeError, Thread, ThreadIndex, origin_of
+from .intake import IntakeError, Thread, ThreadIndex
 from .models import Comment, Origin, State, utcnow
 from .settings import Settings
 from .store import Mention, Store
@@ -117,12 +118,11 @@ def check_request(
     target = _http_url(fields.get("target"), "target")
     if _normalised(source) == _normalised(target):
         raise WebmentionRefused(Message("source and target must be different pages"), "source")
-    sites = {origin_of(url) for url in site_urls}
-    if origin_of(target) not in sites:
+    path = _path_on_site(target, site_urls)
+    if path is None:
         raise WebmentionRefused(
             Message("target is not on this site: {target}", target=target), "target"
         )
-    path = urlsplit(target).path.lstrip("/")
     try:
         threads = index.threads()
     except IntakeError as error:
@@ -137,6 +137,19 @@ def check_request(
         Message("target is not an article that takes Webmentions: {target}", target=target),
         "target",
     )
+
+
+def _path_on_site(target: str, site_urls: Iterable[str]) -> str | None:
+    """The target's path below one of ``site_urls`` (a site may live in a folder), as the
+    plugin writes article URLs in ``threads.json``; ``None`` when it is on none of them."""
+    wanted = urlsplit(_normalised(target))
+    for site in site_urls:
+        base = urlsplit(_normalised(site.rstrip("/") + "/"))
+        if (wanted.scheme, wanted.netloc) != (base.scheme, base.netloc):
+            continue
+        if wanted.path.startswith(base.path):
+            return wanted.path[len(base.path) :]
+    return None
 
 
 # -- fetching the source ----------------------------------------------------------------
@@ -232,6 +245,7 @@ class SafeFetcher:
                             "Host": host_header,
                             "User-Agent": USER_AGENT,
                             "Accept": "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5",
+                            "Accept-Encoding": "gzip, deflate",
                         },
                         extensions={"sni_hostname": host},
                     ) as response,
@@ -252,15 +266,37 @@ class SafeFetcher:
         raise FetchFailed(f"more than {self.max_redirects} redirects")
 
     def _read(self, response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
-        chunks, size = [], 0
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > self.max_bytes:
-                return b"".join(chunks)[: self.max_bytes], True
-            if time.monotonic() > deadline:
-                raise FetchFailed(f"no complete answer within {self.timeout:g} s")
-        return b"".join(chunks), False
+        """At most ``max_bytes`` of the body, decompressed here in bounded steps: a small
+        compressed answer must not grow into gigabytes in memory (httpx's own decoding
+        would inflate each chunk whole)."""
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding in ("gzip", "x-gzip"):
+            inflate: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            inflate = zlib.decompressobj()
+        elif encoding in ("identity", ""):
+            inflate = None
+        else:
+            raise FetchFailed(f"the source is sent {encoding}-compressed, which is not read")
+        body = bytearray()
+        try:
+            for raw in response.iter_raw():
+                data = raw
+                while data:
+                    room = self.max_bytes + 1 - len(body)
+                    if inflate is None:
+                        body += data[:room]
+                        data = b""
+                    else:
+                        body += inflate.decompress(data, room)
+                        data = inflate.unconsumed_tail
+                    if len(body) > self.max_bytes:
+                        return bytes(body[: self.max_bytes]), True
+                if time.monotonic() > deadline:
+                    raise FetchFailed(f"no complete answer within {self.timeout:g} s")
+        except zlib.error as exc:
+            raise FetchFailed(f"the source's {encoding} data is broken: {exc}") from exc
+        return bytes(body), False
 
 
 def fetcher_from_settings(settings: Mapping[str, Any]) -> SafeFetcher:

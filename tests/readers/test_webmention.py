@@ -5,6 +5,7 @@ fetcher that cannot be aimed at private addresses."""
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 import time
 
@@ -307,3 +308,40 @@ def test_the_service_verifies_and_screens_in_the_background(reader_site, sources
         raise AssertionError("the mention was not verified and screened in the background")
     with Store(reader_site.db) as store:
         assert store.screenings.latest(comments[0].id) is not None
+
+
+def test_compressed_sources_are_read_and_bombs_stay_small(sources):
+    page = reply_page(TARGET).encode()
+    sources.pages["/zipped"] = Page(gzip.compress(page), headers={"Content-Encoding": "gzip"})
+    fetched = LOOPBACK.fetch(sources.url + "/zipped")
+    assert fetched.body == page and not fetched.truncated
+    bomb = gzip.compress(b"\0" * 200_000_000)  # 200 MB of zeros in about 200 KB
+    assert len(bomb) < 300_000
+    sources.pages["/bomb"] = Page(bomb, headers={"Content-Encoding": "gzip"})
+    fetched = LOOPBACK.fetch(sources.url + "/bomb")
+    assert fetched.truncated and len(fetched.body) == MAX_BYTES
+    sources.pages["/brotli"] = Page(b"\x0b\x02\x80hi\x03", headers={"Content-Encoding": "br"})
+    with pytest.raises(FetchFailed, match="br-compressed"):
+        LOOPBACK.fetch(sources.url + "/brotli")
+
+
+def test_a_site_in_a_folder_takes_mentions_of_its_articles(reader_site):
+    from moderation.intake import ThreadIndex
+    from moderation.webmention import WebmentionRefused, check_request
+
+    index = ThreadIndex(reader_site.output / "comments" / "threads.json")
+    site = ["https://blog.example/notes"]
+    target = "https://blog.example/notes/2026/open-thread.html#comments"
+    *_, thread = check_request(
+        {"source": "https://a.example/p", "target": target}, index, site
+    )
+    assert thread.slug == ARTICLE
+    with pytest.raises(WebmentionRefused, match="not on this site"):
+        check_request(
+            {
+                "source": "https://a.example/p",
+                "target": "https://blog.example/2026/open-thread.html",
+            },
+            index,
+            site,
+        )
