@@ -172,7 +172,8 @@ class CommentsGenerator:
                 article.comments_feed_url = feed_pattern.format(slug=slug)
             if id(original) not in draft_ids:
                 self.published.append((original, thread.comments))
-                everyone.extend(thread.comments)
+                # A tombstone keeps its replies' place in the thread, but is no news.
+                everyone.extend(c for c in thread.comments if not c.removed)
 
         everyone.sort(key=lambda c: (c.date, c.id), reverse=True)
         self.all_comments = everyone
@@ -235,7 +236,7 @@ class CommentsGenerator:
         limit = self.settings.get("FEED_MAX_ITEMS")
         site_lang = self.settings.get("DEFAULT_LANG", "en")
         for article, comments in self.published:
-            newest_first = comments[::-1][:limit]
+            newest_first = [c for c in comments[::-1] if not c.removed][:limit]
             words = feed_words(getattr(article, "lang", None) or site_lang)
             document = feeds.document(
                 title=words.gettext("Comments on {title} - {site}").format(

@@ -237,6 +237,12 @@ def test_a_withdrawn_comment_with_replies_leaves_a_tombstone(reader_site, approv
     assert "comment--removed" in gone["class"]
     assert "removed at its author's request" in gone.select_one(".comment__content").get_text()
     assert gone.select_one(f"article#comment-{reply.id}") is not None, "the reply still hangs there"
+    # A tombstone is no news: not in the feeds, not among the recent comments.
+    feed = (reader_site.output / "feeds/comments/open-thread.atom.xml").read_text()
+    assert "[removed]" not in feed and "removed at its author" not in feed
+    assert "I disagree, kindly." in feed
+    recent = page.select_one(".recent-comments").get_text(" ")
+    assert "[removed]" not in recent and "Rae Replier" in recent
 
 
 def test_a_validation_error_names_the_field(reader_site):
