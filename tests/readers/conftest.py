@@ -100,3 +100,15 @@ def approve() -> Callable[[Store, str], None]:
         store.decisions.moderate(comment_id, "approve", actor="moderator")
 
     return approve
+
+
+@pytest.fixture(autouse=True)
+def package_logger_restored() -> Iterator[None]:
+    """``cli.main`` configures the package logger; later tests must not inherit that."""
+    import logging
+
+    package_logger = logging.getLogger("moderation")
+    level, handlers = package_logger.level, list(package_logger.handlers)
+    yield
+    package_logger.handlers[:] = handlers
+    package_logger.setLevel(level)

@@ -332,9 +332,7 @@ def test_a_site_in_a_folder_takes_mentions_of_its_articles(reader_site):
     index = ThreadIndex(reader_site.output / "comments" / "threads.json")
     site = ["https://blog.example/notes"]
     target = "https://blog.example/notes/2026/open-thread.html#comments"
-    *_, thread = check_request(
-        {"source": "https://a.example/p", "target": target}, index, site
-    )
+    *_, thread = check_request({"source": "https://a.example/p", "target": target}, index, site)
     assert thread.slug == ARTICLE
     with pytest.raises(WebmentionRefused, match="not on this site"):
         check_request(
@@ -345,3 +343,20 @@ def test_a_site_in_a_folder_takes_mentions_of_its_articles(reader_site):
             index,
             site,
         )
+
+
+def test_moderation_screen_verifies_pending_mentions_first(
+    reader_site, sources, monkeypatch, capsys
+):
+    monkeypatch.setenv("COMMENTS_WEBMENTION_ALLOW_PRIVATE", "true")
+    source = sources.html("/from-cli", reply_page(TARGET))
+    send(reader_site.client(), source)
+    settings_file = reader_site.root / "pelicanconf.py"
+    settings_file.write_text(f"PATH = {str(reader_site.content)!r}\n", encoding="utf-8")
+    assert cli.main(["--db", str(reader_site.db), "--settings", str(settings_file), "screen"]) == 0
+    out = capsys.readouterr().out
+    assert f"webmention {source} → {TARGET}: verified" in out
+    assert "screened 1" in out
+    with Store(reader_site.db) as store:
+        [comment] = store.comments.list()
+        assert comment.origin is Origin.WEBMENTION and comment.status is not State.RECEIVED
