@@ -169,10 +169,23 @@ def translate(text: str, gettext: NullTranslations, locale: Locale | None = None
 # -- dates -------------------------------------------------------------------------------
 
 
-def format_comment_date(moment: datetime, lang: str | None) -> str:
-    """A date with the time of day, as the locale writes it ("2. März 2026, 10:15")."""
+def format_comment_date(moment: datetime, lang: str | None, *, with_zone: bool = False) -> str:
+    """A date with the time of day, as the locale writes it ("2. März 2026, 10:15"),
+    and with ``with_zone`` the zone ("2. März 2026, 10:15 MEZ")."""
     locale = locale_for(lang)
     date = format_date(moment, "long", locale=locale)
     time = format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)
     pattern = locale.datetime_formats.get("medium", "{1} {0}")
-    return str(pattern).replace("'", "").format(time, date)
+    text = str(pattern).replace("'", "").format(time, date)
+    return f"{text} {zone_name(moment, lang)}".rstrip() if with_zone else text
+
+
+def zone_name(moment: datetime, lang: str | None) -> str:
+    """The zone's abbreviation in the locale (MESZ in German) when the locale has one,
+    else the usual one (CEST), else the UTC offset."""
+    if moment.tzinfo is None:
+        return ""
+    named = format_time(moment, "z", tzinfo=moment.tzinfo, locale=locale_for(lang))
+    if named.isalpha():
+        return named
+    return moment.tzname() or moment.strftime("UTC%z")

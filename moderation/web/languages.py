@@ -51,8 +51,7 @@ def install(environment: Environment, timezone: tzinfo) -> None:
 
     @pass_context
     def local_datetime(context: Context, moment: datetime) -> str:
-        local = moment.astimezone(timezone)
-        return f"{format_comment_date(local, _lang(context))} {local.tzname() or ''}".rstrip()
+        return format_comment_date(moment.astimezone(timezone), _lang(context), with_zone=True)
 
     @pass_context
     def say_filter(context: Context, text: str) -> str:

@@ -69,7 +69,7 @@ def install(environment: Any, settings: dict[str, Any]) -> None:
 
     @pass_context
     def local_datetime(context: Context, moment: datetime) -> str:
-        return format_comment_date(moment, page_lang(context))
+        return format_comment_date(moment, page_lang(context), with_zone=True)
 
     @pass_context
     def local_date(context: Context, moment: datetime) -> str:

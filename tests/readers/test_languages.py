@@ -97,6 +97,8 @@ def test_dates_follow_the_locale():
     assert format_comment_date(moment, "de") == "2. März 2026, 17:05"
     assert format_comment_date(moment, "en") == "March 2, 2026, 5:05\u202fPM"
     assert format_comment_date(moment, "de-AT").startswith("2. März 2026")
+    assert format_comment_date(moment, "de", with_zone=True) == "2. März 2026, 17:05 MEZ"
+    assert format_comment_date(moment, "en", with_zone=True).endswith("5:05\u202fPM CET")
 
 
 def _english_only_words() -> set[str]:
@@ -181,6 +183,7 @@ def test_a_german_build_shows_no_english_string_in_the_comment_area(reader_site,
     assert not leaked, f"English words in the German comment area: {sorted(leaked)}"
     assert "Kommentare" in area.select_one("#comments-heading").get_text()
     assert "Juli 2026" in area.get_text(), "dates in German"
+    assert "MESZ" in area.get_text() and "CEST" not in area.get_text(), "the zone too"
 
 
 def test_an_article_in_german_on_an_english_site(reader_site):
