@@ -45,6 +45,13 @@ class Privacy(Part):
                     for row in rows
                 ],
             )
+            # Issue 13: the address that sent a Webmention goes too (its comment
+            # keeps the keyed hash).
+            conn.execute(
+                """UPDATE webmentions SET sender_ip = NULL
+                   WHERE received_at < ? AND sender_ip IS NOT NULL""",
+                (cutoff,),
+            )
         if rows:
             logger.info("retention: hashed the request context of %d comments", len(rows))
         return len(rows)

@@ -360,3 +360,19 @@ def test_moderation_screen_verifies_pending_mentions_first(
     with Store(reader_site.db) as store:
         [comment] = store.comments.list()
         assert comment.origin is Origin.WEBMENTION and comment.status is not State.RECEIVED
+
+
+def test_retention_forgets_the_sender_address(reader_site, sources):
+    from datetime import timedelta
+
+    from moderation.models import utcnow
+
+    source = sources.html("/old", reply_page(TARGET))
+    send(reader_site.client(), source)
+    [outcome] = check(reader_site)
+    with Store(reader_site.db) as store:
+        store.privacy.apply_retention(30, now=utcnow() + timedelta(days=31))
+        [mention] = store.mentions.list()
+        assert mention.sender_ip is None
+        context = store.privacy.request_context(outcome.comment_id)
+        assert context["ip"] is None and context["ip_hash"]
