@@ -10,6 +10,11 @@ same run, because the machine is shared and noisy.
     .venv/bin/python benchmarks/build.py --quick          # 100 x 5, a smoke run
     .venv/bin/python benchmarks/build.py --articles 200 --comments 10 --repeat 3
     .venv/bin/python benchmarks/build.py --check          # exit 1 when a target is missed
+    .venv/bin/python benchmarks/build.py --inline         # also cold with no forked helper
+
+``--inline`` adds a fourth build a round: cold, with the plugin's reading and
+feed writing kept in the build process (``plugins/comments/background.py``
+told it cannot fork), which is what that module has to beat to stay.
 
 Targets: cold build with comments <= 1.50 x the bare build; warm <= 0.6 x cold.
 """
@@ -211,6 +216,11 @@ def run_one(config: dict[str, Any]) -> dict[str, Any]:
     logging.getLogger("pelican").setLevel(logging.ERROR)
     overrides = dict(config["settings"])
     overrides["LOAD_CONTENT_CACHE"] = config["warm"]
+    if config.get("inline"):
+        sys.path.insert(0, str(PLUGINS))
+        import comments.background
+
+        comments.background.can_fork = lambda: False
     marks: dict[str, float] = {}
     article_pages = 0.0
     original = ArticlesGenerator.generate_articles
@@ -249,8 +259,8 @@ def run_one(config: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _child(settings: dict, plugin: bool, warm: bool) -> dict[str, Any]:
-    config = json.dumps({"settings": settings, "plugin": plugin, "warm": warm})
+def _child(settings: dict, plugin: bool, warm: bool, inline: bool = False) -> dict[str, Any]:
+    config = json.dumps({"settings": settings, "plugin": plugin, "warm": warm, "inline": inline})
     completed = subprocess.run(
         [sys.executable, __file__, "--run-one", config],
         capture_output=True,
@@ -275,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when a ratio misses its target"
     )
+    parser.add_argument(
+        "--inline", action="store_true", help="also a cold build without the forked helper"
+    )
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -288,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     root.mkdir(parents=True, exist_ok=True)
     try:
         total_comments = prepare_site(root, args.articles, args.comments)
-        runs: dict[str, list[dict[str, Any]]] = {"bare": [], "cold": [], "warm": []}
+        runs: dict[str, list[dict[str, Any]]] = {"bare": [], "cold": [], "warm": [], "inline": []}
         for attempt in range(args.repeat):
             for name in ("cache-bare", "cache-comments", "out-bare", "out-comments"):
                 shutil.rmtree(root / name, ignore_errors=True)
@@ -299,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
             runs["bare"].append(_child(bare, plugin=False, warm=False))
             runs["cold"].append(_child(with_comments, plugin=True, warm=False))
             runs["warm"].append(_child(with_comments, plugin=True, warm=True))
+            if args.inline:
+                shutil.rmtree(root / "cache-comments", ignore_errors=True)
+                runs["inline"].append(_child(with_comments, plugin=True, warm=False, inline=True))
             print(f"round {attempt + 1}/{args.repeat} done", file=sys.stderr)
         print_table(args.articles, total_comments, runs)
     finally:
@@ -371,6 +387,13 @@ def print_table(articles: int, comments: int, runs: dict[str, list[dict[str, Any
         warm_value = min(run["timers"][step] for run in runs["warm"])
         label = f"plugin: {step}" + (f" ({notes[step]})" if step in notes else "")
         print(f"| {label} | | {cold_value:.2f} | {warm_value:.2f} |")
+    if runs["inline"]:
+        inline = _best(runs["inline"], "total")
+        print(
+            f"\ncold, everything in the build process: {inline:.2f} s, ratio {inline / bare:.2f} "
+            f"(with the forked helper: {cold / bare:.2f}); "
+            f"CPU s of the build process {_best(runs['inline'], 'cpu_main'):.2f}"
+        )
     counts = runs["warm"][0].get("counts", {})
     if counts:
         cached, files = counts.get("from_cache", 0), counts.get("files", 0)

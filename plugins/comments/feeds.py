@@ -14,6 +14,7 @@ made again (issue 12).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import uuid
@@ -33,9 +34,10 @@ THREAD_NS = "http://purl.org/syndication/thread/1.0"
 FEED_CACHE_NAME = "CommentsFeeds-1"
 
 
-def plain_title(title: Any) -> str:
+@functools.lru_cache(maxsize=4096)
+def plain_title(title: str) -> str:
     """An article title (which may hold markup or entities) as plain text."""
-    return Markup(str(title)).striptags()
+    return Markup(title).striptags()
 
 
 class ThreadedAtomFeed(Atom1Feed):
@@ -152,7 +154,7 @@ class FeedWriter:
                 comment.date.isoformat(),
                 comment.edited.isoformat() if comment.edited else "",
                 comment.reply_to or "",
-                comment.article.url,
+                comment.article_url,
                 comment.article.title,
             ):
                 digest.update(f"\x1e{part}".encode())
@@ -176,13 +178,12 @@ class FeedWriter:
             updated=updated,
         )
         for comment in comments:
-            article_url = comment.article.url
             parent = None
             if comment.reply_to:
-                parent_url = f"{article_url}#comment-{comment.reply_to}"
+                parent_url = f"{comment.article_url}#comment-{comment.reply_to}"
                 parent = (self.entry_id(parent_url), self.absolute(parent_url))
             feed.add_item(
-                title=f"{comment.author.striptags()} on {plain_title(comment.article.title)}",
+                title=f"{comment.author.striptags()} on {plain_title(str(comment.article.title))}",
                 link=self.absolute(comment.url),
                 description=None,
                 content=str(comment.content),

@@ -34,6 +34,7 @@ class Comment:
     __slots__ = (
         "anchor",
         "article",
+        "article_url",
         "author",
         "author_url",
         "avatar",
@@ -82,6 +83,7 @@ class Comment:
         self.reply_to = record.reply_to
         self.anchor = f"comment-{record.id}"
         # ``article.url`` is recomputed on every access; the caller passes it once.
+        self.article_url = article_url
         self.url = f"{article_url}#{self.anchor}"
         self.article = article
         self.source_path = source_path
