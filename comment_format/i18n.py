@@ -16,10 +16,12 @@ the reader's language with :func:`translate`.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
 import threading
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -66,15 +68,19 @@ def catalogue_path(directory: str | Path, domain: str, lang: str) -> Path:
 
 _cache: dict[tuple[str, str, str], tuple[tuple[int, int], NullTranslations]] = {}
 _lock = threading.Lock()
+#: A build asks for the same catalogue tens of thousands of times (once per string on
+#: every page), so an answer is reused for this long before the file is looked at again.
+RECHECK_SECONDS = 1.0
+_answers: dict[tuple[str, str, str | None], tuple[float, NullTranslations]] = {}
 
 
-def _candidates(lang: str | None) -> list[str]:
-    """``de_AT`` → ``["de_AT", "de"]``: the most specific catalogue first."""
+@functools.lru_cache(maxsize=256)
+def _candidates(lang: str | None) -> tuple[str, ...]:
+    """``de_AT`` → ``("de_AT", "de")``: the most specific catalogue first."""
     locale = locale_for(lang)
-    names = [str(locale)]
     if locale.territory or locale.script:
-        names.append(locale.language)
-    return names
+        return (str(locale), locale.language)
+    return (str(locale),)
 
 
 def _compile(path: Path) -> Translations:
@@ -91,8 +97,20 @@ def translations(directory: str | Path, domain: str, lang: str | None) -> NullTr
     """The translations of ``domain`` for ``lang``, from ``directory``.
 
     A language without a catalogue gets :class:`NullTranslations`: the English
-    source strings. A catalogue is compiled once and again only when it changes.
+    source strings. A catalogue is compiled once and again only when it changes
+    (noticed within :data:`RECHECK_SECONDS`).
     """
+    question = (str(directory), domain, lang)
+    now = time.monotonic()
+    answer = _answers.get(question)
+    if answer is not None and now - answer[0] < RECHECK_SECONDS:
+        return answer[1]
+    found = _look_up(directory, domain, lang)
+    _answers[question] = (now, found)
+    return found
+
+
+def _look_up(directory: str | Path, domain: str, lang: str | None) -> NullTranslations:
     for name in _candidates(lang):
         path = catalogue_path(directory, domain, name)
         try:
