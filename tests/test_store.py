@@ -16,45 +16,45 @@ def comment(body: str) -> Comment:
 def test_nested_transactions_commit_together(tmp_path):
     with Store(tmp_path / "m.db") as store:
         with store.transaction():
-            store.add_comment(comment("first"))
-            store.add_comment(comment("second"), status=State.SPAM, note="honeypot")
-        assert store.counts()["received"] == 1 and store.counts()["spam"] == 1
+            store.comments.add(comment("first"))
+            store.comments.add(comment("second"), status=State.SPAM, note="honeypot")
+        assert store.comments.counts()["received"] == 1 and store.comments.counts()["spam"] == 1
 
 
 def test_a_failure_inside_rolls_back_the_whole_unit(tmp_path):
     with Store(tmp_path / "m.db") as store:
         with pytest.raises(RuntimeError), store.transaction():
-            store.add_comment(comment("kept only if all succeed"))
+            store.comments.add(comment("kept only if all succeed"))
             raise RuntimeError("the second write failed")
-        assert sum(store.counts().values()) == 0
+        assert sum(store.comments.counts().values()) == 0
         # The connection is usable again afterwards.
-        assert store.add_comment(comment("later")).status is State.RECEIVED
+        assert store.comments.add(comment("later")).status is State.RECEIVED
 
 
 def test_a_foreign_key_failure_is_not_reported_as_an_id_clash(tmp_path):
     with Store(tmp_path / "m.db") as store:
-        stored = store.add_comment(comment("x"))
+        stored = store.comments.add(comment("x"))
         with pytest.raises(StoreError, match="cannot store comment"):
-            store.add_comment(comment("y").with_changes(id=stored.id))
+            store.comments.add(comment("y").with_changes(id=stored.id))
 
 
 def test_latest_screening_of_an_unscreened_comment_is_none(tmp_path):
     with Store(tmp_path / "m.db") as store:
-        stored = store.add_comment(comment("x"))
-        assert store.latest_screening(stored.id) is None
+        stored = store.comments.add(comment("x"))
+        assert store.screenings.latest(stored.id) is None
         with pytest.raises(UnknownComment):
-            store.get("c-nope")
+            store.comments.get("c-nope")
 
 
 def test_an_inner_failure_caught_by_the_outer_keeps_the_rest(tmp_path):
     with Store(tmp_path / "m.db") as store:
         with store.transaction():
-            store.add_comment(comment("one"))
+            store.comments.add(comment("one"))
             with pytest.raises(RuntimeError), store.transaction():
-                store.add_comment(comment("two"))
+                store.comments.add(comment("two"))
                 raise RuntimeError("inner")
-            store.add_comment(comment("three"))
-        assert sorted(c.body for c in store.list_comments()) == ["one", "three"]
+            store.comments.add(comment("three"))
+        assert sorted(c.body for c in store.comments.list()) == ["one", "three"]
 
 
 def test_a_full_disk_is_reported_as_such_not_as_a_failed_rollback(tmp_path):
@@ -67,5 +67,5 @@ def test_a_full_disk_is_reported_as_such_not_as_a_failed_rollback(tmp_path):
             store.transaction(),
         ):
             for number in range(200):
-                store.add_comment(comment(f"{number} " + "x" * 2000))
+                store.comments.add(comment(f"{number} " + "x" * 2000))
         assert not store.in_transaction
