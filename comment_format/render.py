@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 from .i18n import Message
 
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a"}
+    {"p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a"}
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -133,6 +133,9 @@ def render_body(text: str) -> str:
             )
         )
     clean = _CLEANER.clean(html)
+    if not clean.strip():
+        # Only link reference definitions, say: a comment that would show nothing.
+        raise RenderProblem(Message("shows nothing once rendered as Markdown"))
     elapsed = time.perf_counter() - started
     if elapsed > TIME_BUDGET_SECONDS:
         seconds, limit = f"{elapsed:.2f}", f"{TIME_BUDGET_SECONDS:g}"

@@ -40,6 +40,7 @@ def test_names_that_could_mislead_or_vanish_are_refused_naming_the_field(client,
         ("\u200b \u2060\n\u3164", "at least one visible character"),
         (">" * (MAX_NESTING + 4) + " deep", "nests quotes or lists"),
         ("- " * (MAX_NESTING + 4) + "deep", "nests quotes or lists"),
+        ("[notes]: https://example.org/notes", "shows nothing once rendered"),
     ],
 )
 def test_bodies_the_site_could_not_show_are_refused_naming_the_field(client, db, body, problem):

@@ -8,19 +8,12 @@ import time
 
 import pytest
 
-from comment_format.render import MAX_NESTING, RenderProblem, render_body
+from comment_format.render import RenderProblem, render_body
 from comment_format.text import MAX_BODY
-from tests.screening.test_linear_time import ADVERSARIAL
+from tests.hostile import ADVERSARIAL, NESTED
 
 #: Rendering the largest allowed comment of any shape (issue 7).
 RENDER_BUDGET = 0.1
-
-NESTED = {
-    "quotes": ">" * (MAX_NESTING + 5) + " deep",
-    "lists": "".join("  " * depth + "- item\n" for depth in range(MAX_NESTING + 5)),
-    "ordered": "".join("   " * depth + "1. item\n" for depth in range(MAX_NESTING + 5)),
-    "mixed": "> - " * (MAX_NESTING + 5) + "deep",
-}
 
 
 @pytest.mark.parametrize("shape", sorted(NESTED))
@@ -53,6 +46,8 @@ def test_a_lenient_build_skips_the_file_with_a_warning_and_shows_the_rest(site, 
          "author must contain at least one visible character"),
         ("id: c-x\nauthor: Ann\ndate: 2026-02-01T10:00:00Z\nstatus: approved\n\n\u200b \u2060\n",
          "body must contain at least one visible character"),
+        ("id: c-x\nauthor: Ann\ndate: 2026-02-01T10:00:00Z\nstatus: approved\n\n[a]: https://a.example\n",
+         "shows nothing once rendered"),
     ],
 )  # fmt: skip
 def test_text_made_only_of_what_the_plugin_strips_is_a_problem_naming_the_file(
@@ -88,9 +83,14 @@ def test_rendering_the_largest_comment_of_any_shape_is_fast(shape):
     body = ADVERSARIAL[shape]
     assert len(body) == MAX_BODY
     times = []
-    for _ in range(3):
-        started = time.perf_counter()
+    for _ in range(3):  # CPU time, fastest of three: the shared machine's load does not count
+        started = time.process_time()
         with contextlib.suppress(RenderProblem):  # refused quickly is fine too
             render_body(body)
-        times.append(time.perf_counter() - started)
+        times.append(time.process_time() - started)
     assert min(times) < RENDER_BUDGET, f"{shape}: {min(times) * 1000:.1f} ms"
+
+
+def test_a_thematic_break_is_kept_not_silently_dropped():
+    assert render_body("Before\n\n---\n\nAfter") == "<p>Before</p>\n<hr>\n<p>After</p>"
+    assert render_body("---") == "<hr>"
