@@ -181,7 +181,9 @@ def write_jsonl(path: Path, rows: list[dict], *, with_label: bool = True) -> Non
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def youtube(settings: Settings, data: Path, video: str, *, trained: bool) -> Outcome:
+def youtube(
+    settings: Settings, data: Path, video: str, *, trained: bool, verbose: bool = False
+) -> Outcome:
     """``train`` on the other videos (unless fresh), then ``classify`` this one."""
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
@@ -198,7 +200,15 @@ def youtube(settings: Settings, data: Path, video: str, *, trained: bool) -> Out
             classify_file(store, settings, tmp / "test.jsonl", out)
     outcome = Outcome()
     for line, row in zip(out.getvalue().splitlines(), test, strict=True):
-        outcome.add(Decision(json.loads(line)["decision"]), Label(row["label"]))
+        verdict = json.loads(line)
+        decision, label = Decision(verdict["decision"]), Label(row["label"])
+        outcome.add(decision, label)
+        leaked = label is not Label.HAM and decision is Decision.APPROVE
+        if verbose and (leaked or (label is Label.HAM and decision is Decision.SPAM)):
+            print(
+                f"  {video} {label} -> {decision} ({verdict['score']}): "
+                f"{'; '.join(verdict['reasons'])[:160]}\n    {row['body'][:160]!r}"
+            )
     return outcome
 
 
@@ -236,7 +246,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if (args.data / "youtube-spam-collection").is_dir():
         target = TARGETS["youtube, trained on the other videos"]
-        trained = {video: youtube(settings, args.data, video, trained=True) for video in VIDEOS}
+        trained = {
+            video: youtube(settings, args.data, video, trained=True, verbose=args.verbose)
+            for video in VIDEOS
+        }
         total = Outcome()
         for outcome in trained.values():
             total += outcome
