@@ -13,6 +13,7 @@ also done here when fork is missing, and when the child dies without an answer.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import threading
@@ -37,7 +38,11 @@ def in_background(function: Callable[..., T], *args: Any, when: bool = True) -> 
     """
     if not (when and can_fork()):
         return lambda: function(*args)
-    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    # The child inherits the build's whole heap; frozen, the collector stops walking
+    # it each time the child's own allocations trigger a collection.
+    executor = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze
+    )
     future = executor.submit(function, *args)
 
     def result() -> T:

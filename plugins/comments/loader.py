@@ -2,9 +2,10 @@
 
 Unchanged files come from Pelican's file-stamp cache (``FileStampDataCacher``,
 under ``CACHE_CONTENT``/``LOAD_CONTENT_CACHE``), through its public API only, as
-Pelican's own ``CachingGenerator`` uses it. The rest are read and rendered by
-:func:`start_reading`: for a big cold build, in one forked process that works
-while Pelican reads its articles (BENCHMARKS.md shows what that buys).
+Pelican's own ``CachingGenerator`` uses it. The rest are read and rendered, and
+the cache saved, by :meth:`CommentLoader.read_and_save`: for a big cold build in
+one forked process that works while Pelican reads its articles (BENCHMARKS.md
+shows what that buys).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import fnmatch
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -30,6 +32,15 @@ CACHE_NAME = "CommentsReader-4"
 BACKGROUND_MIN_FILES = 2000
 
 Results = dict[str, CommentRecord | FileProblem]
+
+#: The loader a forked child reads for: the child inherits it, with the records
+#: already taken from the cache, so only the new records cross the pipe.
+_loading: CommentLoader | None = None
+
+
+def _read_and_save_for_this_build() -> tuple[list[CommentRecord | FileProblem], ReadTimes, float]:
+    assert _loading is not None
+    return _loading.read_and_save()
 
 
 class CommentFile(NamedTuple):
@@ -96,27 +107,36 @@ class CommentLoader:
                 self._unchanged_list = cached.get_cached_data(self.root) == self.paths
         self.from_cache = len(self.results)
         self._todo = [path for path in self.paths if path not in self.results]
-        self._pending: Callable[[], tuple[list, ReadTimes]] = in_background(
-            read_comment_files, self._todo, when=len(self._todo) >= BACKGROUND_MIN_FILES
+        global _loading
+        _loading = self
+        self._pending: Callable[[], tuple[list, ReadTimes, float]] = in_background(
+            _read_and_save_for_this_build, when=len(self._todo) >= BACKGROUND_MIN_FILES
         )
 
+    def read_and_save(self) -> tuple[list[CommentRecord | FileProblem], ReadTimes, float]:
+        """Read the files the cache lacks, then save the cache if anything changed.
+
+        Returns their records (in the order of ``_todo``), the reading times and the
+        seconds the cache took.
+        """
+        records, times = read_comment_files(self._todo)
+        started = time.perf_counter()
+        if self.settings["CACHE_CONTENT"] and (self._todo or not self._unchanged_list):
+            fresh = _cacher(self.settings, load=False)
+            for path, record in (*self.results.items(), *zip(self._todo, records, strict=True)):
+                if isinstance(record, CommentRecord):
+                    fresh.cache_data(path, record)
+            fresh.cache_data(self.root, self.paths)
+            fresh.save_cache()
+        return records, times, time.perf_counter() - started
+
     def collect(self) -> Results:
-        """Wait for the files being read, then save the cache if it changed."""
-        if self._todo:
-            with self.timers.measure("waiting"):
-                records, times = self._pending()
-            self.timers.add("reading", times.reading)
-            self.timers.add("rendering", times.rendering)
-            self.results.update(zip(self._todo, records, strict=True))
-        unchanged = self._unchanged_list and self.from_cache == len(self.paths)
-        if self.settings["CACHE_CONTENT"] and not unchanged:
-            with self.timers.measure("cache"):
-                fresh = _cacher(self.settings, load=False)
-                for path in self.paths:
-                    record = self.results[path]
-                    if isinstance(record, CommentRecord):
-                        fresh.cache_data(path, record)
-                fresh.cache_data(self.root, self.paths)
-                fresh.save_cache()
+        """Wait for the files being read and the cache saved; every file's result."""
+        with self.timers.measure("waiting"):
+            records, times, caching = self._pending()
+        self.timers.add("reading", times.reading)
+        self.timers.add("rendering", times.rendering)
+        self.timers.add("cache", caching)
+        self.results.update(zip(self._todo, records, strict=True))
         logger.debug("comments: %d files, %d from the cache", len(self.paths), self.from_cache)
         return self.results
