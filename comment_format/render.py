@@ -108,13 +108,18 @@ def markdown_html(text: str) -> str:
     return html
 
 
-def render_body(text: str) -> str:
-    """Markdown → HTML → nh3: HTML safe to insert into a page.
+def _shows_something(html: str) -> bool:
+    """Whether cmark's ``html`` has any text or a rule to show.
 
-    Raises :class:`RenderProblem` when the body is nested too deeply, renders too
-    long or takes too long; nothing of it is shown then.
+    cmark escapes every ``<`` of the text, so whatever follows a ``>`` up to the
+    next ``<`` is text; nh3 keeps the text of the tags it removes, so this is what
+    its output would show too, without running it.
     """
-    started = time.perf_counter()
+    return "<hr" in html or any(part.partition(">")[2].strip() for part in html.split("<"))
+
+
+def _checked_html(text: str, started: float) -> str:
+    """cmark's HTML for ``text``, or :class:`RenderProblem` naming the limit it breaks."""
     html = markdown_html(text)
     if len(html) > MAX_HTML_CHARS:
         raise RenderProblem(
@@ -132,10 +137,14 @@ def render_body(text: str) -> str:
                 limit=MAX_NESTING,
             )
         )
-    clean = _CLEANER.clean(html)
-    if not clean.strip():
+    if not _shows_something(html):
         # Only link reference definitions, say: a comment that would show nothing.
         raise RenderProblem(Message("shows nothing once rendered as Markdown"))
+    _check_time(started)
+    return html
+
+
+def _check_time(started: float) -> None:
     elapsed = time.perf_counter() - started
     if elapsed > TIME_BUDGET_SECONDS:
         seconds, limit = f"{elapsed:.2f}", f"{TIME_BUDGET_SECONDS:g}"
@@ -144,13 +153,28 @@ def render_body(text: str) -> str:
                 "took {seconds} s to render; the limit is {limit} s", seconds=seconds, limit=limit
             )
         )
+
+
+def render_body(text: str) -> str:
+    """Markdown → HTML → nh3: HTML safe to insert into a page.
+
+    Raises :class:`RenderProblem` when the body is nested too deeply, renders too
+    long, shows nothing or takes too long; nothing of it is shown then.
+    """
+    started = time.perf_counter()
+    clean = _CLEANER.clean(_checked_html(text, started))
+    _check_time(started)
     return clean.rstrip("\n")
 
 
 def render_problem(text: str) -> str | None:
-    """Why ``text`` cannot be rendered, or ``None`` when it can."""
+    """Why ``text`` cannot be rendered, or ``None`` when it can.
+
+    The same checks as :func:`render_body`, without the sanitiser: it only removes
+    markup, so it never changes whether a body breaks a limit.
+    """
     try:
-        render_body(text)
+        _checked_html(text, time.perf_counter())
     except RenderProblem as problem:
         return problem.args[0]  # the Message itself, which str() would flatten
     return None

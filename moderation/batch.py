@@ -110,10 +110,10 @@ def _batch_line(line: JsonLine, *, need_label: bool) -> BatchLine:
         fields = {**fields, "author": DEFAULT_AUTHOR}
     try:
         comment = parse_submission(fields, origin=Origin.BATCH, require_article=False)
-        comment = comment.with_changes(
-            article_title=_optional_text(fields, "article_title", MAX_ARTICLE_TITLE),
-            article_text=_optional_text(fields, "article_text", MAX_ARTICLE_TEXT),
-        )
+        title = _optional_text(fields, "article_title", MAX_ARTICLE_TITLE)
+        text = _optional_text(fields, "article_text", MAX_ARTICLE_TEXT)
+        if title is not None or text is not None:
+            comment = comment.with_changes(article_title=title, article_text=text)
     except ValidationError as exc:
         return error(str(exc))
     return BatchLine(line.number, comment, label, None)
