@@ -55,7 +55,9 @@ _LINE_ENDINGS = re.compile("\r\n?")
 
 def strip_unshowable(text: str) -> str:
     """``text`` without control characters and noncharacters, line endings made ``\\n``."""
-    text = _UNSHOWABLE_BMP.sub("", _LINE_ENDINGS.sub("\n", text))
+    if "\r" in text:
+        text = _LINE_ENDINGS.sub("\n", text)
+    text = _UNSHOWABLE_BMP.sub("", text)
     if _has_astral(text):
         text = _UNSHOWABLE_ASTRAL.sub("", text)
     return text

@@ -146,7 +146,7 @@ class FeedWriter:
             digest.update(f"{part}\x1f".encode())
         digest.update(updated.isoformat().encode())
         for comment in comments:
-            for part in (
+            parts = (
                 comment.url,
                 comment.author,
                 comment.author_url or "",
@@ -156,8 +156,8 @@ class FeedWriter:
                 comment.reply_to or "",
                 comment.article_url,
                 comment.article.title,
-            ):
-                digest.update(f"\x1e{part}".encode())
+            )
+            digest.update("\x1e".join(map(str, ("", *parts))).encode())
         return digest.hexdigest()
 
     def _document(
