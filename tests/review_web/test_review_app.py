@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -495,6 +496,9 @@ def test_actions_retrain_the_model_in_the_background_once_per_burst(site, seeded
     release = threading.Event()
 
     def slow_retrain(store, settings=None):
+        if Path(store.path) != Path(site.db):
+            # Another test's retrainer thread, still finishing: not this test's count.
+            return real_retrain(store, settings)
         retrains.append(threading.current_thread().name)
         release.wait(10)  # a retrain over many decisions takes long
         return real_retrain(store, settings)
