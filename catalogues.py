@@ -92,6 +92,7 @@ CATALOGUES = {
                 Source("moderation", "editing.py", "python"),
                 Source("moderation", "webmention.py", "python"),
                 Source("moderation/notify", "tokens.py", "python"),
+                Source("moderation/notify", "messages.py", "python"),
                 Source("comment_format", "text.py", "python"),
                 Source("comment_format", "render.py", "python"),
             ),

@@ -40,6 +40,7 @@ class ArticleInfo:
     comments: str  # the ``Comments:`` metadata, "open" when there is none
     status: str
     source: Path | None
+    lang: str | None = None  # its ``Lang:`` metadata; None: the site's DEFAULT_LANG
 
     @cached_property
     def words(self) -> frozenset[str]:
@@ -113,6 +114,7 @@ def _parse(path: Path, settings: Settings) -> ArticleInfo | None:
         comments=metadata.get("comments", "open"),
         status=metadata.get("status", "published").lower(),
         source=path,
+        lang=metadata.get("lang") or None,
     )
 
 

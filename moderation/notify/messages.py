@@ -21,6 +21,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
+from comment_format.i18n import Message, format_comment_date
+
 from ..articles import load_articles
 from ..errors import ModerationError, UnknownComment
 from ..intake import ThreadIndex
@@ -75,16 +77,25 @@ class ArticleLinks:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.site_url = settings["COMMENTS_SITE_URL"].rstrip("/")
-        self._built: dict[str, tuple[str, str]] | None = None
+        self._built: dict[str, tuple[str, str, str | None]] | None = None
         self._sources: dict[str, Any] | None = None
 
-    def _from_site(self) -> Mapping[str, tuple[str, str]]:
+    def _from_site(self) -> Mapping[str, tuple[str, str, str | None]]:
         if self._built is None:
             self._built = {}
             with contextlib.suppress(ModerationError):
                 threads = ThreadIndex(self.settings.path("COMMENTS_THREADS")).threads()
-                self._built = {slug: (t.title, t.url) for slug, t in threads.items()}
+                self._built = {slug: (t.title, t.url, t.lang) for slug, t in threads.items()}
         return self._built
+
+    def lang(self, slug: str) -> str:
+        """The article's language, as its page is written in (else the site's)."""
+        lang = None
+        if slug in self._from_site():
+            lang = self._from_site()[slug][2]
+        elif (info := self._from_sources().get(slug)) is not None:
+            lang = info.lang
+        return lang or self.settings.get("DEFAULT_LANG") or "en"
 
     def _from_sources(self) -> Mapping[str, Any]:
         if self._sources is None:
@@ -340,27 +351,51 @@ class Renderer:
 
     # -- readers ------------------------------------------------------------------------------
 
+    def _say(self, text: str, lang: str) -> str:
+        from ..web.languages import say  # the intake's catalogue: readers see both
+
+        return say(text, lang)
+
     def _confirm(self, message: OutboxMessage, now: datetime) -> Rendered:
         subscriber = self.store.subscriptions.by_email(message.recipient)
         if subscriber is None:
             raise NothingToSend("the subscription has been erased")
         if subscriber.confirmed_at is not None:
             raise NothingToSend("already confirmed")
-        titles = sorted({self.articles.title(c.article) for c in self._comments(message.items)})
-        about = f" on “{titles[0]}”" if len(titles) == 1 else ""
+        slugs = sorted({c.article for c in self._comments(message.items)})
+        titles = sorted({self.articles.title(slug) for slug in slugs})
+        lang = self.articles.lang(slugs[0]) if slugs else self.articles.lang("")
+        site = self.config.site_name
         token = self.signer.confirm_token(subscriber.token)
+        if len(titles) == 1:
+            asked = Message(
+                "someone, hopefully you, commented on “{title}” on {site} and asked to be "
+                "emailed when someone replies.",
+                title=titles[0],
+                site=site,
+            )
+        else:
+            asked = Message(
+                "someone, hopefully you, commented on {site} and asked to be emailed when "
+                "someone replies.",
+                site=site,
+            )
+        hello = Message("Hello,")
+        to_confirm = Message("To confirm, open this link and press the button on the page:")
+        works_for = Message(
+            "The link works for {days} days. If you did not ask for this, ignore this "
+            "email: nothing else will be sent to this address.",
+            days=LINK_MAX_AGE.days,
+        )
+        link = f"{self.config.links_url}/confirm/{token}"
         text = (
-            f"Hello,\n\nsomeone, hopefully you, commented{about} on {self.config.site_name} and "
-            "asked to be emailed when someone replies.\n\n"
-            "To confirm, open this link and press the button on the page:\n\n"
-            f"  {self.config.links_url}/confirm/{token}\n\n"
-            f"The link works for {LINK_MAX_AGE.days} days. If you did not ask for this, "
-            "ignore this email: nothing else will be sent to this address.\n"
-        ) + self._own_links(message, now)
-        subject = f"Please confirm: email me when someone replies ({self.config.site_name})"
-        return self._email(message, subject, text, now)
+            f"{self._say(hello, lang)}\n\n{self._say(asked, lang)}\n\n"
+            f"{self._say(to_confirm, lang)}\n\n  {link}\n\n{self._say(works_for, lang)}\n"
+        ) + self._own_links(message, now, lang)
+        subject = Message("Please confirm: email me when someone replies ({site})", site=site)
+        return self._email(message, self._say(subject, lang), text, now)
 
-    def _own_links(self, message: OutboxMessage, now: datetime) -> str:
+    def _own_links(self, message: OutboxMessage, now: datetime, lang: str) -> str:
         """Issue 13: the private link to change or withdraw each comment that still can be."""
         from ..editing import changeable, link_for
 
@@ -369,10 +404,12 @@ class Renderer:
         if not own:
             return ""
         links = "".join(f"  {link_for(self.store, self.settings, c.id)}\n" for c in own)
-        return (
-            "\nYour private link to change or withdraw your comment (while it waits for "
-            f"moderation, and for {minutes:g} minutes after you sent it):\n\n{links}"
+        heading = Message(
+            "Your private link to change or withdraw your comment (while it waits for "
+            "moderation, and for {minutes} minutes after you sent it):",
+            minutes=int(minutes) if float(minutes).is_integer() else minutes,
         )
+        return f"\n{self._say(heading, lang)}\n\n{links}"
 
     def _reply(self, message: OutboxMessage, now: datetime) -> Rendered:
         article = message.group_key
@@ -385,6 +422,8 @@ class Renderer:
         assert subscriber is not None  # wants_mail found it
         thread_token = self.store.subscriptions.thread_token(subscriber.id, article)
         title = self.articles.title(article)
+        lang = self.articles.lang(article)
+        site = self.config.site_name
         stop_thread = f"{self.config.links_url}/unsubscribe/" + self.signer.unsubscribe_token(
             "thread", thread_token or ""
         )
@@ -392,25 +431,37 @@ class Renderer:
             "all", subscriber.token
         )
         if len(replies) == 1:
-            subject = f"New reply from {replies[0].author} on “{title}”"
-            parts = [f"{replies[0].author} replied on “{title}”:"]
+            author = replies[0].author
+            subject = Message("New reply from {author} on “{title}”", author=author, title=title)
+            opening = Message("{author} replied on “{title}”:", author=author, title=title)
         else:
-            subject = f"{len(replies)} new replies on “{title}”"
-            parts = [f"{len(replies)} new replies on “{title}”:"]
+            count = len(replies)
+            subject = Message("{count} new replies on “{title}”", count=count, title=title)
+            opening = Message("{count} new replies on “{title}”:", count=count, title=title)
+        parts = [self._say(opening, lang)]
         for reply in replies:
+            when = format_comment_date(reply.received_at.astimezone(UTC), lang, with_zone=True)
+            wrote = Message("{author} wrote on {date}:", author=reply.author, date=when)
+            read = Message("Read it on the site: {url}", url=self._comment_url(reply))
             parts.append(
-                f"{reply.author} wrote on {self._when(reply.received_at)}:\n\n"
-                f"{self._quote(reply.body)}\n\nRead it on the site: {self._comment_url(reply)}"
+                f"{self._say(wrote, lang)}\n\n{self._quote(reply.body)}\n\n{self._say(read, lang)}"
             )
+        why = Message(
+            "You get this email because you asked {site} to tell you about replies to your "
+            "comments.",
+            site=site,
+        )
+        stop_this = Message("Stop emails about “{title}”:", title=title)
+        stop_every = Message("Stop all reply emails from {site}:", site=site)
         parts.append(
-            f"You get this email because you asked {self.config.site_name} to tell you about "
-            "replies to your comments.\n"
-            f"Stop emails about “{title}”:\n  {stop_thread}\n"
-            f"Stop all reply emails from {self.config.site_name}:\n  {stop_all}"
+            f"{self._say(why, lang)}\n{self._say(stop_this, lang)}\n  {stop_thread}\n"
+            f"{self._say(stop_every, lang)}\n  {stop_all}"
         )
         headers = {
             # RFC 2369 and RFC 8058: the mail client's own one-click unsubscribe.
             "List-Unsubscribe": f"<{stop_all}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
-        return self._email(message, subject, "\n\n".join(parts) + "\n", now, headers)
+        return self._email(
+            message, self._say(subject, lang), "\n\n".join(parts) + "\n", now, headers
+        )

@@ -10,8 +10,9 @@ from moderation.notify import send_due
 from moderation.publish import publish
 from moderation.screening import Screener, screen_due
 from moderation.store import Store
+from tests.intake.helpers import write_threads
 
-from .conftest import link_in, notify_settings
+from .conftest import THREADS, link_in, notify_settings
 
 READER = "reader@example.net"
 REPLIER = "replier@example.org"
@@ -228,3 +229,31 @@ def test_a_confirmation_link_that_was_changed_is_refused(site, store, mail, inta
     assert intake.post(confirm[:-3] + "xyz").status_code == 403
     assert intake.post(confirm.replace("/confirm/", "/unsubscribe/")).status_code == 403
     assert store.subscriptions.of_comment(parent.id).confirmed_at is None
+
+
+def test_a_reader_of_a_german_article_gets_german_emails(site, store, mail, intake):
+    """Reader-facing email speaks the article's language, as its page does (issue 13)."""
+    german = [dict(t, lang="de") if t["slug"] == "second-thoughts" else t for t in THREADS]
+    write_threads(site.root, german)
+    settings = notify_settings(site, mail, moderators=[])
+    parent = post(intake, article="second-thoughts", notify_replies="1")
+    approve_and_publish(store, settings, parent.id)
+    send_due(store, settings)
+    [confirmation] = mail.to(READER)
+    assert str(confirmation.message["Subject"]).startswith("Bitte bestätigen")
+    assert "Zur Bestätigung öffnen Sie diesen Link" in confirmation.text
+    assert "„Second thoughts“" in confirmation.text
+    assert "To confirm" not in confirmation.text
+    assert intake.post(link_in(confirmation.text, "confirm")).status_code == 200
+
+    reply = post(intake, article="second-thoughts", name="Sam", email=REPLIER,
+                 reply_to=parent.id, body="Wir treffen uns jeden zweiten Dienstag.")  # fmt: skip
+    approve_and_publish(store, settings, reply.id)
+    send_due(store, settings)
+    [email] = mail.to(READER)[1:]
+    assert str(email.message["Subject"]) == "Neue Antwort von Sam auf „Second thoughts“"
+    assert "Sam hat auf „Second thoughts“ geantwortet:" in email.text
+    assert "Keine Antwort-E-Mails mehr von" in email.text
+    assert "Stop all reply emails" not in email.text
+    # The one-click links work whatever the language.
+    assert link_in(email.text, "unsubscribe", "Keine Antwort-E-Mails mehr von")
