@@ -4,7 +4,7 @@ The plugin's two big jobs on a cold build, reading and rendering 20,000 comment
 files and writing a thousand Atom feeds, take about as long as Pelican's own
 build; done on the machine's other core they cost it little (BENCHMARKS.md has
 the figures). A forked child inherits everything the build holds, so only the
-arguments and the result cross the pipe.
+result crosses the pipe.
 
 Forking a process that runs other threads can copy a lock one of them holds, so
 the work is only sent away while the build is this process's only thread; it is
@@ -31,27 +31,45 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def in_background(function: Callable[..., T], *args: Any, when: bool = True) -> Callable[[], T]:
-    """Start ``function(*args)``; the returned callable waits for and returns its result.
+#: Jobs by key while they run: a forked child finds its job here, inherited with
+#: everything the job refers to, so only the key goes in and the result comes out.
+_jobs: dict[int, Callable[[], Any]] = {}
 
-    An exception raised by ``function`` is raised by that callable, in any case.
+
+def _run(key: int) -> Any:
+    return _jobs[key]()
+
+
+def in_background(job: Callable[[], T], *, when: bool = True) -> Callable[[], T]:
+    """Start ``job()`` (a bound method, say); the returned callable waits for its result.
+
+    Without a fork (``when`` false, no fork on this system, other threads running)
+    the returned callable runs ``job`` itself. An exception raised by ``job`` is
+    raised by that callable, in any case.
     """
     if not (when and can_fork()):
-        return lambda: function(*args)
+        return job
+    key = id(job)
+    _jobs[key] = job
     # The child inherits the build's whole heap; frozen, the collector stops walking
     # it each time the child's own allocations trigger a collection.
     executor = ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze
     )
-    future = executor.submit(function, *args)
+    future = executor.submit(_run, key)  # forks here, with the job registered
 
     def result() -> T:
         try:
             return future.result()
         except BrokenProcessPool:
-            logger.warning("comments: the %s process died; doing it here", function.__name__)
-            return function(*args)
+            logger.warning("comments: the process for %s died; doing it here", _name(job))
+            return job()
         finally:
             executor.shutdown(wait=True)
+            _jobs.pop(key, None)
 
     return result
+
+
+def _name(job: Callable[[], Any]) -> str:
+    return getattr(job, "__qualname__", None) or repr(job)

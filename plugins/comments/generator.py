@@ -33,11 +33,6 @@ from .timers import TIMERS
 
 logger = logging.getLogger(__name__)
 
-#: The build whose feeds a forked child writes: the child inherits it, so the
-#: threads are never pickled.
-_feeds_of: CommentsGenerator | None = None
-
-
 #: The plugin's own strings (feed titles), one catalogue per language.
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
 
@@ -45,14 +40,6 @@ TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
 def feed_words(lang: str | None) -> Any:
     """The plugin's translations for ``lang`` (Babel ``.po``, compiled when first used)."""
     return translations(TRANSLATIONS, "comments", lang)
-
-
-def _write_feeds_of_this_build() -> float:
-    """Runs in the child: write the feeds; returns the seconds it took."""
-    assert _feeds_of is not None
-    started = time.perf_counter()
-    _feeds_of.write_feeds()
-    return time.perf_counter() - started
 
 
 class CommentsGenerator:
@@ -181,10 +168,9 @@ class CommentsGenerator:
         self.context["COMMENTS_ALL_FEED_ATOM"] = self.settings["COMMENTS_ALL_FEED_ATOM"]
         self.timers.add("threads", time.perf_counter() - started)
         self.timers.counts.update(files=len(files), from_cache=from_cache, shown=len(everyone))
-        global _feeds_of
-        _feeds_of = self
+        # A forked child inherits the threads: nothing is pickled on the way in.
         self._feeds_written = in_background(
-            _write_feeds_of_this_build, when=len(everyone) >= BACKGROUND_MIN_FILES
+            self._timed_feeds, when=len(everyone) >= BACKGROUND_MIN_FILES
         )
         logger.debug(
             "comments: %d files (%d from cache), %d shown on %d articles",
@@ -213,15 +199,17 @@ class CommentsGenerator:
     # -- output ---------------------------------------------------------------
 
     def generate_output(self, writer: Any) -> None:
-        global _feeds_of
-        try:
-            with self.timers.measure("waiting"):
-                self.timers.add("feeds", self._feeds_written())
-        finally:
-            _feeds_of = None
+        with self.timers.measure("waiting"):
+            self.timers.add("feeds", self._feeds_written())
         with self.timers.measure("index"):
             write_thread_index(self.output_path, self.published)
         self.timers.log()
+
+    def _timed_feeds(self) -> float:
+        """Write the feeds; the seconds it took (the child's timers stay in the child)."""
+        started = time.perf_counter()
+        self.write_feeds()
+        return time.perf_counter() - started
 
     def write_feeds(self) -> None:
         """The per-article feeds and the site-wide feed of recent comments."""

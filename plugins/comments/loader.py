@@ -33,15 +33,6 @@ BACKGROUND_MIN_FILES = 2000
 
 Results = dict[str, CommentRecord | FileProblem]
 
-#: The loader a forked child reads for: the child inherits it, with the records
-#: already taken from the cache, so only the new records cross the pipe.
-_loading: CommentLoader | None = None
-
-
-def _read_and_save_for_this_build() -> tuple[list[CommentRecord | FileProblem], ReadTimes, float]:
-    assert _loading is not None
-    return _loading.read_and_save()
-
 
 class CommentFile(NamedTuple):
     path: str  # absolute
@@ -107,10 +98,10 @@ class CommentLoader:
                 self._unchanged_list = cached.get_cached_data(self.root) == self.paths
         self.from_cache = len(self.results)
         self._todo = [path for path in self.paths if path not in self.results]
-        global _loading
-        _loading = self
+        # A forked child inherits the records already taken from the cache: only the
+        # new ones cross the pipe.
         self._pending: Callable[[], tuple[list, ReadTimes, float]] = in_background(
-            _read_and_save_for_this_build, when=len(self._todo) >= BACKGROUND_MIN_FILES
+            self.read_and_save, when=len(self._todo) >= BACKGROUND_MIN_FILES
         )
 
     def read_and_save(self) -> tuple[list[CommentRecord | FileProblem], ReadTimes, float]:
