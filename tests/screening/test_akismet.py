@@ -398,6 +398,8 @@ def test_bulk_feedback_to_a_hanging_akismet_stops_early(settings, store, make_co
         elapsed = time.monotonic() - started
     assert result.sent == [] and len(result.failed) == 100
     assert elapsed < 5, elapsed
-    attempted = len(server.fake.sent("submit-spam"))
-    assert 1 <= attempted <= feedback_module.FEEDBACK_CONCURRENCY
-    assert sum("Akismet is not answering" in line for line in result.failed) >= 100 - attempted
+    # Tried: at most one round of requests in flight; the rest were never sent. (The
+    # server may have seen fewer: on a loaded machine a connection can time out first.)
+    tried = [line for line in result.failed if "Akismet is not answering" not in line]
+    assert 1 <= len(tried) <= feedback_module.FEEDBACK_CONCURRENCY
+    assert len(server.fake.sent("submit-spam")) <= len(tried)
