@@ -41,11 +41,11 @@ class DeliveryError(Exception):
 
 
 class TemporaryFailure(DeliveryError):
-    pass
+    """Worth trying again later: a 4xx reply, a refused connection, a timeout."""
 
 
 class PermanentFailure(DeliveryError):
-    pass
+    """Not worth trying again: a 5xx reply, or an HTTP 4xx other than 408 and 429."""
 
 
 #: An enhanced status code 5.7.x is a policy refusal (relaying denied, spam filter):
