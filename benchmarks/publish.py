@@ -148,6 +148,7 @@ def timed_publish(root: Path, db: Path, target: Path) -> dict[str, Any]:
         "cpu": cpu,
         "steps": dict(report.step_seconds),
         "pages": report.pages_written,
+        "rendered": report.pages_written - (report.build.pages_kept if report.build else 0),
         "published": report.published,
         "changed": report.changes.count,
         "reused": bool(report.build and report.build.search_reused),
@@ -213,14 +214,16 @@ def print_table(args: argparse.Namespace, runs: dict[str, list[dict[str, Any]]])
         f"{NEW_COMMENTS} newly approved; fastest of {args.rounds} rounds"
     )
     print()
-    print("| publish | seconds | CPU s | comment files | pages | files changed on target |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        "| publish | seconds | CPU s | comment files | pages | rendered | files changed on target |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, run in (("cold (first)", cold), ("warm (10 new)", warm)):
         print(
             f"| {name} | {run['seconds']:.2f} | {run['cpu']:.2f} | {run['published']} "
-            f"| {run['pages']:,} | {run['changed']:,} |"
+            f"| {run['pages']:,} | {run['rendered']:,} | {run['changed']:,} |"
         )
-    print(f"| **warm/cold** (≤ {TARGET_RATIO}) | **{ratio:.2f}** | {cpu_ratio:.2f} | | | |")
+    print(f"| **warm/cold** (≤ {TARGET_RATIO}) | **{ratio:.2f}** | {cpu_ratio:.2f} | | | | |")
     print()
     print("| step | cold s | warm s |")
     print("|---|---:|---:|")

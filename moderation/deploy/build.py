@@ -9,8 +9,12 @@ server, and can be stopped on its own. Progress is not lost: the child reports
 every page it writes on a pipe, one JSON line at a time.
 
 The caches (Pelican's content cache, which holds the comments plugin's rendered
-comments too, and the last search index) live in ``var/publish/cache`` and are
-kept between publishes. They are keyed by file stamps, which say nothing about
+comments too, the last search index, and the last build itself with what it was
+made from) live in ``var/publish/cache`` and are kept between publishes. A build
+starts from the last one, moved into its fresh folder, and the comments plugin
+renders only the pages whose comments changed (``COMMENTS_BUILD_STATE``, in
+``plugins/comments/incremental.py``); after the deploy, :func:`keep_build` puts
+it back for the next publish. They are keyed by file stamps, which say nothing about
 settings, themes or plugins, so a fingerprint of those is kept beside them and
 the caches are dropped when it changes.
 """
@@ -43,6 +47,9 @@ PageProgress = Callable[[int, int], None]
 PACKAGES = ("pelican", "markdown", "pagefind-bin", "cmarkgfm", "nh3")
 STATS_FILE = "last-build.json"
 FINGERPRINT_FILE = "fingerprint"
+#: The last build (a whole site) and what its pages were made from.
+LAST_SITE = "site"
+LAST_STATE = "site-state.json"
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class BuildResult:
 
     output: Path
     pages_written: int
+    #: Of ``pages_written``, those kept from the last build because nothing they show changed.
+    pages_kept: int
     files: int
     seconds: float
     search_reused: bool
@@ -139,8 +148,11 @@ def build_site(
     }
     if not keep_cache and (cache / "search").is_dir():
         config["search_cache"] = str(_copy_of_search_cache(cache, output))
+    if keep_cache:
+        config["overrides"]["COMMENTS_BUILD_STATE"] = str(cache / LAST_STATE)
+        _start_from_last_build(cache, output)
     expected = _expected_pages(cache)
-    written, result = 0, None
+    written, kept, result = 0, 0, None
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as errors:
         command = [sys.executable, "-m", "moderation.deploy.runner", json.dumps(config)]
         with subprocess.Popen(
@@ -153,7 +165,7 @@ def build_site(
                 except ValueError:  # a plugin printing to stdout: not ours to read
                     continue
                 if "written" in message:
-                    written = message["written"]
+                    written, kept = message["written"], message.get("kept", 0)
                     if progress is not None:
                         progress(written, max(expected, written))
                 elif "step" in message and on_step is not None:
@@ -174,6 +186,7 @@ def build_site(
     return BuildResult(
         output=output,
         pages_written=written,
+        pages_kept=kept,
         files=files,
         seconds=time.monotonic() - started,
         search_reused=bool(result.get("search_reused")),
@@ -185,3 +198,27 @@ def _copy_of_search_cache(cache: Path, output: Path) -> Path:
     copy = output.parent / f"{output.name}-search-cache"
     shutil.copytree(cache / "search", copy)
     return copy
+
+
+def _start_from_last_build(cache: Path, output: Path) -> None:
+    """Move the last build into ``output`` (new), when its state says what it was made from."""
+    last = cache / LAST_SITE
+    if not last.is_dir():
+        return
+    if (cache / LAST_STATE).is_file():
+        try:
+            last.rename(output)
+            return
+        except OSError as exc:  # another file system: the build starts from nothing
+            logger.info("cannot reuse the last build in %s: %s", last, exc)
+    shutil.rmtree(last, ignore_errors=True)
+
+
+def keep_build(build: BuildResult, cache: Path) -> None:
+    """Keep a finished build in ``cache`` for the next one to start from."""
+    last = cache / LAST_SITE
+    shutil.rmtree(last, ignore_errors=True)
+    try:
+        build.output.rename(last)
+    except OSError as exc:
+        logger.info("cannot keep the build for the next publish: %s", exc)

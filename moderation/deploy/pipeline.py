@@ -35,7 +35,7 @@ from ..models import State
 from ..publish import PublishReport, publish_approved
 from ..settings import Settings, load_settings
 from ..store import Store, default_db_path
-from .build import BuildResult, build_site
+from .build import BuildResult, build_site, keep_build
 from .errors import DeployError, PreflightError
 from .lock import publish_lock
 from .preflight import CheckMemory, preflight
@@ -88,8 +88,10 @@ class DeployReport:
         outcomes = ", ".join(f"{n} {state}" for state, n in self.outcomes.items() if n)
         removed = len(self.publish.removed) if self.publish else 0
         search = ""
+        if self.build is not None and self.build.pages_kept:
+            search = f" ({self.build.pages_kept:,} of them unchanged since the last publish)"
         if self.build is not None and self.build.search_reused:
-            search = " (search index unchanged, reused)"
+            search += " (search index unchanged, reused)"
         rows = [
             ("screened", f"{self.screened}" + (f" ({outcomes})" if outcomes else "")),
             ("held", f"{self.held} waiting for a moderator"),
@@ -305,12 +307,13 @@ def _run(
                 report.publish = _relocated(published, content_dir, content)
 
         output = scratch / "site"
+        cache = root / PUBLISH_DIR / "cache"
         with steps.step("building") as tick:
             report.build = build_site(
                 root,
                 settings_path,
                 output,
-                root / PUBLISH_DIR / "cache",
+                cache,
                 settings=pelican_settings,
                 overrides=overrides,
                 keep_cache=not dry_run,
@@ -320,14 +323,16 @@ def _run(
     with steps.step("deploying") as tick:
         if dry_run:
             report.changes = target.plan(output)
-        else:
-            try:
-                report.changes = target.deploy(output, tick)
-            except OSError as exc:
-                raise DeployError(
-                    f"deploying to {target.description} failed: {exc}; the live site was "
-                    "left as it was"
-                ) from exc
+            return
+        try:
+            report.changes = target.deploy(output, tick)
+        except OSError as exc:
+            raise DeployError(
+                f"deploying to {target.description} failed: {exc}; the live site was left as it was"
+            ) from exc
+        finally:
+            # Deployed or not, it is a whole build of this content: the next one starts there.
+            keep_build(report.build, cache)
 
 
 def _relocated(report: PublishReport, old: Path, new: Path) -> PublishReport:

@@ -70,6 +70,8 @@ def _search_index(
     from publishing import search  # loaded by Pelican from PLUGIN_PATHS
 
     cached = cache / fingerprint if cache else None
+    # A build that started from the last one holds its index: never mix two.
+    shutil.rmtree(output / search.BUNDLE, ignore_errors=True)
     if reuse and cached is not None and (cached / "pagefind.js").is_file():
         shutil.copytree(cached, output / search.BUNDLE)
         return True
@@ -97,17 +99,19 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
     # The publishing plugin would run Pagefind itself; here it runs (or is reused) below.
     settings["SEARCH_INDEX"] = False
 
-    written = 0
+    written = kept = 0
     last_report = 0.0
     indexed: list[tuple[str, str, int, int]] = []
 
-    def on_written(path: str, **_: Any) -> None:
-        nonlocal written, last_report
+    def on_written(path: str, context: Any = None, **_: Any) -> None:
+        nonlocal written, kept, last_report
         written += 1
+        # The comments plugin kept this page from the last build (COMMENTS_BUILD_STATE).
+        kept += bool(context and context.get("page_kept"))
         now = time.monotonic()
         if now - last_report >= REPORT_INTERVAL:
             last_report = now
-            emit({"written": written})
+            emit({"written": written, "kept": kept})
 
     def on_generators(generators: list[Any]) -> None:
         indexed.extend(_indexed_sources(generators))
@@ -118,7 +122,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
     signals.all_generators_finalized.connect(on_generators)
 
     Pelican(settings).run()
-    emit({"written": written})
+    emit({"written": written, "kept": kept})
     if errors.messages:
         raise SystemExit(
             f"the build logged {len(errors.messages)} error(s); first: {errors.messages[0]}"
@@ -136,7 +140,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
             Path(cache) if cache else None,
             reuse=config.get("reuse_search", True),
         )
-    return {"written": written, "search_reused": reused}
+    return {"written": written, "kept": kept, "search_reused": reused}
 
 
 def main(argv: list[str]) -> int:

@@ -14,6 +14,7 @@ from pelican import signals
 
 from .errors import CommentFileError, CommentsError, CommentsSettingsError
 from .generator import CommentsGenerator
+from .incremental import KeepingWriter, finish
 from .settings import configure, exclude_comments_folder
 from .timers import TIMERS
 
@@ -57,6 +58,20 @@ def get_generators(pelican: Any) -> type[CommentsGenerator] | None:
     return CommentsGenerator if _enabled(pelican) else None
 
 
+def get_writer(pelican: Any) -> type[KeepingWriter] | None:
+    """With ``COMMENTS_BUILD_STATE``, the writer that keeps pages no comment changed."""
+    if _enabled(pelican) and pelican.settings.get("COMMENTS_BUILD_STATE"):
+        return KeepingWriter
+    return None
+
+
+def finalized(pelican: Any) -> None:
+    if _enabled(pelican):
+        finish(pelican.settings)
+
+
 def register() -> None:
     signals.initialized.connect(initialize)
     signals.get_generators.connect(get_generators)
+    signals.get_writer.connect(get_writer)
+    signals.finalized.connect(finalized)

@@ -25,6 +25,7 @@ from comment_format.i18n import translations
 from .background import in_background
 from .errors import CommentFileError, CommentsError
 from .feeds import FeedCache, FeedWriter, plain_title
+from .incremental import Incremental, digest
 from .index import write_thread_index
 from .loader import BACKGROUND_MIN_FILES, CommentLoader
 from .reader import CommentRecord, FileProblem
@@ -65,6 +66,9 @@ class CommentsGenerator:
         self.published: list[tuple[Any, list[Comment]]] = []
         self.all_comments: list[Comment] = []
         self.loader = CommentLoader(settings, self.timers)
+        self.incremental = (
+            Incremental(settings, output_path) if settings.get("COMMENTS_BUILD_STATE") else None
+        )
 
     def __str__(self) -> str:
         return self.__class__.__name__
@@ -137,6 +141,7 @@ class CommentsGenerator:
         feed_pattern = self.settings["COMMENTS_FEED_ATOM"]
         draft_ids = {id(a) for a in drafts}
         everyone: list[Comment] = []
+        shown_by_url: dict[str, str] = {}
         for slug, group in articles_by_slug.items():
             original = group[0]
             thread = build_thread(
@@ -157,6 +162,10 @@ class CommentsGenerator:
                 }
                 article.comments_open = comments_open(article, close_after, tz=tz)
                 article.comments_feed_url = feed_pattern.format(slug=slug)
+                if self.incremental is not None:
+                    shown_by_url[article.url] = digest(
+                        (records_by_slug.get(slug, []), article.comments_open)
+                    )
             if id(original) not in draft_ids:
                 self.published.append((original, thread.comments))
                 # A tombstone keeps its replies' place in the thread, but is no news.
@@ -166,6 +175,11 @@ class CommentsGenerator:
         self.all_comments = everyone
         self.context["recent_comments"] = everyone[: self.settings["COMMENTS_RECENT_COUNT"]]
         self.context["COMMENTS_ALL_FEED_ATOM"] = self.settings["COMMENTS_ALL_FEED_ATOM"]
+        if self.incremental is not None:
+            recent = [(c.article_url, c.id) for c in self.context["recent_comments"]]
+            self.incremental.plan(
+                shown_by_url, digest([(r, shown_by_url.get(r[0])) for r in recent])
+            )
         self.timers.add("threads", time.perf_counter() - started)
         self.timers.counts.update(files=len(files), from_cache=from_cache, shown=len(everyone))
         # A forked child inherits the threads: nothing is pickled on the way in.

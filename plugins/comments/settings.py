@@ -43,6 +43,13 @@ DEFAULTS: dict[str, Setting] = {
     "COMMENTS_ALL_FEED_MAX_ITEMS": Setting(
         50, (int,), between(1, 10_000), "entries in the site-wide feed of recent comments"
     ),
+    "COMMENTS_BUILD_STATE": Setting(
+        None,
+        (str, type(None)),
+        None,
+        "a file remembering what OUTPUT_PATH was built from: the next build into that "
+        "folder renders only the pages whose comments changed",
+    ),
 }
 
 

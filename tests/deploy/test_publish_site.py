@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from pathlib import Path
 
@@ -79,6 +80,18 @@ def test_publish_screens_publishes_builds_and_deploys(project, tmp_path):
     assert "2026/lurking-is-learning.html" in again.changes.changed
     assert not again.changes.added and not again.changes.removed
     assert kept.read_text(encoding="utf-8") == (www / "2025" / "brand-as-guest.html").read_text()
+    # The build started from the last one: pages no new comment shows were not rendered.
+    assert 0 < again.build.pages_kept < again.pages_written
+    assert re.search(r"of them unchanged since the last publish", again.summary())
+
+    # The same site as a publish from nothing makes.
+    shutil.rmtree(project / "var" / "publish" / "cache")
+    fresh = publish_site(project, target=str(tmp_path / "fresh"), db_path=db)
+    assert fresh.build.pages_kept == 0
+    made, warm = files_under(tmp_path / "fresh"), files_under(www)
+    # Pelican's sitemap dates listing pages with the time of the build.
+    assert made.pop("sitemap.xml") and warm.pop("sitemap.xml")
+    assert made == warm
 
 
 def test_preflight_reports_every_problem_and_touches_nothing(project, monkeypatch, tmp_path):

@@ -1,0 +1,305 @@
+"""Render only the pages that new comments change, when a build starts from the last one.
+
+Pelican renders every page on every build. After a publish that only added
+comments, nearly all of them come out byte for byte as before, and rendering them
+is most of what a warm build costs (BENCHMARKS.md, "Publishing after new comments").
+
+With ``COMMENTS_BUILD_STATE`` set to a file, the plugin remembers there what the
+pages in ``OUTPUT_PATH`` were made from:
+
+- ``inputs``: a digest of everything that is not a comment file: the content
+  folder, the theme, the plugins and the settings;
+- ``articles``: for each article URL, a digest of its comment thread and whether
+  comments on it are open (which changes with the date alone);
+- ``recent``: a digest of the site-wide "recent comments".
+
+A build into the same folder compares. When ``inputs`` differ, the folder is
+emptied first and every page is rendered, as a clean build would. When only
+comments differ, a page is rendered again only if it does not exist yet, if it
+shows an article whose comments changed (the article itself, or a listing page:
+an index, category, tag or author page, or the archives), or if its template uses
+``recent_comments`` (read from the template source, includes and parents followed)
+and those changed. Every other page is left on disk as it is; Pelican's
+``content_written`` signal still fires for it, with :data:`KEPT` set in its
+context, so plugins that collect pages (the sitemap) see the whole site.
+
+The state file is removed when a build starts and written when it finishes, so a
+build that fails leaves none behind, and the next one renders everything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment, meta
+from pelican.utils import clean_output_dir, sanitised_join
+from pelican.writers import Writer
+
+logger = logging.getLogger(__name__)
+
+#: Set to True in the context that ``content_written`` receives for a page kept as it was.
+KEPT = "page_kept"
+#: Where the generator leaves the build's :class:`Plan` for the writer: the settings
+#: dict is the one object both are given (a module global would outlive the build).
+PLAN_KEY = "_COMMENTS_RENDER_PLAN"
+#: The template variable of the site-wide recent comments.
+RECENT = "recent_comments"
+#: Settings that name this build's own folders, not what its pages are made of.
+_OWN_PATHS = ("OUTPUT_PATH", "COMMENTS_BUILD_STATE", PLAN_KEY)
+
+
+def digest(value: Any) -> str:
+    """A short stable digest of plain data (``repr`` is stable for it across runs)."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
+
+def _stamps(top: str, skip: str | None = None) -> list[tuple[str, int, int]]:
+    found = []
+    for folder, dirs, names in os.walk(top):
+        if skip is not None:
+            dirs[:] = [d for d in dirs if os.path.join(folder, d) != skip]
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            try:
+                stat = os.stat(path)
+            except OSError:  # vanished while walking: it counts as a change
+                continue
+            found.append((os.path.relpath(path, top), stat.st_mtime_ns, stat.st_size))
+    return found
+
+
+def inputs_digest(settings: Mapping[str, Any]) -> str:
+    """What every page depends on besides comments: content, theme, plugins, settings."""
+    content = settings["PATH"]
+    comments = os.path.normpath(os.path.join(content, settings["COMMENTS_PATH"]))
+    described = sorted((k, v) for k, v in settings.items() if k not in _OWN_PATHS)
+    # Settings can hold functions and modules, whose addresses change every run.
+    parts: list[Any] = [re.sub(r" at 0x[0-9a-f]+", "", repr(described))]
+    parts.append(_stamps(content, skip=comments))
+    for folder in [settings.get("THEME", ""), *(settings.get("PLUGIN_PATHS") or [])]:
+        if folder and os.path.isdir(folder):
+            parts.append(_stamps(folder))
+    return digest(parts)
+
+
+@dataclass
+class BuildState:
+    """What the pages of one build were made from (see the module docstring)."""
+
+    inputs: str
+    articles: dict[str, str] = field(default_factory=dict)
+    recent: str = ""
+
+    @classmethod
+    def take(cls, path: str) -> BuildState | None:
+        """Read and remove the state at ``path``; None when there is none (or it is unreadable)."""
+        try:
+            with open(path, encoding="utf-8") as file:
+                data = json.load(file)
+            return cls(str(data["inputs"]), dict(data["articles"]), str(data["recent"]))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            logger.warning("comments: ignoring the build state %s: %s", path, exc)
+            return None
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+
+    def save(self, path: str) -> None:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        partial = f"{path}.partial"
+        data = {"inputs": self.inputs, "articles": self.articles, "recent": self.recent}
+        with open(partial, "w", encoding="utf-8") as file:
+            json.dump(data, file)
+        os.replace(partial, path)
+
+
+@dataclass
+class Plan:
+    """This build's state, and which pages of the last one it may keep."""
+
+    state: BuildState
+    #: Article URLs whose comments changed; None when every page is rendered.
+    changed: set[str] | None = None
+    recent_changed: bool = True
+    rendered: int = 0
+    kept: int = 0
+
+    def keeps(self, shown: Iterable[Any], uses_recent: bool) -> bool:
+        """May a page showing ``shown`` (articles, pages) be kept as it is?"""
+        if self.changed is None or (uses_recent and self.recent_changed):
+            return False
+        return not any(getattr(item, "url", None) in self.changed for item in shown)
+
+
+class Incremental:
+    """The plugin's side of one build: made with the generator, planned after threading."""
+
+    def __init__(self, settings: dict[str, Any], output_path: str) -> None:
+        self.settings = settings
+        self.path = settings["COMMENTS_BUILD_STATE"]
+        self.previous = BuildState.take(self.path)
+        self.inputs = inputs_digest(settings)
+        if self.previous is None or self.previous.inputs != self.inputs:
+            if self.previous is not None:
+                logger.info("comments: content, theme or settings changed: rendering every page")
+            self.previous = None
+            if os.path.isdir(output_path) and os.listdir(output_path):
+                # Pages of other content: they must not survive into this build.
+                clean_output_dir(output_path, settings.get("OUTPUT_RETENTION") or [])
+
+    def plan(self, articles: dict[str, str], recent: str) -> Plan:
+        """Compare this build's comments with the last build's; publish the plan."""
+        state = BuildState(self.inputs, articles, recent)
+        plan = Plan(state)
+        if self.previous is not None:
+            before = self.previous.articles
+            plan.changed = {url for url, value in articles.items() if before.get(url) != value}
+            plan.recent_changed = recent != self.previous.recent
+            logger.info(
+                "comments: %d article(s) with changed comments%s",
+                len(plan.changed),
+                ", and the recent comments" if plan.recent_changed else "",
+            )
+        self.settings[PLAN_KEY] = plan
+        return plan
+
+
+def finish(settings: dict[str, Any]) -> None:
+    """Write the state once every page is written (Pelican's ``finalized``)."""
+    plan = settings.pop(PLAN_KEY, None)
+    if plan is None:
+        return
+    plan.state.save(settings["COMMENTS_BUILD_STATE"])
+    if plan.changed is not None:
+        logger.info("comments: %d page(s) rendered, %d kept as they were", plan.rendered, plan.kept)
+
+
+class _TemplateUses:
+    """Whether a template (its parents and includes too) reads a variable."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[int, str, str], bool] = {}
+
+    def __call__(self, environment: Environment, name: str | None, variable: str) -> bool:
+        if name is None:  # a template made from a string: assume it does
+            return True
+        key = (id(environment), name, variable)
+        if key not in self.known:
+            self.known[key] = False  # a template that includes itself stops here
+            self.known[key] = self._find(environment, name, variable)
+        return self.known[key]
+
+    def _find(self, environment: Environment, name: str, variable: str) -> bool:
+        assert environment.loader is not None
+        source = environment.loader.get_source(environment, name)[0]
+        tree = environment.parse(source)
+        if variable in meta.find_undeclared_variables(tree):
+            return True
+        for referenced in meta.find_referenced_templates(tree):
+            # None: a name computed at render time, which could be anything.
+            if referenced is None or self(environment, referenced, variable):
+                return True
+        return False
+
+
+template_uses = _TemplateUses()
+
+
+def _shown(kwargs: Mapping[str, Any], paginated: Mapping[str, Any] | None) -> list[Any]:
+    """The articles and pages a write is about (not the site-wide lists every page gets)."""
+    shown: list[Any] = []
+    for key in ("article", "page"):
+        if kwargs.get(key) is not None:
+            shown.append(kwargs[key])
+    for key in ("articles", "dates"):
+        shown.extend(kwargs.get(key) or ())
+    for values in (paginated or {}).values():
+        shown.extend(values)
+    return shown
+
+
+class _KeepOrRender:
+    """Stands in for the template Pelican's writer renders: keeps unchanged pages."""
+
+    def __init__(self, template: Any, writer: KeepingWriter, shown: list[Any]) -> None:
+        self.template = template
+        self.writer = writer
+        self.shown = shown
+
+    def render(self, localcontext: dict[str, Any]) -> str:
+        plan = self.writer.plan
+        path = sanitised_join(self.writer.output_path, localcontext["output_file"])
+        # A paginated page shows its own slice of the list, not the whole list.
+        pages = [
+            value.object_list
+            for key, value in localcontext.items()
+            if key.endswith("_page") and hasattr(value, "object_list")
+        ]
+        shown = [item for page in pages for item in page] if pages else self.shown
+        environment = self.template.environment
+        uses_recent = template_uses(environment, self.template.name, RECENT)
+        if plan.keeps(shown, uses_recent) and os.path.isfile(path):
+            plan.kept += 1
+            self.writer.kept_paths.add(path)
+            localcontext[KEPT] = True
+            return ""
+        plan.rendered += 1
+        return self.template.render(localcontext)
+
+
+class KeepingWriter(Writer):
+    """Pelican's writer, minus the rendering of pages the plan keeps.
+
+    It relies on Pelican 4.12's ``write_file`` rendering a page (``template.render``)
+    before opening its file (``_open_w``); tests build twice and compare every page
+    with a clean build, so a Pelican that changes this fails them.
+    """
+
+    def __init__(self, output_path: str, settings: dict[str, Any] | None = None) -> None:
+        super().__init__(output_path, settings=settings)
+        self.plan: Plan | None = (settings or {}).get(PLAN_KEY)
+        self.kept_paths: set[str] = set()
+
+    def write_file(
+        self,
+        name: str,
+        template: Any,
+        context: dict[str, Any],
+        relative_urls: bool = False,
+        paginated: dict[str, Any] | None = None,
+        template_name: str | None = None,
+        override_output: bool = False,
+        url: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if self.plan is not None and self.plan.changed is not None:
+            template = _KeepOrRender(template, self, _shown(kwargs, paginated))
+        return super().write_file(
+            name,
+            template,
+            context,
+            relative_urls,
+            paginated,
+            template_name,
+            override_output,
+            url,
+            **kwargs,
+        )
+
+    def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
+        if filename in self.kept_paths:
+            self.kept_paths.discard(filename)
+            self._written_files.add(filename)
+            return open(os.devnull, "w", encoding=encoding)
+        return super()._open_w(filename, encoding, override)
