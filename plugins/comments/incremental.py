@@ -25,6 +25,12 @@ context, so plugins that collect pages (the sitemap) see the whole site.
 
 The state file is removed when a build starts and written when it finishes, so a
 build that fails leaves none behind, and the next one renders everything.
+
+What a page depends on is read from what Pelican writes it for (``article``, the
+listed ``articles`` or ``dates``, the slice of them on a paginated page), not from
+its template. A theme whose pages show the comments of other articles (comment
+counts of every article on a ``TEMPLATE_PAGES`` page, through the site-wide
+``articles``) would keep such pages stale: it should not set ``COMMENTS_BUILD_STATE``.
 """
 
 from __future__ import annotations
@@ -39,9 +45,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import jinja2
+import pelican
 from jinja2 import Environment, meta
 from pelican.utils import clean_output_dir, sanitised_join
 from pelican.writers import Writer
+
+import comment_format
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +95,12 @@ def inputs_digest(settings: Mapping[str, Any]) -> str:
     # Settings can hold functions and modules, whose addresses change every run.
     parts: list[Any] = [re.sub(r" at 0x[0-9a-f]+", "", repr(described))]
     parts.append(_stamps(content, skip=comments))
-    for folder in [settings.get("THEME", ""), *(settings.get("PLUGIN_PATHS") or [])]:
+    # comment_format renders comments and formats their dates for the templates.
+    code = [os.path.dirname(comment_format.__file__)]
+    for folder in [settings.get("THEME", ""), *(settings.get("PLUGIN_PATHS") or []), *code]:
         if folder and os.path.isdir(folder):
             parts.append(_stamps(folder))
+    parts.append((pelican.__version__, jinja2.__version__))
     return digest(parts)
 
 
