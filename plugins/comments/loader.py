@@ -1,8 +1,9 @@
 """Find comment files and get their parsed, rendered records.
 
 Unchanged files come from Pelican's file-stamp cache (``FileStampDataCacher``,
-under ``CACHE_CONTENT``/``LOAD_CONTENT_CACHE``), through its public API only, as
-Pelican's own ``CachingGenerator`` uses it. The rest are read and rendered, and
+under ``CACHE_CONTENT``/``LOAD_CONTENT_CACHE``, saved atomically by
+:mod:`.cacher`), through its public API only, as Pelican's own
+``CachingGenerator`` uses it. The rest are read and rendered, and
 the cache saved, by :meth:`CommentLoader.read_and_save`: for a big cold build in
 one forked process that works while Pelican reads its articles (BENCHMARKS.md
 shows what that buys).
@@ -18,9 +19,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from pelican.cache import FileStampDataCacher
-
 from .background import in_background
+from .cacher import AtomicStampDataCacher
 from .reader import CommentRecord, FileProblem, ReadTimes, read_comment_files
 from .timers import Timers
 
@@ -68,11 +68,11 @@ def discover(root: str, ignore: list[str]) -> list[CommentFile]:
     return found
 
 
-def _cacher(settings: Mapping[str, Any], *, load: bool) -> FileStampDataCacher:
+def _cacher(settings: Mapping[str, Any], *, load: bool) -> AtomicStampDataCacher:
     # Uncompressed: the cache holds the HTML of every comment, and gzip's default
     # level costs a cold build more than the comments plugin itself (BENCHMARKS.md).
     plain = {**settings, "GZIP_CACHE": False}
-    return FileStampDataCacher(plain, CACHE_NAME, settings["CACHE_CONTENT"], load)
+    return AtomicStampDataCacher(plain, CACHE_NAME, settings["CACHE_CONTENT"], load)
 
 
 class CommentLoader:
