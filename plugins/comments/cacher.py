@@ -65,4 +65,23 @@ class AtomicDataCacher(FileDataCacher):
 
 
 class AtomicStampDataCacher(AtomicDataCacher, FileStampDataCacher):
-    """:class:`pelican.cache.FileStampDataCacher`, saved atomically, loaded forgivingly."""
+    """:class:`pelican.cache.FileStampDataCacher`, saved atomically, loaded forgivingly.
+
+    Pelican's ``cache_data`` stamps a file when its data is cached, at the end of
+    the build: a file changed after it was read would be kept with the new stamp
+    and the old data. Here the caller takes each stamp before reading the file
+    (:meth:`file_stamp`) and caches the data with it (:meth:`cache_stamped`).
+    """
+
+    def file_stamp(self, filename: str) -> Any:
+        """The file's stamp now, by ``CHECK_MODIFIED_METHOD`` (take it before reading)."""
+        return self._get_file_stamp(filename)
+
+    def cache_stamped(self, filename: str, stamp: Any, data: Any) -> None:
+        """Cache ``data`` with ``stamp``, taken when the file was read."""
+        FileDataCacher.cache_data(self, filename, (stamp, data))
+
+    def get_stamped(self, filename: str, stamp: Any, default: Any = None) -> Any:
+        """The data cached for ``filename`` with this very ``stamp``, else ``default``."""
+        cached, data = FileDataCacher.get_cached_data(self, filename, (None, default))
+        return data if cached == stamp else default

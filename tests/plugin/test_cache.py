@@ -208,3 +208,61 @@ def test_an_empty_or_truncated_cache_is_started_anew_with_a_warning(
         site.build(**CACHED)
     assert snapshot(site.output) == expected
     assert [r for r in caplog.records if str(cache_file) in r.getMessage()] == []
+
+
+def test_a_comment_edited_while_the_build_reads_is_read_again_by_the_next_build(site, monkeypatch):
+    from comments import loader
+
+    small_site(site)
+    site.build(**CACHED)
+    first = site.comment("two", "c0", "First edit", date="2026-02-01T00:00:00+00:00")
+    stamp = os.stat(first).st_mtime + 5
+    os.utime(first, (stamp, stamp))
+    real_read = loader.read_comment_files
+
+    def read_then_edit(paths):
+        read = real_read(paths)
+        # Saved again after the build read it, before the build saves its cache.
+        site.comment("two", "c0", "Second edit", date="2026-02-01T00:00:00+00:00")
+        os.utime(first, (stamp + 5, stamp + 5))
+        return read
+
+    monkeypatch.setattr(loader, "read_comment_files", read_then_edit)
+    site.build(**CACHED)
+    body = site.article_html("two").select_one("#comment-c0 .comment-body")
+    assert body.get_text() == "First edit"  # what this build read
+
+    monkeypatch.setattr(loader, "read_comment_files", real_read)
+    site.build(**CACHED)
+    body = site.article_html("two").select_one("#comment-c0 .comment-body")
+    assert body.get_text() == "Second edit"
+    assert comments_plugin.TIMERS.counts["from_cache"] == 5
+
+
+def test_each_comment_file_is_stamped_once_a_build(site, monkeypatch):
+    small_site(site)
+    comments = str(site.content / "comments")
+    stamped = []
+    real_getmtime = os.path.getmtime
+
+    def getmtime(path):
+        if str(path).startswith(comments):
+            stamped.append(str(path))
+        return real_getmtime(path)
+
+    monkeypatch.setattr(os.path, "getmtime", getmtime)
+    site.build(**CACHED)  # cold: looked up, read, cached
+    files = sorted(str(path) for path in (site.content / "comments").rglob("*.md"))
+    assert sorted(stamped) == files
+    stamped.clear()
+    site.build(**CACHED)  # warm: looked up
+    assert sorted(stamped) == files
+
+
+def test_the_md5_stamp_method_caches_without_a_warning(site, caplog):
+    small_site(site)
+    with caplog.at_level(logging.WARNING):
+        site.build(CHECK_MODIFIED_METHOD="md5", **CACHED)
+        site.build(CHECK_MODIFIED_METHOD="md5", **CACHED)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert comments_plugin.TIMERS.counts["from_cache"] == 6
