@@ -111,18 +111,24 @@ class CommentLoader:
         )
 
     def read_and_save(self) -> tuple[list[CommentRecord | FileProblem], ReadTimes, float]:
-        """Read the files the cache lacks, then save the cache if anything changed.
+        """Read the files the cache lacks, then save the cache if it gained a record
+        or the list of files changed (a bad file is never cached, and read again on
+        every build: that alone changes nothing to save).
 
         Returns their records (in the order of ``_todo``), the reading times and the
         seconds the cache took.
         """
         records, times = read_comment_files(self._todo)
         started = time.perf_counter()
-        if self.settings["CACHE_CONTENT"] and (self._todo or self._cached_list != self.paths):
+        new = [
+            (path, record)
+            for path, record in zip(self._todo, records, strict=True)
+            if isinstance(record, CommentRecord)
+        ]
+        if self.settings["CACHE_CONTENT"] and (new or self._cached_list != self.paths):
             fresh = _cacher(self.settings, load=False)
-            for path, record in (*self.results.items(), *zip(self._todo, records, strict=True)):
-                if isinstance(record, CommentRecord):
-                    fresh.cache_stamped(path, self.stamps[path], record)
+            for path, record in (*self.results.items(), *new):
+                fresh.cache_stamped(path, self.stamps[path], record)
             fresh.cache_stamped(FILE_LIST, None, self.paths)
             fresh.save_cache()
         return records, times, time.perf_counter() - started

@@ -266,3 +266,27 @@ def test_the_md5_stamp_method_caches_without_a_warning(site, caplog):
         site.build(CHECK_MODIFIED_METHOD="md5", **CACHED)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert comments_plugin.TIMERS.counts["from_cache"] == 6
+
+
+def test_a_bad_file_does_not_make_every_warm_build_save_the_cache_again(site):
+    small_site(site)
+    site.comment("one", "c8", date="garbage")  # never cached: it stays to be read
+    site.build(COMMENTS_STRICT=False, **CACHED)
+    cache_file = site.cache / comments_plugin.loader.CACHE_NAME
+    os.utime(cache_file, (1_000_000, 1_000_000))
+    saved = cache_file.stat()
+
+    site.build(COMMENTS_STRICT=False, **CACHED)
+    assert comments_plugin.TIMERS.counts["from_cache"] == 6
+    assert (cache_file.stat().st_ino, cache_file.stat().st_mtime) == (saved.st_ino, 1_000_000)
+
+    # A new record, or a file gone, still saves it.
+    site.comment("two", "c9", "A late thought.", date="2026-03-01T10:00:00+00:00")
+    site.build(COMMENTS_STRICT=False, **CACHED)
+    assert cache_file.stat().st_mtime != 1_000_000
+    os.utime(cache_file, (1_000_000, 1_000_000))
+    (site.content / "comments" / "two" / "c9.md").unlink()
+    site.build(COMMENTS_STRICT=False, **CACHED)
+    assert cache_file.stat().st_mtime != 1_000_000
+    site.build(COMMENTS_STRICT=False, **CACHED)
+    assert comments_plugin.TIMERS.counts["from_cache"] == 6
