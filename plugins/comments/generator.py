@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from comment_format.files import REACTIONS
 from comment_format.i18n import translations
 
-from .background import in_background
+from .background import finish_leftovers, in_background
 from .errors import CommentFileError, CommentsError
 from .feeds import FeedCache, FeedWriter, plain_title
 from .index import write_thread_index
@@ -64,6 +64,7 @@ class CommentsGenerator:
         self.timers.reset()
         self.published: list[tuple[Any, list[Comment]]] = []
         self.all_comments: list[Comment] = []
+        finish_leftovers()  # of a build in this process that failed
         self.loader = CommentLoader(settings, self.timers)
 
     def __str__(self) -> str:

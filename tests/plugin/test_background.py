@@ -183,3 +183,83 @@ def test_a_build_that_reads_and_writes_feeds_in_children_writes_the_same_site(si
     (site.root / "forked-cache").rename(site.root / "again-cache")
     assert _build_in_fresh_interpreter(site, again, threshold=10, warm=True) == 1
     assert _same_tree(again, here) == []
+
+
+FAIL_THEN_BUILD = """
+import multiprocessing, threading
+import concurrent.futures.process as process
+import comments.generator, comments.loader
+from pelican import Pelican
+from pelican.settings import read_settings
+
+forks = []
+submit = process.ProcessPoolExecutor.submit
+def counted(self, *args, **kwargs):
+    forks.append(1)
+    return submit(self, *args, **kwargs)
+process.ProcessPoolExecutor.submit = counted
+comments.loader.BACKGROUND_MIN_FILES = comments.generator.BACKGROUND_MIN_FILES = 10
+settings = json.loads({settings!r})
+settings["PLUGINS"] = ["comments"]
+settings["PLUGIN_PATHS"] = [{plugins!r}]
+article = {article!r}
+
+# The comments plugin starts its feeds in a child; Pelican then fails writing an
+# article whose template does not exist, before the plugin waits for the child.
+with open(article) as handle:
+    text = handle.read()
+with open(article, "w") as handle:
+    handle.write("Template: missing\\n" + text)
+try:
+    Pelican(read_settings(override=settings)).run()
+except Exception as error:
+    failed = type(error).__name__
+left_after_failure = len(multiprocessing.active_children())
+with open(article, "w") as handle:
+    handle.write(text)
+before = len(forks)
+Pelican(read_settings(override=settings)).run()
+print(json.dumps({{
+    "failed": failed,
+    "forks_of_the_first_build": before,
+    "left_after_failure": left_after_failure,
+    "forks_of_the_next_build": len(forks) - before,
+    "children_left": len(multiprocessing.active_children()),
+    "threads": threading.active_count(),
+}}))
+"""
+
+
+def test_a_build_that_fails_leaves_no_child_for_the_next_one(site):
+    for number in range(6):
+        site.article(f"post-{number}")
+        for index in range(5):
+            site.comment(f"post-{number}", f"c-{number}-{index}", f"Comment {index}.")
+    article = site.content / "articles" / "post-0.md"
+    settings = {
+        "PATH": str(site.content),
+        "OUTPUT_PATH": str(site.output),
+        "CACHE_PATH": str(site.cache),
+        "THEME": str(THEME),
+        "SITENAME": "Test Site",
+        "TIMEZONE": "UTC",
+        "ARTICLE_PATHS": ["articles"],
+        "ARTICLE_EXCLUDES": ["comments"],
+        "FEED_ALL_ATOM": None,
+        "CATEGORY_FEED_ATOM": None,
+        "AUTHOR_FEED_ATOM": None,
+        "AUTHOR_FEED_RSS": None,
+    }
+    script = FAIL_THEN_BUILD.format(
+        settings=json.dumps(settings), plugins=str(PLUGINS), article=str(article)
+    )
+    answer, _ = run_script(script)
+    assert answer["failed"] == "PelicanTemplateNotFound"
+    assert answer["forks_of_the_first_build"] == 2  # reading, then the feeds
+    assert answer["left_after_failure"] == 1  # the feeds' child, nobody waiting for it
+    # The next build finds the leftover, waits for it and shuts it down, then works
+    # as any other: its own jobs in children, and nothing left running after it.
+    assert answer["forks_of_the_next_build"] == 2
+    assert answer["children_left"] == 0
+    assert answer["threads"] == 1
+    assert (site.output / "feeds" / "comments" / "post-0.atom.xml").is_file()
