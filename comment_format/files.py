@@ -83,17 +83,27 @@ def parse_date(value: str) -> datetime | str:
     return date
 
 
+def split_comment_text(text: str) -> tuple[str, str]:
+    """The metadata lines and the body of a comment file's text, the one way every
+    reader of the files splits them.
+
+    A leading byte-order mark goes, line endings become ``\\n`` and control
+    characters and noncharacters go (never meant to be there, and XML, the feeds,
+    forbids them; the intake refuses them, a hand-written file loses them). The
+    metadata ends at the first blank or whitespace-only line.
+    """
+    text = strip_unshowable(text.removeprefix("\ufeff"))
+    head, _, body = _BLANK_LINE.sub("\n\n", text, count=1).partition("\n\n")
+    return head, body
+
+
 def parse_comment_file(raw: bytes, file_name: str) -> CommentFile | FileProblem:
     """Parse the bytes of ``<id>.md`` (``file_name`` is its base name)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return FileProblem(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
-    # Control characters and noncharacters are never meant to be there, and XML
-    # (the feeds) forbids them; the intake refuses them, a hand-written file loses them.
-    text = strip_unshowable(text.removeprefix("\ufeff"))
-    # Metadata ends at the first blank (or whitespace-only) line.
-    head, _, body = _BLANK_LINE.sub("\n\n", text, count=1).partition("\n\n")
+    head, body = split_comment_text(text)
 
     fields: dict[str, str] = {}
     for number, line in enumerate(head.split("\n"), start=1):
@@ -228,9 +238,10 @@ def comment_file_text(
 
 
 def reply_to_of(raw: bytes) -> str | None:
-    """The ``reply_to`` of a comment file, read from its header only (cheap)."""
-    header = raw.split(b"\n\n", 1)[0].decode("utf-8", "replace")
-    for line in header.splitlines():
+    """The ``reply_to`` of a comment file, read from its metadata only (cheap), split
+    from the body as :func:`parse_comment_file` splits it."""
+    header, _ = split_comment_text(raw.decode("utf-8", "replace"))
+    for line in header.split("\n"):
         key, _, value = line.partition(":")
         if key.strip().lower() == "reply_to":
             return value.strip() or None
