@@ -17,8 +17,8 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from comment_format.closing import site_timezone
 from comment_format.files import REACTIONS
 from comment_format.i18n import translations
 
@@ -90,12 +90,6 @@ class CommentsGenerator:
         drafts += [t for a in drafts for t in getattr(a, "translations", ()) if t not in drafts]
         return listed, drafts
 
-    def _timezone(self) -> ZoneInfo | None:
-        try:
-            return ZoneInfo(self.settings["TIMEZONE"])
-        except (ZoneInfoNotFoundError, ValueError, KeyError):
-            return None
-
     def generate_context(self) -> None:
         results = self.loader.collect()
         files, from_cache = self.loader.files, self.loader.from_cache
@@ -132,7 +126,7 @@ class CommentsGenerator:
             seen_ids[result.id] = file.path
             records_by_slug[file.slug].append((file.path, result))
 
-        tz = self._timezone()
+        tz = site_timezone(self.settings.get("TIMEZONE"))
         close_after = self.settings["COMMENTS_CLOSE_AFTER_DAYS"]
         max_depth = self.settings["COMMENTS_MAX_DEPTH"]
         feed_pattern = self.settings["COMMENTS_FEED_ATOM"]

@@ -385,3 +385,19 @@ def test_locale_date_is_made_only_for_a_theme_that_shows_it(site):
     assert [c.locale_date for c in thread.comments] == [f"0{n + 1} February 2026" for n in range(3)]
     assert [c.locale_date for c in thread.comments] == [f"0{n + 1} February 2026" for n in range(3)]
     assert CountedDate.formatted == 3  # once each, then kept
+
+
+def test_comment_dates_are_shown_in_the_site_time_zone_utc_when_none_is_set(site):
+    from pelican import Pelican
+
+    site.article("post")
+    site.comment("post", "c1", date="2026-02-01T10:00:00+02:00")
+    site.build(TIMEZONE="America/New_York")
+    time = site.article_html("post").select_one("#comment-c1 time")
+    assert time["datetime"] == "2026-02-01T03:00:00-05:00"
+
+    settings = site.settings()
+    del settings["TIMEZONE"]  # Pelican assumes UTC then, for the articles too
+    Pelican(settings).run()
+    time = site.article_html("post").select_one("#comment-c1 time")
+    assert time["datetime"] == "2026-02-01T08:00:00+00:00"
