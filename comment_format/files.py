@@ -22,6 +22,7 @@ APPROVED = "approved"
 MENTION_KINDS = ("reply", "mention", "like", "repost")
 #: Mentions that carry no text of their own.
 REACTIONS = ("like", "repost")
+#: An ``email_hash``: the SHA-256 of the lower-cased email, as Libravatar and Gravatar use it.
 EMAIL_HASH = re.compile(r"[0-9a-f]{64}")
 _TRUE = frozenset({"true", "yes", "1"})
 #: A comment id: letters, digits and hyphens (it becomes a file name and an anchor).
