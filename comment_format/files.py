@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from .render import safe_author_url
 from .text import BIDI_CONTROLS, body_problem, name_problem, strip_unshowable
 
 REQUIRED_FIELDS = ("id", "author", "date", "status")
@@ -166,8 +167,12 @@ def parse_comment_file(raw: bytes, file_name: str) -> CommentFile | FileProblem:
         return FileProblem(f"bad mention {mention!r}: expected one of {', '.join(MENTION_KINDS)}")
     if mention is not None and source is None:
         return FileProblem("a Webmention ('mention') needs its 'source' address")
-    if source is not None and not source.lower().startswith(("http://", "https://")):
-        return FileProblem(f"bad source {source!r}: expected an http:// or https:// address")
+    # The address is printed into an href as it is: the rule of an author's URL.
+    if source is not None and safe_author_url(source) is None:
+        return FileProblem(
+            f"bad source {source!r}: expected an http:// or https:// address with a host, "
+            "and no spaces, quotes or angle brackets"
+        )
 
     body = body.strip()
     if body or mention not in REACTIONS:
