@@ -102,7 +102,9 @@ def test_nothing_forks_when_not_asked():
     assert in_background(os.getpid, when=False)() == os.getpid()
 
 
-BUILD = """
+#: The start of every build script: forks counted, the threshold lowered, the settings.
+BUILD_PRELUDE = """
+import multiprocessing, threading
 import concurrent.futures.process as process
 import comments.generator, comments.loader
 from pelican import Pelican
@@ -120,16 +122,22 @@ if {threshold} is not None:
 settings = json.loads({settings!r})
 settings["PLUGINS"] = ["comments"]
 settings["PLUGIN_PATHS"] = [{plugins!r}]
+"""
+
+BUILD = (
+    BUILD_PRELUDE
+    + """
 Pelican(read_settings(override=settings)).run()
 print(json.dumps({{"forks": len(forks)}}))
 """
+)
 
 
-def _build_in_fresh_interpreter(
-    site: Site, output: Path, threshold: int | None, *, warm: bool = False
-) -> int:
-    """Build ``site`` into ``output``; how many times a child was forked."""
-    settings = {
+def build_script(
+    body: str, site: Site, output: Path, threshold: int | None, **settings: object
+) -> dict:
+    """Run ``body`` (after :data:`BUILD_PRELUDE`) on ``site`` built into ``output``."""
+    values = {
         "PATH": str(site.content),
         "OUTPUT_PATH": str(output),
         "CACHE_PATH": str(output.parent / f"{output.name}-cache"),
@@ -139,15 +147,23 @@ def _build_in_fresh_interpreter(
         "ARTICLE_PATHS": ["articles"],
         "ARTICLE_EXCLUDES": ["comments"],
         "CACHE_CONTENT": True,
-        "LOAD_CONTENT_CACHE": warm,
+        "LOAD_CONTENT_CACHE": False,
         "FEED_ALL_ATOM": None,
         "CATEGORY_FEED_ATOM": None,
         "AUTHOR_FEED_ATOM": None,
         "AUTHOR_FEED_RSS": None,
+        **settings,
     }
-    script = BUILD.format(threshold=threshold, settings=json.dumps(settings), plugins=str(PLUGINS))
+    script = body.format(threshold=threshold, settings=json.dumps(values), plugins=str(PLUGINS))
     answer, _ = run_script(script)
-    return answer["forks"]
+    return answer
+
+
+def _build_in_fresh_interpreter(
+    site: Site, output: Path, threshold: int | None, *, warm: bool = False
+) -> int:
+    """Build ``site`` into ``output``; how many times a child was forked."""
+    return build_script(BUILD, site, output, threshold, LOAD_CONTENT_CACHE=warm)["forks"]
 
 
 def _same_tree(left: Path, right: Path) -> list[str]:
@@ -185,24 +201,10 @@ def test_a_build_that_reads_and_writes_feeds_in_children_writes_the_same_site(si
     assert _same_tree(again, here) == []
 
 
-FAIL_THEN_BUILD = """
-import multiprocessing, threading
-import concurrent.futures.process as process
-import comments.generator, comments.loader
-from pelican import Pelican
-from pelican.settings import read_settings
-
-forks = []
-submit = process.ProcessPoolExecutor.submit
-def counted(self, *args, **kwargs):
-    forks.append(1)
-    return submit(self, *args, **kwargs)
-process.ProcessPoolExecutor.submit = counted
-comments.loader.BACKGROUND_MIN_FILES = comments.generator.BACKGROUND_MIN_FILES = 10
-settings = json.loads({settings!r})
-settings["PLUGINS"] = ["comments"]
-settings["PLUGIN_PATHS"] = [{plugins!r}]
-article = {article!r}
+FAIL_THEN_BUILD = (
+    BUILD_PRELUDE
+    + """
+article = os.path.join(settings["PATH"], "articles", "post-0.md")
 
 # The comments plugin starts its feeds in a child; Pelican then fails writing an
 # article whose template does not exist, before the plugin waits for the child.
@@ -228,6 +230,7 @@ print(json.dumps({{
     "threads": threading.active_count(),
 }}))
 """
+)
 
 
 def test_a_build_that_fails_leaves_no_child_for_the_next_one(site):
@@ -235,25 +238,7 @@ def test_a_build_that_fails_leaves_no_child_for_the_next_one(site):
         site.article(f"post-{number}")
         for index in range(5):
             site.comment(f"post-{number}", f"c-{number}-{index}", f"Comment {index}.")
-    article = site.content / "articles" / "post-0.md"
-    settings = {
-        "PATH": str(site.content),
-        "OUTPUT_PATH": str(site.output),
-        "CACHE_PATH": str(site.cache),
-        "THEME": str(THEME),
-        "SITENAME": "Test Site",
-        "TIMEZONE": "UTC",
-        "ARTICLE_PATHS": ["articles"],
-        "ARTICLE_EXCLUDES": ["comments"],
-        "FEED_ALL_ATOM": None,
-        "CATEGORY_FEED_ATOM": None,
-        "AUTHOR_FEED_ATOM": None,
-        "AUTHOR_FEED_RSS": None,
-    }
-    script = FAIL_THEN_BUILD.format(
-        settings=json.dumps(settings), plugins=str(PLUGINS), article=str(article)
-    )
-    answer, _ = run_script(script)
+    answer = build_script(FAIL_THEN_BUILD, site, site.output, threshold=10, CACHE_CONTENT=False)
     assert answer["failed"] == "PelicanTemplateNotFound"
     assert answer["forks_of_the_first_build"] == 2  # reading, then the feeds
     assert answer["left_after_failure"] == 1  # the feeds' child, nobody waiting for it
