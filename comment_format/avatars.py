@@ -18,7 +18,8 @@ from __future__ import annotations
 import colorsys
 import functools
 import hashlib
-import re
+
+from .files import EMAIL_HASH
 
 #: ``COMMENTS_AVATARS`` values: the local identicon alone, or a hosted picture over it.
 AVATAR_SERVICES = ("identicon", "libravatar", "gravatar")
@@ -28,7 +29,6 @@ SERVICE_URLS = {
     "libravatar": "https://seccdn.libravatar.org/avatar/{hash}?s={size}&d=404",
     "gravatar": "https://gravatar.com/avatar/{hash}?s={size}&d=404",
 }
-EMAIL_HASH = re.compile(r"[0-9a-f]{64}")
 GRID = 5
 
 

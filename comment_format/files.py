@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from .render import safe_author_url
 from .text import BIDI_CONTROLS, body_problem, name_problem, strip_unshowable
 
 REQUIRED_FIELDS = ("id", "author", "date", "status")
@@ -22,6 +23,7 @@ APPROVED = "approved"
 MENTION_KINDS = ("reply", "mention", "like", "repost")
 #: Mentions that carry no text of their own.
 REACTIONS = ("like", "repost")
+#: An ``email_hash``: the SHA-256 of the lower-cased email, as Libravatar and Gravatar use it.
 EMAIL_HASH = re.compile(r"[0-9a-f]{64}")
 _TRUE = frozenset({"true", "yes", "1"})
 #: A comment id: letters, digits and hyphens (it becomes a file name and an anchor).
@@ -83,17 +85,27 @@ def parse_date(value: str) -> datetime | str:
     return date
 
 
+def split_comment_text(text: str) -> tuple[str, str]:
+    """The metadata lines and the body of a comment file's text, the one way every
+    reader of the files splits them.
+
+    A leading byte-order mark goes, line endings become ``\\n`` and control
+    characters and noncharacters go (never meant to be there, and XML, the feeds,
+    forbids them; the intake refuses them, a hand-written file loses them). The
+    metadata ends at the first blank or whitespace-only line.
+    """
+    text = strip_unshowable(text.removeprefix("\ufeff"))
+    head, _, body = _BLANK_LINE.sub("\n\n", text, count=1).partition("\n\n")
+    return head, body
+
+
 def parse_comment_file(raw: bytes, file_name: str) -> CommentFile | FileProblem:
     """Parse the bytes of ``<id>.md`` (``file_name`` is its base name)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return FileProblem(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
-    # Control characters and noncharacters are never meant to be there, and XML
-    # (the feeds) forbids them; the intake refuses them, a hand-written file loses them.
-    text = strip_unshowable(text.removeprefix("\ufeff"))
-    # Metadata ends at the first blank (or whitespace-only) line.
-    head, _, body = _BLANK_LINE.sub("\n\n", text, count=1).partition("\n\n")
+    head, body = split_comment_text(text)
 
     fields: dict[str, str] = {}
     for number, line in enumerate(head.split("\n"), start=1):
@@ -155,8 +167,12 @@ def parse_comment_file(raw: bytes, file_name: str) -> CommentFile | FileProblem:
         return FileProblem(f"bad mention {mention!r}: expected one of {', '.join(MENTION_KINDS)}")
     if mention is not None and source is None:
         return FileProblem("a Webmention ('mention') needs its 'source' address")
-    if source is not None and not source.lower().startswith(("http://", "https://")):
-        return FileProblem(f"bad source {source!r}: expected an http:// or https:// address")
+    # The address is printed into an href as it is: the rule of an author's URL.
+    if source is not None and safe_author_url(source) is None:
+        return FileProblem(
+            f"bad source {source!r}: expected an http:// or https:// address with a host, "
+            "and no spaces, quotes or angle brackets"
+        )
 
     body = body.strip()
     if body or mention not in REACTIONS:
@@ -228,9 +244,10 @@ def comment_file_text(
 
 
 def reply_to_of(raw: bytes) -> str | None:
-    """The ``reply_to`` of a comment file, read from its header only (cheap)."""
-    header = raw.split(b"\n\n", 1)[0].decode("utf-8", "replace")
-    for line in header.splitlines():
+    """The ``reply_to`` of a comment file, read from its metadata only (cheap), split
+    from the body as :func:`parse_comment_file` splits it."""
+    header, _ = split_comment_text(raw.decode("utf-8", "replace"))
+    for line in header.split("\n"):
         key, _, value = line.partition(":")
         if key.strip().lower() == "reply_to":
             return value.strip() or None

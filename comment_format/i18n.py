@@ -44,6 +44,7 @@ __all__ = [
     "Message",
     "catalogue_path",
     "format_comment_date",
+    "format_day",
     "locale_for",
     "translate",
     "translations",
@@ -190,8 +191,10 @@ def translate(text: str, gettext: NullTranslations, locale: Locale | None = None
 def format_comment_date(moment: datetime, lang: str | None, *, with_zone: bool = False) -> str:
     """A date with the time of day, as the locale writes it ("2. März 2026, 10:15"),
     and with ``with_zone`` the zone ("2. März 2026, 10:15 MEZ")."""
-    # The sidebar shows the same few dates on every page of a build, and Babel takes
-    # about 50 µs a date. Equal instants in other zones compare equal: key on the zone.
+    # Comment threads (the theme's ``local_datetime``) format every comment's date on
+    # every build, again on each build of one ``pelican --autoreload`` process, and
+    # Babel takes about 50 µs a date. Equal instants in other zones compare equal:
+    # key on the zone.
     return _formatted_date(moment, moment.tzinfo, moment.utcoffset(), lang, with_zone)
 
 
@@ -205,6 +208,18 @@ def _formatted_date(
     pattern = locale.datetime_formats.get("medium", "{1} {0}")
     text = str(pattern).replace("'", "").format(time, date)
     return f"{text} {zone_name(moment, lang)}".rstrip() if with_zone else text
+
+
+def format_day(moment: datetime, lang: str | None) -> str:
+    """The day alone, in the locale's medium style ("Mar 2, 2026", "02.03.2026")."""
+    # The sidebar (the theme's ``local_date``) shows the same few dates on every page
+    # of a build; keyed on the zone like :func:`format_comment_date`.
+    return _formatted_day(moment, moment.tzinfo, moment.utcoffset(), lang)
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_day(moment: datetime, _zone: Any, _offset: Any, lang: str | None) -> str:
+    return format_date(moment, "medium", locale=locale_for(lang))
 
 
 def zone_name(moment: datetime, lang: str | None) -> str:

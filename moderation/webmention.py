@@ -41,7 +41,7 @@ import mf2py
 from bs4 import BeautifulSoup
 
 from comment_format.i18n import Message
-from comment_format.render import render_problem
+from comment_format.render import render_problem, safe_author_url
 from comment_format.text import MAX_BODY, MAX_NAME, body_problem, name_problem, strip_unshowable
 
 from .errors import ModerationError, ValidationError
@@ -98,7 +98,14 @@ def _http_url(value: Any, field: str) -> str:
         parts.port  # noqa: B018 - raises for a port that is not a number
     except ValueError:
         parts = None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    # safe_author_url is the build's rule for a source (comment_format.files): a file
+    # holding one it refuses would fail the build, so such a request is refused here.
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or safe_author_url(value) is None
+    ):
         raise WebmentionRefused(
             Message("{field} must be an http:// or https:// address", field=field), field
         )

@@ -200,3 +200,27 @@ def test_no_module_imports_itself_through_others():
 
 def test_the_cycle_check_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def module_patterns(root: Path) -> dict[str, list[str]]:
+    """Each regular expression compiled at module level under ``root`` → where."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            call = node.value if isinstance(node, ast.Assign) else None
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "compile"
+                and call.args
+                and isinstance(call.args[0], ast.Constant)
+            ):
+                where = f"{path.relative_to(root.parent)}:{node.lineno}"
+                found.setdefault(call.args[0].value, []).append(where)
+    return found
+
+
+def test_the_shared_package_gives_each_pattern_one_home():
+    # comment_format holds the rules both sides apply: a rule written twice will drift.
+    repeated = {p: w for p, w in module_patterns(ROOT / "comment_format").items() if len(w) > 1}
+    assert repeated == {}

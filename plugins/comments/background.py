@@ -9,6 +9,11 @@ result crosses the pipe.
 Forking a process that runs other threads can copy a lock one of them holds, so
 the work is only sent away while the build is this process's only thread; it is
 also done here when fork is missing, and when the child dies without an answer.
+
+A build that fails between starting a job and asking for its result would leave
+the child and its executor (a thread) behind, and with that thread no later build
+in the process would fork again: :func:`finish_leftovers`, called when the next
+build starts, waits for such jobs and shuts them down.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ def can_fork() -> bool:
 #: Jobs by key while they run: a forked child finds its job here, inherited with
 #: everything the job refers to, so only the key goes in and the result comes out.
 _jobs: dict[int, Callable[[], Any]] = {}
+#: Their executors, until the result is asked for.
+_executors: dict[int, ProcessPoolExecutor] = {}
 
 
 def _run(key: int) -> Any:
@@ -57,6 +64,7 @@ def in_background(job: Callable[[], T], *, when: bool = True) -> Callable[[], T]
         max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze
     )
     future = executor.submit(_run, key)  # forks here, with the job registered
+    _executors[key] = executor
 
     def result() -> T:
         try:
@@ -66,9 +74,19 @@ def in_background(job: Callable[[], T], *, when: bool = True) -> Callable[[], T]
             return job()
         finally:
             executor.shutdown(wait=True)
+            _executors.pop(key, None)
             _jobs.pop(key, None)
 
     return result
+
+
+def finish_leftovers() -> None:
+    """Wait for the jobs whose result was never asked for (their build failed) and
+    shut their children down, so that nothing of an earlier build is left running."""
+    for key in list(_executors):
+        executor, job = _executors.pop(key), _jobs.pop(key, None)
+        logger.info("comments: waiting for %s, left running by a build that failed", _name(job))
+        executor.shutdown(wait=True)
 
 
 def _name(job: Callable[[], Any]) -> str:

@@ -25,8 +25,8 @@ from typing import Any
 
 from feedgenerator import Atom1Feed
 from markupsafe import Markup
-from pelican.cache import FileDataCacher
 
+from .cacher import AtomicDataCacher
 from .threads import Comment
 
 THREAD_NS = "http://purl.org/syndication/thread/1.0"
@@ -67,7 +67,7 @@ class FeedCache:
     def __init__(self, settings: Any) -> None:
         # Uncompressed, like the comment cache: gzip would cost more than it saves.
         plain = {**settings, "GZIP_CACHE": False}
-        self._cacher = FileDataCacher(
+        self._cacher = AtomicDataCacher(
             plain, FEED_CACHE_NAME, settings["CACHE_CONTENT"], settings["LOAD_CONTENT_CACHE"]
         )
         self.reused = 0

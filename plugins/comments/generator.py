@@ -17,12 +17,12 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from comment_format.closing import site_timezone
 from comment_format.files import REACTIONS
 from comment_format.i18n import translations
 
-from .background import in_background
+from .background import finish_leftovers, in_background
 from .errors import CommentFileError, CommentsError
 from .feeds import FeedCache, FeedWriter, plain_title
 from .incremental import Incremental, digest
@@ -65,6 +65,7 @@ class CommentsGenerator:
         self.timers.reset()
         self.published: list[tuple[Any, list[Comment]]] = []
         self.all_comments: list[Comment] = []
+        finish_leftovers()  # of a build in this process that failed
         self.loader = CommentLoader(settings, self.timers)
         self.incremental = (
             Incremental(settings, output_path) if settings.get("COMMENTS_BUILD_STATE") else None
@@ -92,12 +93,6 @@ class CommentsGenerator:
         listed += [t for a in listed for t in getattr(a, "translations", ()) if t not in listed]
         drafts += [t for a in drafts for t in getattr(a, "translations", ()) if t not in drafts]
         return listed, drafts
-
-    def _timezone(self) -> ZoneInfo | None:
-        try:
-            return ZoneInfo(self.settings["TIMEZONE"])
-        except (ZoneInfoNotFoundError, ValueError, KeyError):
-            return None
 
     def generate_context(self) -> None:
         results = self.loader.collect()
@@ -135,7 +130,7 @@ class CommentsGenerator:
             seen_ids[result.id] = file.path
             records_by_slug[file.slug].append((file.path, result))
 
-        tz = self._timezone()
+        tz = site_timezone(self.settings.get("TIMEZONE"))
         close_after = self.settings["COMMENTS_CLOSE_AFTER_DAYS"]
         max_depth = self.settings["COMMENTS_MAX_DEPTH"]
         feed_pattern = self.settings["COMMENTS_FEED_ATOM"]

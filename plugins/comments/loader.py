@@ -1,11 +1,12 @@
 """Find comment files and get their parsed, rendered records.
 
 Unchanged files come from Pelican's file-stamp cache (``FileStampDataCacher``,
-under ``CACHE_CONTENT``/``LOAD_CONTENT_CACHE``), through its public API only, as
-Pelican's own ``CachingGenerator`` uses it. The rest are read and rendered, and
-the cache saved, by :meth:`CommentLoader.read_and_save`: for a big cold build in
-one forked process that works while Pelican reads its articles (BENCHMARKS.md
-shows what that buys).
+under ``CACHE_CONTENT``/``LOAD_CONTENT_CACHE``, through :mod:`.cacher`). Each
+file is stamped once, when the loader is made, before anything reads it, and its
+record is cached with that stamp: a file changed during the build is read again
+by the next one. The rest are read and rendered, and the cache saved, by
+:meth:`CommentLoader.read_and_save`: for a big cold build in one forked process
+that works while Pelican reads its articles (BENCHMARKS.md shows what that buys).
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from pelican.cache import FileStampDataCacher
-
 from .background import in_background
+from .cacher import AtomicStampDataCacher
 from .reader import CommentRecord, FileProblem, ReadTimes, read_comment_files
 from .timers import Timers
 
@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 CACHE_NAME = "CommentsReader-4"
 #: Below this many files to read, starting a process costs more than it saves.
 BACKGROUND_MIN_FILES = 2000
+#: The cache entry that holds the list of comment files (it has no stamp of its own).
+FILE_LIST = "<comment files>"
 
 Results = dict[str, CommentRecord | FileProblem]
 
@@ -68,11 +70,11 @@ def discover(root: str, ignore: list[str]) -> list[CommentFile]:
     return found
 
 
-def _cacher(settings: Mapping[str, Any], *, load: bool) -> FileStampDataCacher:
+def _cacher(settings: Mapping[str, Any], *, load: bool) -> AtomicStampDataCacher:
     # Uncompressed: the cache holds the HTML of every comment, and gzip's default
     # level costs a cold build more than the comments plugin itself (BENCHMARKS.md).
     plain = {**settings, "GZIP_CACHE": False}
-    return FileStampDataCacher(plain, CACHE_NAME, settings["CACHE_CONTENT"], load)
+    return AtomicStampDataCacher(plain, CACHE_NAME, settings["CACHE_CONTENT"], load)
 
 
 class CommentLoader:
@@ -87,15 +89,19 @@ class CommentLoader:
             self.files = discover(self.root, list(settings.get("IGNORE_FILES") or []))
         self.paths = [file.path for file in self.files]
         self.results: Results = {}
-        self._unchanged_list = False
-        if settings["LOAD_CONTENT_CACHE"]:
+        # Each file's stamp, taken before it is read: one changed after that is
+        # cached with its old stamp, so the next build reads it again.
+        self.stamps: dict[str, Any] = {}
+        self._cached_list: list[str] | None = None
+        if settings["CACHE_CONTENT"] or settings["LOAD_CONTENT_CACHE"]:
             with timers.measure("cache"):
-                cached = _cacher(settings, load=True)
+                cached = _cacher(settings, load=settings["LOAD_CONTENT_CACHE"])
                 for path in self.paths:
-                    record = cached.get_cached_data(path)
+                    stamp = self.stamps[path] = cached.file_stamp(path)
+                    record = cached.get_stamped(path, stamp)
                     if record is not None:
                         self.results[path] = record
-                self._unchanged_list = cached.get_cached_data(self.root) == self.paths
+                self._cached_list = cached.get_stamped(FILE_LIST, None)
         self.from_cache = len(self.results)
         self._todo = [path for path in self.paths if path not in self.results]
         # A forked child inherits the records already taken from the cache: only the
@@ -105,19 +111,25 @@ class CommentLoader:
         )
 
     def read_and_save(self) -> tuple[list[CommentRecord | FileProblem], ReadTimes, float]:
-        """Read the files the cache lacks, then save the cache if anything changed.
+        """Read the files the cache lacks, then save the cache if it gained a record
+        or the list of files changed (a bad file is never cached, and read again on
+        every build: that alone changes nothing to save).
 
         Returns their records (in the order of ``_todo``), the reading times and the
         seconds the cache took.
         """
         records, times = read_comment_files(self._todo)
         started = time.perf_counter()
-        if self.settings["CACHE_CONTENT"] and (self._todo or not self._unchanged_list):
+        new = [
+            (path, record)
+            for path, record in zip(self._todo, records, strict=True)
+            if isinstance(record, CommentRecord)
+        ]
+        if self.settings["CACHE_CONTENT"] and (new or self._cached_list != self.paths):
             fresh = _cacher(self.settings, load=False)
-            for path, record in (*self.results.items(), *zip(self._todo, records, strict=True)):
-                if isinstance(record, CommentRecord):
-                    fresh.cache_data(path, record)
-            fresh.cache_data(self.root, self.paths)
+            for path, record in (*self.results.items(), *new):
+                fresh.cache_stamped(path, self.stamps[path], record)
+            fresh.cache_stamped(FILE_LIST, None, self.paths)
             fresh.save_cache()
         return records, times, time.perf_counter() - started
 

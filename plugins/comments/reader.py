@@ -69,7 +69,7 @@ def record_from_file(raw: bytes, file_name: str) -> CommentRecord | FileProblem:
         html=html,
         email_hash=parsed.email_hash,
         removed=parsed.removed,
-        source=safe_author_url(parsed.source),
+        source=parsed.source,  # parse_comment_file refuses a file whose source is unsafe
         mention=parsed.mention,
     )
 

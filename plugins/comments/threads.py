@@ -32,6 +32,8 @@ class Comment:
     """One approved comment, as templates see it."""
 
     __slots__ = (
+        "_date_format",
+        "_locale_date",
         "anchor",
         "article",
         "article_url",
@@ -44,7 +46,6 @@ class Comment:
         "depth",
         "edited",
         "id",
-        "locale_date",
         "mention",
         "removed",
         "replies",
@@ -75,7 +76,8 @@ class Comment:
         self.source = record.source
         self.mention = record.mention
         self.date = record.date.astimezone(tz) if tz is not None else record.date
-        self.locale_date = self.date.strftime(date_format)
+        self._date_format = date_format
+        self._locale_date: str | None = None
         self.edited = record.edited
         self.content = Markup(record.html or "")
         self.replies: list[Comment] = []
@@ -90,6 +92,14 @@ class Comment:
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on {getattr(self.article, 'slug', '?')}>"
+
+    @property
+    def locale_date(self) -> str:
+        """The date in the article's date format (``strftime``), made when a template
+        first asks for it: the project's theme shows ``date|local_datetime`` instead."""
+        if self._locale_date is None:
+            self._locale_date = self.date.strftime(self._date_format)
+        return self._locale_date
 
     @property
     def avatar_svg(self) -> Markup | None:

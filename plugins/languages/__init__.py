@@ -17,12 +17,11 @@ import os
 from datetime import datetime
 from typing import Any
 
-from babel.dates import format_date
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from pelican import signals
 
-from comment_format.i18n import format_comment_date, locale_for, translations
+from comment_format.i18n import format_comment_date, format_day, locale_for, translations
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ def install(environment: Any, settings: dict[str, Any]) -> None:
 
     @pass_context
     def local_date(context: Context, moment: datetime) -> str:
-        return format_date(moment, "medium", locale=locale_for(page_lang(context)))
+        return format_day(moment, page_lang(context))
 
     @pass_context
     def lang_tag(context: Context) -> str:

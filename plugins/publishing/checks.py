@@ -28,7 +28,8 @@ from pelican.contents import Article, Content
 from pelican.utils import get_date
 
 from .catalogue import Catalogue, normalise, read_content
-from .images import INTRASITE, parse_attributes
+from .images import parse_attributes
+from .social import image_file
 from .sources import MARKDOWN_EXTENSIONS, Source, read_source
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,9 @@ class Checker:
         self.published = catalogue.published_paths()
         self.drafts = catalogue.draft_paths()
         self.site_prefixes = self._site_prefixes()
+        self.static_content = catalogue.context["static_content"]
+        # What a {filename} link may name: content and static files, by source path.
+        self.linkable = catalogue.context["generated_content"].keys() | self.static_content.keys()
         drafts = [*catalogue.draft_articles(), *catalogue.draft_pages()]
         self.draft_sources = {os.path.realpath(item.source_path) for item in drafts}
         self.article_status = {
@@ -200,10 +204,9 @@ class Checker:
         if not image:
             return
         line = source.line_of("image")
-        path = INTRASITE.match(image)
-        relative = (path.group("path") if path else image).lstrip("/")
-        if not (self.catalogue.root / relative).is_file():
-            yield line, f"Image: no such file in {display_path(self.catalogue.root)}: {image}"
+        # The lookup the build makes (social.py): anything else gets no social card.
+        if image_file(image, self.static_content) is None:
+            yield line, f"Image: not one of the site's static files: {image}"
         if not source.value("image_alt"):
             yield line, "Image without alt text: add an Image_alt: describing it"
 
@@ -250,7 +253,8 @@ class Checker:
             yield index + 1, blank_code_spans(line)
 
     def line_problems(self, item: Content, number: int, line: str) -> Iterator[tuple[int, str]]:
-        for match in IMAGE.finditer(line):
+        images = list(IMAGE.finditer(line))
+        for match in images:
             if not match.group("alt").strip():
                 yield number, f"image without alt text: {match.group('target') or match.group(0)}"
         for tag in HTML_IMG.findall(line):
@@ -259,7 +263,7 @@ class Checker:
                 yield number, f"image without alt text: {tag}"
             if attributes.get("src"):
                 yield from self.target(item, number, attributes["src"])
-        targets = [m.group("target") for m in IMAGE.finditer(line) if m.group("target")]
+        targets = [m.group("target") for m in images if m.group("target")]
         targets += [m.group("target") for m in LINK.finditer(line)]
         targets += [m.group("target") for m in REFERENCE.finditer(line)]
         targets += [m.group("target") for m in HTML_HREF.finditer(line)]
@@ -301,9 +305,7 @@ class Checker:
             if not file.is_file():
                 return f"{{{what}}} link to a file that does not exist"
             relative = file.relative_to(root).as_posix()
-            known = {**self.catalogue.context["generated_content"]}
-            known.update(self.catalogue.context["static_content"])
-            if what == "filename" and relative not in known:
+            if what == "filename" and relative not in self.linkable:
                 return "{filename} link to a file that is neither content nor static"
             if str(file) in self.draft_sources and item.status != "draft":
                 return "link to a draft, which is not published"

@@ -41,6 +41,14 @@ def plain(text: Any) -> str:
     return " ".join(Markup(str(text or "")).striptags().split())
 
 
+def image_file(value: str, static_content: Mapping[str, Any]) -> Any | None:
+    """The static file an ``Image:`` value names (``{static}/images/a.png``,
+    ``/images/a.png`` or ``images/a.png``), or ``None`` when it is not one of them."""
+    intrasite = INTRASITE.match(value)
+    relative = (intrasite.group("path") if intrasite else value).lstrip("/")
+    return static_content.get(relative)
+
+
 def social_image(
     content: Any, static_content: Mapping[str, Any], base: str
 ) -> dict[str, Any] | None:
@@ -48,9 +56,7 @@ def social_image(
     value = str(content.metadata.get("image") or "").strip()
     if not value:
         return None
-    intrasite = INTRASITE.match(value)
-    relative = (intrasite.group("path") if intrasite else value).lstrip("/")
-    static = static_content.get(relative)
+    static = image_file(value, static_content)
     if static is None:
         logger.warning(
             "%s: Image %r is not one of the site's static files (put it in images/)",

@@ -120,6 +120,25 @@ def test_a_clean_site_has_no_problems(content, tmp_path):
     assert check_content(settings_for(content, tmp_path)) == []
 
 
+def test_the_image_check_finds_the_social_image_as_the_build_does(content, tmp_path):
+    # On disk but outside STATIC_PATHS: the build has no such static file and drops
+    # the social card, so the check must report it.
+    write_wide_image(content / "notes" / "card.png")
+    clean = content / "articles" / "clean.md"
+    text = clean.read_text()
+    for image in ("{static}/images/chart.png", "/images/chart.png", "{static}/notes/card.png"):
+        clean.write_text(text.replace("Related: broken\n", f"Related: broken\nImage: {image}\n"))
+        problems = found(check_content(settings_for(content, tmp_path)), content)
+        images = sorted(message for file, _, message in problems if file == "articles/clean.md")
+        if "images/" in image:
+            assert images == ["Image without alt text: add an Image_alt: describing it"]
+        else:
+            assert images == [
+                "Image without alt text: add an Image_alt: describing it",
+                f"Image: not one of the site's static files: {image}",
+            ]
+
+
 def test_the_project_content_passes(tmp_path):
     settings = read_settings(str(SETTINGS_FILE), override={"OUTPUT_PATH": str(tmp_path / "o")})
     assert [str(p) for p in check_content(settings)] == []

@@ -146,6 +146,29 @@ def test_a_reply_to_a_hand_written_comment_is_published(store, settings, site):
     assert report.skipped == [(elsewhere.id, "waiting: its parent owner-note is not published")]
 
 
+def test_replies_in_hand_written_files_are_read_as_the_build_reads_them(tmp_path):
+    from comment_format.files import parse_comment_file, reply_to_of
+    from moderation.comment_files import replies_in_file_tree
+
+    folder = tmp_path / "comments" / "first-steps"
+    folder.mkdir(parents=True)
+    date = "date: 2026-01-01T00:00:00+00:00"
+    texts = {
+        # Windows line endings: the line quoted in the body is body, not metadata.
+        "owner-note": f"id: owner-note\r\nauthor: Owner\r\n{date}\r\nstatus: approved\r\n"
+        "\r\nA file says:\r\nreply_to: c-quoted\r\n",
+        "answer": f"id: answer\r\nauthor: Ann\r\n{date}\r\nreply_to: owner-note\r\n"
+        "status: approved\r\n\r\nThanks.\r\n",
+        # A line of spaces ends the metadata too.
+        "spaced": f"id: spaced\nauthor: Bo\n{date}\nstatus: approved\n   \nreply_to: c-quoted\n",
+    }
+    for name, text in texts.items():
+        raw = text.encode("utf-8")
+        (folder / f"{name}.md").write_bytes(raw)
+        assert reply_to_of(raw) == parse_comment_file(raw, f"{name}.md").reply_to, name
+    assert replies_in_file_tree(tmp_path / "comments", "first-steps") == {"owner-note": {"answer"}}
+
+
 def test_a_comment_for_an_unknown_article_is_skipped(store, settings, site):
     comment = add(store, status=State.APPROVED, article="no-such-article")
     report = publish(store, settings)

@@ -102,7 +102,9 @@ def test_nothing_forks_when_not_asked():
     assert in_background(os.getpid, when=False)() == os.getpid()
 
 
-BUILD = """
+#: The start of every build script: forks counted, the threshold lowered, the settings.
+BUILD_PRELUDE = """
+import multiprocessing, threading
 import concurrent.futures.process as process
 import comments.generator, comments.loader
 from pelican import Pelican
@@ -120,16 +122,22 @@ if {threshold} is not None:
 settings = json.loads({settings!r})
 settings["PLUGINS"] = ["comments"]
 settings["PLUGIN_PATHS"] = [{plugins!r}]
+"""
+
+BUILD = (
+    BUILD_PRELUDE
+    + """
 Pelican(read_settings(override=settings)).run()
 print(json.dumps({{"forks": len(forks)}}))
 """
+)
 
 
-def _build_in_fresh_interpreter(
-    site: Site, output: Path, threshold: int | None, *, warm: bool = False
-) -> int:
-    """Build ``site`` into ``output``; how many times a child was forked."""
-    settings = {
+def build_script(
+    body: str, site: Site, output: Path, threshold: int | None, **settings: object
+) -> dict:
+    """Run ``body`` (after :data:`BUILD_PRELUDE`) on ``site`` built into ``output``."""
+    values = {
         "PATH": str(site.content),
         "OUTPUT_PATH": str(output),
         "CACHE_PATH": str(output.parent / f"{output.name}-cache"),
@@ -139,15 +147,23 @@ def _build_in_fresh_interpreter(
         "ARTICLE_PATHS": ["articles"],
         "ARTICLE_EXCLUDES": ["comments"],
         "CACHE_CONTENT": True,
-        "LOAD_CONTENT_CACHE": warm,
+        "LOAD_CONTENT_CACHE": False,
         "FEED_ALL_ATOM": None,
         "CATEGORY_FEED_ATOM": None,
         "AUTHOR_FEED_ATOM": None,
         "AUTHOR_FEED_RSS": None,
+        **settings,
     }
-    script = BUILD.format(threshold=threshold, settings=json.dumps(settings), plugins=str(PLUGINS))
+    script = body.format(threshold=threshold, settings=json.dumps(values), plugins=str(PLUGINS))
     answer, _ = run_script(script)
-    return answer["forks"]
+    return answer
+
+
+def _build_in_fresh_interpreter(
+    site: Site, output: Path, threshold: int | None, *, warm: bool = False
+) -> int:
+    """Build ``site`` into ``output``; how many times a child was forked."""
+    return build_script(BUILD, site, output, threshold, LOAD_CONTENT_CACHE=warm)["forks"]
 
 
 def _same_tree(left: Path, right: Path) -> list[str]:
@@ -183,3 +199,52 @@ def test_a_build_that_reads_and_writes_feeds_in_children_writes_the_same_site(si
     (site.root / "forked-cache").rename(site.root / "again-cache")
     assert _build_in_fresh_interpreter(site, again, threshold=10, warm=True) == 1
     assert _same_tree(again, here) == []
+
+
+FAIL_THEN_BUILD = (
+    BUILD_PRELUDE
+    + """
+article = os.path.join(settings["PATH"], "articles", "post-0.md")
+
+# The comments plugin starts its feeds in a child; Pelican then fails writing an
+# article whose template does not exist, before the plugin waits for the child.
+with open(article) as handle:
+    text = handle.read()
+with open(article, "w") as handle:
+    handle.write("Template: missing\\n" + text)
+try:
+    Pelican(read_settings(override=settings)).run()
+except Exception as error:
+    failed = type(error).__name__
+left_after_failure = len(multiprocessing.active_children())
+with open(article, "w") as handle:
+    handle.write(text)
+before = len(forks)
+Pelican(read_settings(override=settings)).run()
+print(json.dumps({{
+    "failed": failed,
+    "forks_of_the_first_build": before,
+    "left_after_failure": left_after_failure,
+    "forks_of_the_next_build": len(forks) - before,
+    "children_left": len(multiprocessing.active_children()),
+    "threads": threading.active_count(),
+}}))
+"""
+)
+
+
+def test_a_build_that_fails_leaves_no_child_for_the_next_one(site):
+    for number in range(6):
+        site.article(f"post-{number}")
+        for index in range(5):
+            site.comment(f"post-{number}", f"c-{number}-{index}", f"Comment {index}.")
+    answer = build_script(FAIL_THEN_BUILD, site, site.output, threshold=10, CACHE_CONTENT=False)
+    assert answer["failed"] == "PelicanTemplateNotFound"
+    assert answer["forks_of_the_first_build"] == 2  # reading, then the feeds
+    assert answer["left_after_failure"] == 1  # the feeds' child, nobody waiting for it
+    # The next build finds the leftover, waits for it and shuts it down, then works
+    # as any other: its own jobs in children, and nothing left running after it.
+    assert answer["forks_of_the_next_build"] == 2
+    assert answer["children_left"] == 0
+    assert answer["threads"] == 1
+    assert (site.output / "feeds" / "comments" / "post-0.atom.xml").is_file()

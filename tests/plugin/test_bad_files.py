@@ -104,6 +104,13 @@ BAD_FILES = {
         "post/c-bad.md",
         "bad avatar",
     ),
+    "unsafe-webmention-source": (
+        lambda s: s.comment(
+            "post", "c-bad", mention="reply", source='https://evil.example/"onmouseover=alert(1)'
+        ),
+        "post/c-bad.md",
+        "bad source 'https://evil.example/\"onmouseover=alert(1)'",
+    ),
 }
 
 

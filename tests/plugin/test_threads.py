@@ -353,3 +353,51 @@ def test_a_very_long_reply_chain(site):
     assert len(items) == 1100
     assert max(int(li["data-depth"]) for li in items) == 2
     assert items[-1]["id"] == "comment-c1099"
+
+
+def test_locale_date_is_made_only_for_a_theme_that_shows_it(site):
+    from comments.reader import read_comment_files
+    from comments.threads import build_thread
+
+    class CountedDate(datetime):
+        formatted = 0
+
+        def strftime(self, format):
+            CountedDate.formatted += 1
+            return super().strftime(format)
+
+    site.article("post")
+    paths = [
+        site.comment("post", f"c{n}", date=f"2026-02-0{n + 1}T10:00:00+00:00") for n in range(3)
+    ]
+    records, _ = read_comment_files([str(path) for path in paths])
+    records = [r._replace(date=CountedDate.fromisoformat(r.date.isoformat())) for r in records]
+    article = type("Article", (), {"url": "2026/post.html", "slug": "post"})()
+    thread = build_thread(
+        list(zip(map(str, paths), records, strict=True)),
+        article,
+        max_depth=3,
+        tz=UTC,
+        date_format="%d %B %Y",
+        report=lambda path, problem: None,
+    )
+    assert CountedDate.formatted == 0  # the project's theme never asks
+    assert [c.locale_date for c in thread.comments] == [f"0{n + 1} February 2026" for n in range(3)]
+    assert [c.locale_date for c in thread.comments] == [f"0{n + 1} February 2026" for n in range(3)]
+    assert CountedDate.formatted == 3  # once each, then kept
+
+
+def test_comment_dates_are_shown_in_the_site_time_zone_utc_when_none_is_set(site):
+    from pelican import Pelican
+
+    site.article("post")
+    site.comment("post", "c1", date="2026-02-01T10:00:00+02:00")
+    site.build(TIMEZONE="America/New_York")
+    time = site.article_html("post").select_one("#comment-c1 time")
+    assert time["datetime"] == "2026-02-01T03:00:00-05:00"
+
+    settings = site.settings()
+    del settings["TIMEZONE"]  # Pelican assumes UTC then, for the articles too
+    Pelican(settings).run()
+    time = site.article_html("post").select_one("#comment-c1 time")
+    assert time["datetime"] == "2026-02-01T08:00:00+00:00"

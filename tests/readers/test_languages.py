@@ -17,7 +17,7 @@ from comment_format.i18n import Message, format_comment_date, translate, transla
 from moderation.models import Comment
 from moderation.store import Store
 
-from .conftest import ARTICLE, ORIGIN
+from .conftest import ARTICLE, ORIGIN, parse
 from .sources import reply_page, source_server
 
 WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{3,}")
@@ -264,3 +264,35 @@ def test_unknown_languages_fall_back_to_english(lang):
     words = translations(catalogues.CATALOGUES["theme"].path, "theme", lang)
     expected = {"de": "Vorschau"}.get(lang, "Preview")
     assert words.gettext("Preview") == expected
+
+
+def test_the_sidebar_formats_each_date_once_a_build_not_once_a_page(tmp_path, monkeypatch):
+    from datetime import datetime
+
+    import babel.dates
+
+    from tests.site.sitebuild import FIXTURE_CONTENT, build_site, copy_content
+
+    looked_up = []
+    real = babel.dates.get_date_format
+
+    def get_date_format(format="medium", locale=babel.dates.LC_TIME):
+        looked_up.append(format)
+        return real(format, locale)
+
+    # Babel's format_date looks its pattern up here on every call it makes.
+    monkeypatch.setattr(babel.dates, "get_date_format", get_date_format)
+    content = copy_content(FIXTURE_CONTENT, tmp_path / "content")
+    output = tmp_path / "output"
+    build_site(content, output)
+    formatted = looked_up.count("medium")
+
+    shown = [
+        (time["datetime"], time.get_text())
+        for page in output.rglob("*.html")
+        for time in parse(page).select(".recent-comments time")
+    ]
+    assert len(shown) > 10, "the sidebar is on every page"
+    for moment, text in shown:
+        assert text == babel.dates.format_date(datetime.fromisoformat(moment), "medium", "en")
+    assert formatted <= len(set(shown))

@@ -69,6 +69,9 @@ def test_a_webmention_is_accepted_at_once_and_nothing_is_fetched_yet(reader_site
     [
         ({"target": TARGET}, "source is required"),
         ({"source": "ftp://x.example/a", "target": TARGET}, "source must be an http"),
+        # The build refuses a comment file with such a source: refused here, at once.
+        ({"source": 'https://a.example/"onmouseover', "target": TARGET}, "source must be an http"),
+        ({"source": "https://@a.example/p", "target": TARGET}, "source must be an http"),
         ({"source": TARGET, "target": TARGET}, "must be different"),
         (
             {"source": "https://a.example/p", "target": "https://elsewhere.example/x"},

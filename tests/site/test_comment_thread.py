@@ -311,3 +311,41 @@ def test_period_archives_render_with_the_theme(tmp_path, require_plugin):
         "Lurking is a phase, not a failure",
         "An older note on reading groups",
     ]
+
+
+def test_a_title_with_quotes_and_markup_stays_inside_the_feed_link_title(tmp_path, require_plugin):
+    from .sitebuild import FIXTURE_CONTENT, build_site, copy_content
+
+    content = copy_content(FIXTURE_CONTENT, tmp_path / "content")
+    (content / "articles" / "quoted-title.md").write_text(
+        'Title: Say "hi" to <em>everyone</em> & mind 1 < 2\n'
+        "Date: 2026-03-03 09:00+01:00\nCategory: Communities\nSlug: quoted-title\n\n"
+        "An article whose title needs escaping.\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "output"
+    build_site(content, output)
+    soup = parse(output / "2026" / "quoted-title.html")
+    links = soup.select('head link[rel="alternate"][href$="feeds/comments/quoted-title.atom.xml"]')
+    assert len(links) == 1
+    assert links[0]["title"] == 'Comments on Say "hi" to everyone & mind 1 < 2'
+
+
+def test_a_like_whose_source_is_unsafe_is_skipped_not_linked_to_none(tmp_path, require_plugin):
+    from .sitebuild import FIXTURE_CONTENT, build_site, copy_content
+
+    content = copy_content(FIXTURE_CONTENT, tmp_path / "content")
+    folder = content / "comments" / "open-thread"
+    for name, source in (("like-ok", "https://fan.example/post"), ("like-bad", "https://@x/ b")):
+        (folder / f"{name}.md").write_text(
+            f"id: {name}\nauthor: A Fan\ndate: 2026-07-18T10:00:00+00:00\nsource: {source}\n"
+            "mention: like\nstatus: approved\n\n",
+            encoding="utf-8",
+        )
+    output = tmp_path / "output"
+    build_site(content, output, COMMENTS_STRICT=False)
+    page = (output / OPEN).read_text(encoding="utf-8")
+    assert 'href="None"' not in page
+    assert [a["href"] for a in parse(output / OPEN).select('a[href*="fan.example"]')] == [
+        "https://fan.example/post"
+    ]
