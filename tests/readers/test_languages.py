@@ -284,7 +284,8 @@ def test_the_sidebar_formats_each_date_once_a_build_not_once_a_page(tmp_path, mo
     monkeypatch.setattr(babel.dates, "get_date_format", get_date_format)
     content = copy_content(FIXTURE_CONTENT, tmp_path / "content")
     output = tmp_path / "output"
-    build_site(content, output)
+    # One article a page: the home page's sidebar is on three index pages.
+    build_site(content, output, DEFAULT_PAGINATION=1)
     formatted = looked_up.count("medium")
 
     shown = [
@@ -292,7 +293,7 @@ def test_the_sidebar_formats_each_date_once_a_build_not_once_a_page(tmp_path, mo
         for page in output.rglob("*.html")
         for time in parse(page).select(".recent-comments time")
     ]
-    assert len(shown) > 10, "the sidebar is on every page"
+    assert len(shown) > 2 * len(set(shown)), "the same dates on several pages"
     for moment, text in shown:
         assert text == babel.dates.format_date(datetime.fromisoformat(moment), "medium", "en")
     assert formatted <= len(set(shown))
