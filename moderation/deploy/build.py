@@ -85,7 +85,11 @@ def fingerprint(settings: Mapping[str, Any], settings_file: Path) -> str:
     for package in PACKAGES:
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             parts.append((package, importlib.metadata.version(package)))
-    folders = [settings.get("THEME", ""), *(settings.get("PLUGIN_PATHS") or [])]
+    folders = [
+        settings.get("THEME", ""),
+        *(settings.get("THEME_TEMPLATES_OVERRIDES") or []),
+        *(settings.get("PLUGIN_PATHS") or []),
+    ]
     for folder in folders:
         if folder and Path(folder).is_dir():
             parts.append(_stamps(Path(folder)))

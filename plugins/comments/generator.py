@@ -173,7 +173,7 @@ class CommentsGenerator:
         if self.incremental is not None:
             recent = [(c.article_url, c.id) for c in self.context["recent_comments"]]
             self.incremental.plan(
-                shown_by_url, digest([(r, shown_by_url.get(r[0])) for r in recent])
+                self.context, shown_by_url, digest([(r, shown_by_url.get(r[0])) for r in recent])
             )
         self.timers.add("threads", time.perf_counter() - started)
         self.timers.counts.update(files=len(files), from_cache=from_cache, shown=len(everyone))

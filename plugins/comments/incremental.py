@@ -8,13 +8,17 @@ With ``COMMENTS_BUILD_STATE`` set to a file, the plugin remembers there what the
 pages in ``OUTPUT_PATH`` were made from:
 
 - ``inputs``: a digest of everything that is not a comment file: the content
-  folder, the theme, the plugins and the settings;
+  folder, the theme and its overrides, the plugins, the installed packages, the
+  settings, and what the site is made of once read (every article and page, its
+  status and where it goes: a scheduled article goes live with no file changed);
 - ``articles``: for each article URL, a digest of its comment thread and whether
   comments on it are open (which changes with the date alone);
 - ``recent``: a digest of the site-wide "recent comments".
 
-A build into the same folder compares. When ``inputs`` differ, the folder is
-emptied first and every page is rendered, as a clean build would. When only
+A build into the same folder compares, once the content is read and before
+anything is written. When ``inputs`` differ, the folder is emptied first (unless
+it holds the content folder, which Pelican never empties either) and every page
+is rendered, as a clean build would. When only
 comments differ, a page is rendered again only if it does not exist yet, if it
 shows an article whose comments changed (the article itself, or a listing page:
 an index, category, tag or author page, or the archives), or if its template uses
@@ -30,23 +34,25 @@ What a page depends on is read from what Pelican writes it for (``article``, the
 listed ``articles`` or ``dates``, the slice of them on a paginated page), not from
 its template. A theme whose pages show the comments of other articles (comment
 counts of every article on a ``TEMPLATE_PAGES`` page, through the site-wide
-``articles``) would keep such pages stale: it should not set ``COMMENTS_BUILD_STATE``.
+``articles``) would keep such pages stale: it should set ``COMMENTS_INCREMENTAL =
+False``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jinja2
-import pelican
 from jinja2 import Environment, meta
 from pelican.utils import clean_output_dir, sanitised_join
 from pelican.writers import Writer
@@ -74,9 +80,7 @@ def digest(value: Any) -> str:
 def _stamps(top: str, skip: str | None = None) -> list[tuple[str, int, int]]:
     found = []
     for folder, dirs, names in os.walk(top):
-        if skip is not None:
-            dirs[:] = [d for d in dirs if os.path.join(folder, d) != skip]
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and os.path.join(folder, d) != skip)
         for name in sorted(names):
             path = os.path.join(folder, name)
             try:
@@ -95,13 +99,26 @@ def inputs_digest(settings: Mapping[str, Any]) -> str:
     # Settings can hold functions and modules, whose addresses change every run.
     parts: list[Any] = [re.sub(r" at 0x[0-9a-f]+", "", repr(described))]
     parts.append(_stamps(content, skip=comments))
-    # comment_format renders comments and formats their dates for the templates.
-    code = [os.path.dirname(comment_format.__file__)]
-    for folder in [settings.get("THEME", ""), *(settings.get("PLUGIN_PATHS") or []), *code]:
+    folders = [
+        settings.get("THEME", ""),
+        *(settings.get("THEME_TEMPLATES_OVERRIDES") or []),
+        *(settings.get("PLUGIN_PATHS") or []),
+        # comment_format renders comments and formats their dates for the templates.
+        os.path.dirname(comment_format.__file__),
+    ]
+    for folder in folders:
         if folder and os.path.isdir(folder):
             parts.append(_stamps(folder))
-    parts.append((pelican.__version__, jinja2.__version__))
+    # Pelican, Jinja, Babel, Pelican's plugins: any installed package may shape a page.
+    parts.append(_installed())
     return digest(parts)
+
+
+@functools.cache
+def _installed() -> list[tuple[str, str]]:
+    return sorted(
+        (dist.metadata["Name"] or "", dist.version) for dist in importlib.metadata.distributions()
+    )
 
 
 @dataclass
@@ -145,6 +162,8 @@ class Plan:
     #: Article URLs whose comments changed; None when every page is rendered.
     changed: set[str] | None = None
     recent_changed: bool = True
+    #: False: write no state, so the next build renders everything too.
+    save: bool = True
     rendered: int = 0
     kept: int = 0
 
@@ -155,27 +174,70 @@ class Plan:
         return not any(getattr(item, "url", None) in self.changed for item in shown)
 
 
+#: The context lists of everything Pelican writes a page for.
+SITE_LISTS = (
+    "articles",
+    "translations",
+    "drafts",
+    "drafts_translations",
+    "hidden_articles",
+    "hidden_translations",
+    "pages",
+    "hidden_pages",
+    "draft_pages",
+)
+
+
+def site_digest(context: Mapping[str, Any]) -> str:
+    """What the site is made of: every article and page, where it goes, and its status.
+
+    File stamps do not see a scheduled article go live (a draft until a build after its
+    date): this does.
+    """
+    described = []
+    for name in SITE_LISTS:
+        for item in context.get(name) or ():
+            date = getattr(item, "date", None)
+            described.append(
+                (
+                    name,
+                    getattr(item, "source_path", None),
+                    getattr(item, "status", None),
+                    getattr(item, "save_as", None),
+                    getattr(item, "url", None),
+                    getattr(item, "lang", None),
+                    date.isoformat() if date else None,
+                )
+            )
+    return digest(described)
+
+
+def _may_empty(output_path: str, content_path: str) -> bool:
+    """Pelican's own rule: never empty a folder that holds the content."""
+    output, content = os.path.realpath(output_path), os.path.realpath(content_path)
+    return os.path.commonpath([output]) != os.path.commonpath([output, content])
+
+
 class Incremental:
     """The plugin's side of one build: made with the generator, planned after threading."""
 
     def __init__(self, settings: dict[str, Any], output_path: str) -> None:
         self.settings = settings
+        self.output_path = output_path
         self.path = settings["COMMENTS_BUILD_STATE"]
         self.previous = BuildState.take(self.path)
-        self.inputs = inputs_digest(settings)
-        if self.previous is None or self.previous.inputs != self.inputs:
-            if self.previous is not None:
-                logger.info("comments: content, theme or settings changed: rendering every page")
-            self.previous = None
-            if os.path.isdir(output_path) and os.listdir(output_path):
-                # Pages of other content: they must not survive into this build.
-                clean_output_dir(output_path, settings.get("OUTPUT_RETENTION") or [])
+        self.files = inputs_digest(settings)
 
-    def plan(self, articles: dict[str, str], recent: str) -> Plan:
-        """Compare this build's comments with the last build's; publish the plan."""
-        state = BuildState(self.inputs, articles, recent)
-        plan = Plan(state)
-        if self.previous is not None:
+    def plan(self, context: Mapping[str, Any], articles: dict[str, str], recent: str) -> Plan:
+        """Compare this build with the last one; publish the plan for the writer.
+
+        Called once the articles and pages are read and before anything is written.
+        """
+        inputs = digest((self.files, site_digest(context)))
+        plan = Plan(BuildState(inputs, articles, recent))
+        if not self.settings["COMMENTS_INCREMENTAL"]:
+            plan.save = False
+        if plan.save and self.previous is not None and self.previous.inputs == inputs:
             before = self.previous.articles
             plan.changed = {url for url, value in articles.items() if before.get(url) != value}
             plan.recent_changed = recent != self.previous.recent
@@ -184,6 +246,19 @@ class Incremental:
                 len(plan.changed),
                 ", and the recent comments" if plan.recent_changed else "",
             )
+        elif os.path.isdir(self.output_path) and os.listdir(self.output_path):
+            # Pages of other content (or of a build this one cannot compare with) must
+            # not survive into this one.
+            if _may_empty(self.output_path, self.settings["PATH"]):
+                logger.info("comments: the site changed since the last build: rendering it all")
+                clean_output_dir(self.output_path, self.settings.get("OUTPUT_RETENTION") or [])
+            else:
+                logger.warning(
+                    "comments: OUTPUT_PATH %s holds the content folder: not emptying it, and "
+                    "not remembering this build (COMMENTS_BUILD_STATE)",
+                    self.output_path,
+                )
+                plan.save = False
         self.settings[PLAN_KEY] = plan
         return plan
 
@@ -193,7 +268,8 @@ def finish(settings: dict[str, Any]) -> None:
     plan = settings.pop(PLAN_KEY, None)
     if plan is None:
         return
-    plan.state.save(settings["COMMENTS_BUILD_STATE"])
+    if plan.save:
+        plan.state.save(settings["COMMENTS_BUILD_STATE"])
     if plan.changed is not None:
         logger.info("comments: %d page(s) rendered, %d kept as they were", plan.rendered, plan.kept)
 
@@ -202,16 +278,19 @@ class _TemplateUses:
     """Whether a template (its parents and includes too) reads a variable."""
 
     def __init__(self) -> None:
-        self.known: dict[tuple[int, str, str], bool] = {}
+        self.known: weakref.WeakKeyDictionary[Environment, dict[tuple[str, str], bool]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def __call__(self, environment: Environment, name: str | None, variable: str) -> bool:
         if name is None:  # a template made from a string: assume it does
             return True
-        key = (id(environment), name, variable)
-        if key not in self.known:
-            self.known[key] = False  # a template that includes itself stops here
-            self.known[key] = self._find(environment, name, variable)
-        return self.known[key]
+        known = self.known.setdefault(environment, {})
+        key = (name, variable)
+        if key not in known:
+            known[key] = False  # a template that includes itself stops here
+            known[key] = self._find(environment, name, variable)
+        return known[key]
 
     def _find(self, environment: Environment, name: str, variable: str) -> bool:
         assert environment.loader is not None
@@ -262,7 +341,11 @@ class _KeepOrRender:
         shown = [item for page in pages for item in page] if pages else self.shown
         environment = self.template.environment
         uses_recent = template_uses(environment, self.template.name, RECENT)
-        if plan.keeps(shown, uses_recent) and os.path.isfile(path):
+        writer = self.writer
+        # A file this build already wrote (Save_as overriding the index, say) is not the
+        # last build's any more: Pelican's own rules decide what lands in it.
+        written = path in writer._written_files or path in writer._overridden_files
+        if not written and plan.keeps(shown, uses_recent) and os.path.isfile(path):
             plan.kept += 1
             self.writer.kept_paths.add(path)
             localcontext[KEPT] = True
@@ -311,8 +394,12 @@ class KeepingWriter(Writer):
         )
 
     def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
-        if filename in self.kept_paths:
-            self.kept_paths.discard(filename)
-            self._written_files.add(filename)
-            return open(os.devnull, "w", encoding=encoding)
-        return super()._open_w(filename, encoding, override)
+        if filename not in self.kept_paths:
+            return super()._open_w(filename, encoding, override)
+        # Kept: nothing to write, but later writes to the same file must meet
+        # Pelican's rules as if this one had been written.
+        self.kept_paths.discard(filename)
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return open(os.devnull, "w", encoding=encoding)

@@ -43,6 +43,13 @@ DEFAULTS: dict[str, Setting] = {
     "COMMENTS_ALL_FEED_MAX_ITEMS": Setting(
         50, (int,), between(1, 10_000), "entries in the site-wide feed of recent comments"
     ),
+    "COMMENTS_INCREMENTAL": Setting(
+        True,
+        (bool,),
+        None,
+        "with COMMENTS_BUILD_STATE, render only the pages whose comments changed (False "
+        "for a theme showing other articles' comments on a page, see incremental.py)",
+    ),
     "COMMENTS_BUILD_STATE": Setting(
         None,
         (str, type(None)),

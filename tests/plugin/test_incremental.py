@@ -256,3 +256,100 @@ def test_comments_closing_with_the_date_renders_the_article_again(
     assert "2026/article-07.html" not in written.kept
     assert "2026/article-08.html" in written.kept
     assert "Comments are closed" in (output / "2026" / "article-07.html").read_text()
+
+
+def test_a_scheduled_article_going_live_renders_everything(
+    content: Path, tmp_path: Path, written: Written, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as real
+    import types
+
+    import pelican.contents
+
+    tomorrow = real.datetime.now(real.UTC) + real.timedelta(days=1)
+    (content / "articles" / "soon.md").write_text(
+        f"Title: Soon\nDate: {tomorrow.isoformat(timespec='seconds')}\nCategory: Reading\n"
+        "Tags: shared\nSlug: soon\n\nComing soon.\n",
+        encoding="utf-8",
+    )
+    output, state = tmp_path / "site", tmp_path / "state.json"
+    build(content, output, state)
+    assert (output / "drafts" / "soon.html").is_file()
+
+    class TwoDaysLater(real.datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return real.datetime.now(tz) + real.timedelta(days=2)
+
+    # The day after: no file changed, yet the article is live and the draft page gone.
+    clock = types.SimpleNamespace(**{**vars(real), "datetime": TwoDaysLater})
+    monkeypatch.setattr(pelican.contents, "datetime", clock)
+    written.kept.clear()
+    build(content, output, state)
+    assert written.kept == []
+    assert not (output / "drafts" / "soon.html").exists()
+    assert (output / "2026" / "soon.html").is_file() or list(output.glob("*/soon.html"))
+    assert_as_a_clean_build(content, output)
+
+
+@pytest.mark.parametrize("kind", ["page", "article"])
+def test_a_page_saved_over_the_index_stays_there(
+    content: Path, tmp_path: Path, written: Written, kind: str
+) -> None:
+    folder = content / ("pages" if kind == "page" else "articles")
+    folder.mkdir(parents=True, exist_ok=True)
+    date = "" if kind == "page" else "Date: 2026-01-01T10:00:00+01:00\nCategory: Reading\n"
+    (folder / "home.md").write_text(
+        f"Title: Home\nSlug: home\n{date}Save_as: index.html\n\nWelcome home.\n", encoding="utf-8"
+    )
+    output, state = tmp_path / "site", tmp_path / "state.json"
+    build(content, output, state)
+    assert "Welcome home." in (output / "index.html").read_text()
+    write_comment(content, article=3, number=22)
+    build(content, output, state)
+    assert "Welcome home." in (output / "index.html").read_text()
+    assert_as_a_clean_build(content, output)
+
+
+def test_an_edited_template_override_renders_everything(
+    content: Path, tmp_path: Path, written: Written
+) -> None:
+    from tests.site.sitebuild import ROOT
+
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    template = (ROOT / "theme" / "templates" / "page.html").read_text(encoding="utf-8")
+    marked = template.replace("{% block content %}", "{% block content %}MARK-ONE")
+    (overrides / "page.html").write_text(marked, encoding="utf-8")
+    (content / "pages").mkdir()
+    (content / "pages" / "about.md").write_text("Title: About\nSlug: about\n\nAbout us.\n")
+    output, state = tmp_path / "site", tmp_path / "state.json"
+    build(content, output, state, THEME_TEMPLATES_OVERRIDES=[str(overrides)])
+    assert "MARK-ONE" in (output / "pages" / "about.html").read_text()
+
+    (overrides / "page.html").write_text(marked.replace("MARK-ONE", "MARK-TWO"), encoding="utf-8")
+    write_comment(content, article=3, number=22)
+    build(content, output, state, THEME_TEMPLATES_OVERRIDES=[str(overrides)])
+    assert "MARK-TWO" in (output / "pages" / "about.html").read_text()
+
+
+def test_a_folder_holding_the_content_is_never_emptied(content: Path, tmp_path: Path) -> None:
+    beside = tmp_path / "notes.txt"
+    beside.write_text("precious", encoding="utf-8")
+    state = tmp_path / "state.json"
+    state.write_text('{"inputs": "other", "articles": {}, "recent": ""}', encoding="utf-8")
+    build(content, tmp_path, state)
+    assert beside.read_text(encoding="utf-8") == "precious"
+    assert (content / "articles" / "article-01.md").is_file()
+    assert not state.exists(), "a build it could not compare with is not remembered"
+
+
+def test_incremental_off_renders_everything_and_remembers_nothing(
+    content: Path, tmp_path: Path, written: Written
+) -> None:
+    output, state = tmp_path / "site", tmp_path / "state.json"
+    build(content, output, state, COMMENTS_INCREMENTAL=False)
+    assert not state.exists()
+    write_comment(content, article=3, number=22)
+    build(content, output, state, COMMENTS_INCREMENTAL=False)
+    assert written.kept == [] and not state.exists()
