@@ -381,6 +381,12 @@ class CommercialSignal:
         numbers = phone_numbers(text)
         hits = BOOK.find(lowered)
         support = hits.get("support", [])
+        if not (numbers and support) and text != comment.body:
+            # A support line in backticks is still a support line: code never holds both.
+            whole = phone_numbers(comment.body)
+            whole_support = BOOK.find(comment.body.lower()).get("support", [])
+            if whole and whole_support:
+                numbers, support = whole, whole_support
         brands = hits.get("brands", [])
         if numbers and support:
             quoted = ", ".join(f"'{phrase}'" for phrase in support)

@@ -88,6 +88,8 @@ WEIGHTS = {"code": -0.6, "error": -0.4, "technical": -0.4, "question": -0.35, "r
            "quote": -0.2}  # fmt: skip
 #: However much speaks for a comment, it lowers the log-odds by no more than this.
 FLOOR = -1.4
+#: Words of their own a comment needs besides its code for the code to speak for it.
+MIN_OWN_WORDS = 3
 
 
 class GenuineSignal:
@@ -110,7 +112,9 @@ class GenuineSignal:
             findings.append(finding)
             weight += WEIGHTS[kind]
 
-        if kinds := code_in(body):
+        # Code counts when the writer also says something of their own about it: a
+        # comment that is nothing but "code" may be a pitch in backticks.
+        if (kinds := code_in(body)) and len(text.split()) >= MIN_OWN_WORDS:
             add(f"quotes code ({', '.join(kinds)})", "code")
         hits = BOOK.find(lowered, 2)
         if errors := hits.get("error"):

@@ -6,13 +6,15 @@ article's words are compared with the comment's by their first letters, so
 "printer" meets "printing" and "tables" meets "table". Only comments with enough
 words of their own are judged, and a comment whose article is unknown (a
 ``classify`` line without one) is not judged at all. Neither is a comment in
-another language than its article: sharing no words with it then says nothing,
-and language is never evidence of spam.
+another language or script than its article: sharing no words with it then says
+nothing, and language is never evidence of spam.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
+from itertools import islice
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -60,9 +62,30 @@ FUNCTION_WORDS = {
                     "bij er om dit".split()),
     "sv": frozenset("och att det som en är på för med jag inte av den till har men om så "
                     "vi kan mitt min".split()),
+    "pl": frozenset("i w z na się nie to że do jest jak ale co o po tak za od jestem mam "
+                    "już dla mnie czy tylko może też przez bo mi niż tego".split()),
+    "cs": frozenset("a v se na je že to s z do o ale jak by jsem i tak pro od jsou mi "
+                    "už".split()),
+    "ru": frozenset("и в не на что я с как это по но он она из за то все так же у от мне "
+                    "для было".split()),
+    "uk": frozenset("і в не на що я з як це по але та у до за так від мені для же "
+                    "було".split()),
+    "el": frozenset("και το να η ο της την του σε με για που είναι δεν τα θα από στο "
+                    "στην".split()),
+    "tr": frozenset("ve bir bu da de için ile çok ama ne gibi daha ben var mı olarak "
+                    "sonra".split()),
 }  # fmt: skip
 #: A language's little words must make up this share of a text to say it is in it.
 LANGUAGE_SHARE = 0.12
+
+
+def script_of(text: str) -> str | None:
+    """The writing system most of the first letters of ``text`` are in (LATIN, CYRILLIC ...)."""
+    counts: dict[str, int] = {}
+    for letter in islice((c for c in text if c.isalpha()), 200):
+        script = unicodedata.name(letter, "?").split(" ")[0]
+        counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
 
 
 def language_of(text: str) -> str | None:
@@ -90,6 +113,7 @@ class RelevanceSignal:
     def __init__(self) -> None:
         self._article_stems: dict[tuple[str, str], frozenset[str]] = {}
         self._article_language: dict[tuple[str, str], str | None] = {}
+        self._article_script: dict[tuple[str, str], str | None] = {}
 
     def check_many(
         self, comments: Sequence[Comment], context: ScreeningContext
@@ -105,6 +129,12 @@ class RelevanceSignal:
             heading = " ".join((article.title, " ".join(article.tags), article.summary))
             self._article_stems[key] = frozenset(stems(f"{heading}\n{article.text}"))
         return self._article_stems[key]
+
+    def _script(self, article: ArticleInfo) -> str | None:
+        key = (article.slug, article.title)
+        if key not in self._article_script:
+            self._article_script[key] = script_of(f"{article.title}\n{article.text[:3000]}")
+        return self._article_script[key]
 
     def _language(self, article: ArticleInfo) -> str | None:
         key = (article.slug, article.title)
@@ -122,9 +152,13 @@ class RelevanceSignal:
             return SignalResult(self.name, None, "relevance: too short to judge")
         article = context.article_for(comment)
         assert article is not None  # _vocabulary() found it
-        language = language_of(text)
-        if language is not None and language != self._language(article):
+        # Only a comment in the article's language can be judged by the words it shares
+        # with it: in another one it shares none, and language is never evidence.
+        language, article_language = language_of(text), self._language(article)
+        if language is not None and language != article_language:
             return SignalResult(self.name, None, "relevance: not in the article's language")
+        if language is None and script_of(text) != self._script(article):
+            return SignalResult(self.name, None, "relevance: not in the article's script")
         shared = own & vocabulary
         share = len(shared) / len(own)
         if share >= ON_TOPIC_SHARE and len(shared) >= ON_TOPIC_WORDS:

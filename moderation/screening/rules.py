@@ -20,7 +20,7 @@ from ..models import Comment, Decision, SignalResult
 from .base import ScreeningContext, evidence_weight, noisy_or
 from .history import History, load_history
 from .patterns import REGISTRY, runs
-from .text import WORD, find_links, host_matches, host_of, without_links
+from .text import WORD, find_links, host_matches, host_of, prose, without_links
 
 #: Findings that start with this mark a trusted author, whose earlier approved
 #: comments lower the odds (never below a floor another signal set).
@@ -219,7 +219,9 @@ def _repeated_word(body: str) -> str | None:
 
 
 def _repeated_lines(body: str) -> int:
-    lines = [line.strip().lower() for line in body.splitlines() if line.strip()]
+    """Lines of the writer's own words said again (code, fences and rules ``---`` aside)."""
+    lines = [line.strip().lower() for line in prose(body).splitlines()]
+    lines = [line for line in lines if any(c.isalnum() for c in line)]
     return len(lines) - len(set(lines))
 
 

@@ -65,17 +65,20 @@ _INDENT = ("    ", "\t")
 def _split_code(text: str) -> tuple[str, list[str]]:
     """(the prose, the kinds of code found) of ``text``."""
     kinds = []
+    # Only what holds something counts as code: blank fences or indentation quote nothing.
     for fence in _FENCES:
         if fence in text:
             pieces = text.split(fence)
             text = " ".join(pieces[0::2])  # odd pieces are inside a fence (or left open)
-            kinds.append("code block")
+            if any(piece.strip() for piece in pieces[1::2]):
+                kinds.append("code block")
     if "\n    " in text or "\n\t" in text or text.startswith(_INDENT):
         lines = text.split("\n")
         kept = [line for line in lines if not line.startswith(_INDENT)]
         if len(kept) < len(lines):
+            if any(line.strip() for line in lines if line.startswith(_INDENT)):
+                kinds.append("code block")
             text = "\n".join(kept)
-            kinds.append("code block")
     if "`" in text:
         prose_parts = []
         for line in text.split("\n"):
@@ -84,7 +87,8 @@ def _split_code(text: str) -> tuple[str, list[str]]:
                 # Inline code spans: the pieces between pairs of backticks on one line.
                 closed = len(pieces) - (len(pieces) % 2 == 0)
                 prose_parts.append(" ".join([*pieces[0:closed:2], *pieces[closed:]]))
-                kinds.append("inline code")
+                if any(piece.strip() for piece in pieces[1:closed:2]):
+                    kinds.append("inline code")
             else:
                 prose_parts.append(line)
         text = "\n".join(prose_parts)

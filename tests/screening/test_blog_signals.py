@@ -259,3 +259,71 @@ def test_language_alone_is_never_evidence_of_spam(settings):
     ]
     for verdict in screener.screen_many([comment(b) for b in bodies]):
         assert verdict.decision is Decision.APPROVE, verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Спасибо большое за подробное объяснение, я долго искал такое решение для своего "
+        "проекта, теперь всё работает быстрее чем раньше",
+        "Dzięki za artykuł, długo szukałem takiego rozwiązania dla mojego projektu, teraz "
+        "wszystko działa znacznie szybciej niż wcześniej",
+        "Ευχαριστώ πολύ για την αναλυτική εξήγηση, έψαχνα καιρό μια τέτοια λύση για το έργο "
+        "μου και τώρα όλα δουλεύουν γρηγορότερα",
+        "記事をありがとうございます。 環境変数 の 設定 を 忘れて いました。 おかげで 毎晩 の "
+        "ジョブ が 動く ように なりました。 本当に 助かりました。",
+    ],
+    ids=["russian", "polish", "greek", "japanese"],
+)
+def test_a_comment_in_a_language_the_article_is_not_in_is_never_off_topic(settings, body):
+    result = check(
+        RelevanceSignal(), comment(body), ScreeningContext(settings, articles={"cron": CRON})
+    )
+    assert result.weight == 0 and result.score is None, result.reason
+
+
+def test_keywords_without_little_words_are_still_judged_off_topic(settings):
+    body = (
+        "Best packers movers Delhi cheap packers movers Gurgaon household shifting services "
+        "affordable rates trusted movers Noida office relocation"
+    )
+    result = check(
+        RelevanceSignal(), comment(body), ScreeningContext(settings, articles={"cron": CRON})
+    )
+    assert result.weight > 0 and result.findings[0].startswith("little relation")
+
+
+def test_a_support_line_in_backticks_is_still_a_support_scam(settings):
+    pitch = "HP printer support number: call toll free +1 888 555 0147, 24/7 customer service"
+    for body in (
+        f"How do I fix this error? `{pitch}`",
+        f"How do I fix this error? Output:\n\n    {pitch}",
+        f"How do I fix this error?\n```\n{pitch}\n```",
+    ):
+        found = findings(CommercialSignal(), body, settings)
+        assert found and found[0].startswith("support-number scam"), body
+
+
+def test_numbers_in_quoted_logs_are_not_a_support_scam(settings):
+    body = (
+        "My job logs this and then stops, any idea?\n\n"
+        "    2026-03-01 02:00:01 support: cannot reach 10.0.0.12 port 8443\n"
+        "    2026-03-01 02:00:02 retry in 30 s"
+    )
+    assert not any(
+        f.startswith("support-number scam") for f in findings(CommercialSignal(), body, settings)
+    )
+
+
+def test_code_speaks_for_a_comment_only_with_words_of_its_own(settings):
+    context = ScreeningContext(settings)
+    blank = check(GenuineSignal(), comment("Great offer\n```\n   \n```\nvisit us"), context)
+    assert not any(f.startswith("quotes code") for f in blank.findings)
+    only_code = check(
+        GenuineSignal(), comment("`buy cheap followers at fastfans dot com`"), context
+    )
+    assert not any(f.startswith("quotes code") for f in only_code.findings)
+    explained = check(
+        GenuineSignal(), comment("This line fixed it for me: `PATH=/usr/bin:/bin`"), context
+    )
+    assert any(f.startswith("quotes code") for f in explained.findings)

@@ -144,6 +144,14 @@ def test_repeated_lines(settings, make_comment):
     assert "repetition: 2 repeated line(s)" in rules(settings, make_comment(body)).findings
 
 
+def test_code_fences_and_rules_are_not_repeated_lines(settings, make_comment):
+    body = (
+        "First I ran:\n```\ncrontab -l\n```\n---\nThen I ran:\n```\nsystemctl list-timers\n"
+        "```\n---\nBoth show the job."
+    )
+    assert not any("repetition" in f for f in rules(settings, make_comment(body)).findings)
+
+
 def test_ordinary_capitals_are_not_shouting(settings, make_comment):
     body = "The NASA and UNESCO examples in the article were useful, thanks."
     assert rules(settings, make_comment(body)).findings == ()
