@@ -224,6 +224,14 @@ class SignalResult:
     policy may reach because of this signal (a disallowed word forces SPAM, a
     moderation keyword forces HOLD). ``findings`` are the reasons shown to the
     moderator; ``retry`` asks for a recheck later (Akismet was unreachable).
+
+    Two facts the policy weighs apart from the score, because the errors they
+    prevent cost the most: ``grounds`` is true when the findings show what the
+    comment promotes (a link to a site, a phone number, an offer, a trade of
+    spam): without grounds from some signal a comment is held, never decided spam.
+    ``vouches`` is true when the findings speak for the comment (code, a
+    question, its article's subject, a trusted author): a comment with grounds
+    and nothing that vouches for it is held, never approved.
     """
 
     signal: str
@@ -237,6 +245,8 @@ class SignalResult:
     #: What the signal sent to an outside service, kept to report a moderator's
     #: correction back with exactly the same facts (Akismet's submit-spam/ham).
     sent: dict[str, str] | None = None
+    grounds: bool = False
+    vouches: bool = False
 
     @property
     def explains(self) -> bool:

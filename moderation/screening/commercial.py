@@ -412,5 +412,11 @@ class CommercialSignal:
         score = noisy_or(weights)
         reason = "commercial: " + ("; ".join(findings) if findings else "no trade of comment spam")
         return SignalResult(
-            self.name, score, reason, None, tuple(findings), weight=evidence_weight(score, STRENGTH)
+            self.name,
+            score,
+            reason,
+            None,
+            tuple(findings),
+            weight=evidence_weight(score, STRENGTH),
+            grounds=bool(findings),  # every finding here is something the comment sells
         )

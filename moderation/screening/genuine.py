@@ -131,4 +131,11 @@ class GenuineSignal:
         weight = max(weight, FLOOR)
         reason = "genuine: " + ("; ".join(findings) if findings else "nothing in particular")
         score = 0.0 if findings else None
-        return SignalResult(self.name, score, reason, findings=tuple(findings), weight=weight)
+        return SignalResult(
+            self.name,
+            score,
+            reason,
+            findings=tuple(findings),
+            weight=weight,
+            vouches=bool(findings),
+        )

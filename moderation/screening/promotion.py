@@ -34,6 +34,9 @@ class Family:
     weight: float  # what the first match is worth
     phrases: list[str]
     more: float = 0.15  # what each further distinct match adds
+    #: Whether a match shows what the comment promotes (grounds to decide it is
+    #: spam); asking for likes or naming an employer promotes nothing by itself.
+    grounds: bool = True
 
 
 OFFER = Family(
@@ -292,6 +295,7 @@ ENGAGEMENT_BAIT = Family(
         r"(?:give|leave) (?:it|this|me) a (?:like|thumbs up)",
         r"share your thoughts",
     ],
+    grounds=False,
 )
 
 FUNDRAISING = Family(
@@ -323,6 +327,7 @@ DISCLOSURE = Family(
         r"for transparency",
     ],
     more=0.0,
+    grounds=False,
 )
 
 FAMILIES = (
@@ -438,10 +443,14 @@ class PromotionSignal:
         findings: list[str] = []
         weights: list[float] = []
         hits = BOOK.find(lowered)
+        # Every finding but engagement bait, a disclosure and "little else" is grounds.
+        grounds = False
         for family in FAMILIES:
             for position, phrase in enumerate(hits.get(family.label, ())):
                 findings.append(f"{family.label}: '{phrase}'")
                 weights.append(family.weight if position == 0 else family.more)
+                grounds = grounds or family.grounds
+        from_families = len(findings)
         for position, price in enumerate(found(PRICE, lowered)):
             findings.append(f"price: {price.rstrip('.,')}")
             weights.append(PRICE_WEIGHT if position == 0 else 0.15)
@@ -477,11 +486,19 @@ class PromotionSignal:
         if comment.author_url and keyword_host(comment.author_url):
             findings.append(f"a website named for search engines: {host_of(comment.author_url)}")
             weights.append(0.35)
+        # Prices, affiliate links, link drops and business names all promote something.
+        grounds = grounds or len(findings) > from_families
         if findings and len(WORD.findall(lowered)) < 8:
             findings.append("little else besides the pitch")
             weights.append(0.3)
         score = noisy_or(weights)
         reason = "promotion: " + ("; ".join(findings) if findings else "no sales language")
         return SignalResult(
-            self.name, score, reason, None, tuple(findings), weight=evidence_weight(score, STRENGTH)
+            self.name,
+            score,
+            reason,
+            None,
+            tuple(findings),
+            weight=evidence_weight(score, STRENGTH),
+            grounds=grounds,
         )

@@ -166,7 +166,12 @@ class RelevanceSignal:
                 f"discusses the article: {len(shared)} of {len(own)} of its words are the article's"
             )
             return SignalResult(
-                self.name, 0.0, f"relevance: {finding}", findings=(finding,), weight=ON_TOPIC_WEIGHT
+                self.name,
+                0.0,
+                f"relevance: {finding}",
+                findings=(finding,),
+                weight=ON_TOPIC_WEIGHT,
+                vouches=True,
             )
         if share < OFF_TOPIC_SHARE and len(own) >= OFF_TOPIC_WORDS:
             finding = (

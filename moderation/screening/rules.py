@@ -297,9 +297,21 @@ class RulesSignal:
         weight = evidence_weight(score, STRENGTH)
         approved = history.approved_count(comment)
         trust_after = int(options["trust_after_approved"])
-        if trust_after > 0 and approved >= trust_after:
+        trusted = trust_after > 0 and approved >= trust_after
+        if trusted:
             findings.append(f"{TRUSTED}: {approved} earlier approved comment(s)")
             weight += TRUSTED_WEIGHT
         floor = max(floors, key=lambda d: d is Decision.SPAM, default=None)
         reason = "rules: " + ("; ".join(findings) if findings else "nothing matched")
-        return SignalResult(self.name, score, reason, floor, tuple(findings), weight=weight)
+        return SignalResult(
+            self.name,
+            score,
+            reason,
+            floor,
+            tuple(findings),
+            weight=weight,
+            # A link to a site that is no reference, or a disallowed key, is what
+            # a comment promotes; shouting, repetition and floods are only style.
+            grounds=bool(other_hosts) or Decision.SPAM in floors,
+            vouches=trusted,
+        )

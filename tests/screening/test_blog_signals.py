@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from moderation.articles import described_article
-from moderation.models import Comment, Decision
-from moderation.screening import Screener
-from moderation.screening.base import ScreeningContext, check
+from moderation.models import Comment, Decision, SignalKind, SignalResult
+from moderation.screening import Screener, default_signals
+from moderation.screening.base import ScreeningContext, check, log_odds
 from moderation.screening.commercial import CommercialSignal, phone_numbers, stuffed_phrase
 from moderation.screening.genuine import GenuineSignal
+from moderation.screening.policy import NO_GROUNDS, NO_VOUCHER
 from moderation.screening.promotion import PromotionSignal
 from moderation.screening.relevance import RelevanceSignal
 from moderation.screening.rules import RulesSignal
@@ -327,3 +328,109 @@ def test_code_speaks_for_a_comment_only_with_words_of_its_own(settings):
         GenuineSignal(), comment("This line fixed it for me: `PATH=/usr/bin:/bin`"), context
     )
     assert any(f.startswith("quotes code") for f in explained.findings)
+
+
+# -- grounds for spam, and what vouches for a comment --------------------------------------------
+
+
+def result(signal: object, body: str, settings, **fields: object):
+    context = ScreeningContext(settings=settings, articles={"cron": CRON})
+    return check(signal, comment(body, **fields), context)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("signal", "body"),
+    [
+        (RulesSignal(), "See https://cheap-hosting.example/offer for the scheduler."),
+        (CommercialSignal(), "Cron broken? Call our helpline +1-888-555-0123 now."),
+        (PromotionSignal(), "Check out my channel, I post cron tutorials every week."),
+        (PromotionSignal(), "The pro plan is $49 per month and worth it."),
+    ],
+    ids=["unknown-link", "phone-number", "own-channel", "price"],
+)
+def test_what_a_comment_promotes_is_grounds(settings, signal, body):
+    assert result(signal, body, settings).grounds
+
+
+@pytest.mark.parametrize(
+    ("signal", "body"),
+    [
+        (RulesSignal(), "See https://docs.python.org/3/library/sched.html for the scheduler."),
+        (RulesSignal(), "MY CRON JOB RUNS TWICE EVERY NIGHT AND I CANNOT SEE WHY"),
+        (CommercialSignal(), "I called HP support about the printer, no luck with the driver."),
+        (PromotionSignal(), "Thumbs up if your cron job also ran twice on the DST night."),
+        (PromotionSignal(), "Disclosure: I work on systemd's docs. Persistent=true is right."),
+    ],
+    ids=["documentation-link", "shouting", "support-in-passing", "engagement-bait", "disclosure"],
+)
+def test_style_a_reference_or_an_employer_is_no_grounds(settings, signal, body):
+    assert not result(signal, body, settings).grounds
+
+
+def test_a_question_code_or_the_articles_subject_vouches_for_a_comment(settings):
+    question = "Why does my timer skip runs after a reboot? Persistent=true is set."
+    on_topic = "The crontab environment bit me: PATH was short, so my job failed until I logged it."
+    assert result(GenuineSignal(), question, settings).vouches
+    assert result(RelevanceSignal(), on_topic, settings).vouches
+
+
+def test_praise_and_an_unrelated_story_vouch_for_nothing(settings):
+    praise = "Really informative post, keep sharing with us every week!"
+    elsewhere = (
+        "Moving house in Delhi is stressful; professional packers carry furniture, pack "
+        "kitchens and deliver everything safely across every neighbourhood quickly."
+    )
+    assert not result(GenuineSignal(), praise, settings).vouches
+    assert not result(RelevanceSignal(), elsewhere, settings).vouches
+
+
+class FixedModel:
+    """A model sure of one probability for every comment: what a model trained on
+    another site's comments may do with a comment unlike any it saw."""
+
+    name = "model"
+
+    def __init__(self, probability: float) -> None:
+        self.probability = probability
+
+    def check_many(self, comments, context):
+        p = self.probability
+        found = SignalResult(self.name, p, f"model: {p}", kind=SignalKind.PRIOR, weight=log_odds(p))
+        return [found] * len(comments)
+
+
+def screen_with_model(settings, probability: float, body: str):
+    signals = [*default_signals(settings, None)[:-1], FixedModel(probability)]
+    screener = Screener(settings, None, articles={"cron": CRON}, signals=signals)
+    return screener.screen_many([comment(body)])[0]
+
+
+def test_a_bare_link_with_a_slogan_is_held_however_innocent_the_model_finds_it(settings):
+    verdict = screen_with_model(settings, 0.01, "shopfront-deals.com where quality meets you.")
+    assert verdict.score < 0.35
+    assert verdict.decision is Decision.HOLD
+    assert NO_VOUCHER in verdict.reasons
+
+
+def test_a_link_in_a_comment_about_the_article_is_approved(settings):
+    body = (
+        "Why does the timer skip runs after a reboot? My unit file with OnCalendar and "
+        "Persistent=true is at https://notes-kim.example/timer if that helps."
+    )
+    verdict = screen_with_model(settings, 0.01, body)
+    assert verdict.decision is Decision.APPROVE, verdict.reasons
+
+
+def test_the_model_alone_never_decides_spam(settings):
+    body = "THUMBS UP IF YOU READ THIS AT 3 AM WAITING FOR YOUR CRON JOB"
+    verdict = screen_with_model(settings, 0.999, body)
+    assert verdict.score >= 0.85
+    assert verdict.decision is Decision.HOLD
+    assert NO_GROUNDS in verdict.reasons
+
+
+def test_the_model_with_a_link_to_a_shop_decides_spam(settings):
+    body = "THUMBS UP IF YOU READ THIS, THEN VISIT https://cron-deals.example FOR MORE"
+    verdict = screen_with_model(settings, 0.999, body)
+    assert verdict.decision is Decision.SPAM
+    assert NO_GROUNDS not in verdict.reasons

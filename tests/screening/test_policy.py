@@ -1,4 +1,5 @@
-"""The policy: thresholds from COMMENTS_MODERATION, floors, trust and reasons."""
+"""The policy: thresholds from COMMENTS_MODERATION, floors, trust, grounds, vouchers and
+reasons."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import pytest
 from moderation.models import Decision, SignalKind, SignalResult
 from moderation.screening.base import evidence_weight, log_odds
 from moderation.screening.learned import MODEL_WEIGHT
-from moderation.screening.policy import combined_score, decide, verdict_for
+from moderation.screening.policy import (
+    NO_GROUNDS,
+    NO_VOUCHER,
+    combined_score,
+    decide,
+    verdict_for,
+)
 from moderation.screening.rules import STRENGTH, TRUSTED, TRUSTED_WEIGHT
 
 OPTIONS = {"approve_below": 0.40, "spam_at": 0.85}
@@ -24,16 +31,41 @@ def model(score):
     )
 
 
-def rules(score=0.0, *findings, floor=None):
+def rules(score=0.0, *findings, floor=None, grounds=False):
     weight = evidence_weight(score, STRENGTH)
-    if any(f.startswith(TRUSTED) for f in findings):
+    trusted = any(f.startswith(TRUSTED) for f in findings)
+    if trusted:
         weight += TRUSTED_WEIGHT
-    return SignalResult("rules", score, "rules: ...", floor, tuple(findings), weight=weight)
+    return SignalResult(
+        "rules",
+        score,
+        "rules: ...",
+        floor,
+        tuple(findings),
+        weight=weight,
+        grounds=grounds,
+        vouches=trusted,
+    )
 
 
-def promotion(score=0.0, *findings):
+def promotion(score=0.0, *findings, grounds=True):
     weight = evidence_weight(score, 1.5)
-    return SignalResult("promotion", score, "promotion: ...", None, tuple(findings), weight=weight)
+    return SignalResult(
+        "promotion",
+        score,
+        "promotion: ...",
+        None,
+        tuple(findings),
+        weight=weight,
+        grounds=grounds and bool(findings),
+    )
+
+
+def genuine(*findings):
+    weight = -0.35 * len(findings)
+    return SignalResult(
+        "genuine", 0.0, "genuine: ...", None, tuple(findings), weight=weight, vouches=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -66,7 +98,11 @@ def test_evidence_adds_up():
 
 def test_confident_model_and_evidence_reach_spam_with_every_reason():
     verdict = verdict_for(
-        [rules(0.4, "1 link"), promotion(0.5, "call to action: 'book a demo'"), model(0.97)],
+        [
+            rules(0.4, "1 link", grounds=True),
+            promotion(0.5, "call to action: 'book a demo'"),
+            model(0.97),
+        ],
         OPTIONS,
     )
     assert verdict.decision is Decision.SPAM
@@ -135,3 +171,59 @@ def test_retry_and_what_was_sent_are_carried():
     assert verdict.signal("akismet").sent == params
     assert "Akismet unavailable (timed out); will recheck" in verdict.reasons
     assert verdict.signal("akismet") is unavailable
+
+
+# -- grounds to decide spam, vouchers to approve ---------------------------------------------------
+
+
+def test_the_model_alone_holds_but_never_decides_spam():
+    verdict = verdict_for([model(0.999), rules(), promotion()], OPTIONS)
+    assert verdict.score >= OPTIONS["spam_at"]
+    assert verdict.decision is Decision.HOLD
+    assert verdict.reasons[-1] == NO_GROUNDS
+
+
+def test_the_model_with_something_the_comment_promotes_decides_spam():
+    verdict = verdict_for([model(0.999), rules(0.3, "1 link", grounds=True), promotion()], OPTIONS)
+    assert verdict.decision is Decision.SPAM
+    assert NO_GROUNDS not in verdict.reasons
+
+
+def test_style_alone_is_no_grounds_for_spam():
+    bait = promotion(0.6, "engagement bait: 'like if you'", grounds=False)
+    shouting = rules(0.3, "shouting: mostly capital letters")
+    verdict = verdict_for([model(0.95), bait, shouting], OPTIONS)
+    assert verdict.score >= OPTIONS["spam_at"]
+    assert verdict.decision is Decision.HOLD
+    offer = promotion(0.6, "call to action: 'check out my'")
+    assert verdict_for([model(0.95), offer, shouting], OPTIONS).decision is Decision.SPAM
+
+
+def test_a_spam_floor_needs_no_grounds():
+    honeypot = SignalResult(
+        "intake", 1.0, "intake: honeypot", Decision.SPAM, ("honeypot field filled in",)
+    )
+    verdict = verdict_for([model(0.999), honeypot], OPTIONS)
+    assert verdict.decision is Decision.SPAM
+    assert NO_GROUNDS not in verdict.reasons
+
+
+def test_a_link_with_nothing_speaking_for_it_is_held_however_low_the_score():
+    link = rules(0.3, "1 link", grounds=True)
+    verdict = verdict_for([model(0.02), link, promotion()], OPTIONS)
+    assert verdict.score < OPTIONS["approve_below"]
+    assert verdict.decision is Decision.HOLD
+    assert verdict.reasons[-1] == NO_VOUCHER
+
+
+def test_a_link_in_a_comment_that_asks_about_the_article_is_approved():
+    link = rules(0.3, "1 link", grounds=True)
+    asks = genuine("asks a question ('how do')")
+    verdict = verdict_for([model(0.02), link, promotion(), asks], OPTIONS)
+    assert verdict.decision is Decision.APPROVE
+    assert NO_VOUCHER not in verdict.reasons
+
+
+def test_a_comment_that_promotes_nothing_needs_no_voucher():
+    verdict = verdict_for([model(0.02), rules(), promotion()], OPTIONS)
+    assert verdict.decision is Decision.APPROVE

@@ -186,6 +186,9 @@ def test_trust_after_approved_comments(settings, store, make_comment):
     regular = make_comment("Another thought.", email="KIM@example.org")
     assert not any(f.startswith(TRUSTED) for f in rules(settings, newcomer, store).findings)
     assert f"{TRUSTED}: 1 earlier approved comment(s)" in rules(settings, regular, store).findings
+    # Trust speaks for the comment: it may carry a link and still be approved.
+    assert rules(settings, regular, store).vouches
+    assert not rules(settings, newcomer, store).vouches
 
 
 def test_a_copied_name_and_website_do_not_borrow_trust(settings, store, make_comment):
