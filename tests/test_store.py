@@ -1,6 +1,8 @@
 """The store's own guarantees, below any caller."""
 
+import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +71,26 @@ def test_a_full_disk_is_reported_as_such_not_as_a_failed_rollback(tmp_path):
             for number in range(200):
                 store.comments.add(comment(f"{number} " + "x" * 2000))
         assert not store.in_transaction
+
+
+def _open_files(path) -> int:
+    """How many file descriptors of this process point at ``path``."""
+    fds = Path("/proc/self/fd")
+    return sum(1 for fd in fds.iterdir() if os.path.realpath(fd) == os.path.realpath(path))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
+@pytest.mark.parametrize("problem", ["newer schema", "not a database"])
+def test_a_database_that_cannot_be_opened_leaves_no_file_open(tmp_path, problem):
+    path = tmp_path / "m.db"
+    if problem == "newer schema":
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA user_version = 999")
+        conn.close()
+    else:
+        path.write_bytes(b"this is not an SQLite file, " * 100)
+    with pytest.raises(StoreError) as failure:
+        Store(path)
+    # The traceback still holds the half-made object: its connection must be closed.
+    assert failure.value.__traceback__ is not None
+    assert _open_files(path) == 0

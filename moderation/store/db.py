@@ -62,14 +62,22 @@ class Database:
             self.conn = sqlite3.connect(
                 str(path), timeout=timeout, isolation_level=None, check_same_thread=False
             )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open moderation database {self.path}: {exc}") from exc
+        try:
             self.conn.row_factory = sqlite3.Row
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute(f"PRAGMA synchronous = {synchronous}")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open moderation database {self.path}: {exc}") from exc
+        except BaseException as exc:
+            # Nobody gets this object to close: close the file here (a newer schema,
+            # a failed migration, a file that is not a database).
+            self.conn.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(f"cannot open moderation database {self.path}: {exc}") from exc
+            raise
 
     def __enter__(self) -> Database:
         return self
