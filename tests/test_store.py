@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from moderation.errors import StoreError, UnknownComment
-from moderation.models import Comment, State
+from moderation.models import Comment, Decision, State, Verdict
 from moderation.store import Store
 
 
@@ -94,3 +94,15 @@ def test_a_database_that_cannot_be_opened_leaves_no_file_open(tmp_path, problem)
     # The traceback still holds the half-made object: its connection must be closed.
     assert failure.value.__traceback__ is not None
     assert _open_files(path) == 0
+
+
+def test_the_reason_filter_searches_each_reason_as_written_not_its_json(tmp_path):
+    with Store(tmp_path / "m.db") as store:
+        held = store.comments.add(comment("a pitch"))
+        reasons = ("asks to be contacted: 'search for \"acme\" on etsy'", r"detail: 'C:\Temp'")
+        store.screenings.record(held.id, Verdict(Decision.HOLD, 0.5, reasons, ()))
+        for text in ('"acme"', r"C:\Temp", "etsy'", "ACME"):
+            assert store.comments.count(reason=text) == 1, text
+        # Pieces of the JSON the reasons are kept in are not part of any reason.
+        for text in ('", "', "[", '\\"', "\\\\"):
+            assert store.comments.count(reason=text) == 0, text

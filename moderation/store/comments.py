@@ -298,10 +298,12 @@ def _filters(
         where.append("lower(c.email) = lower(?)")
         params.append(email)
     if reason is not None:
-        # The text is matched literally: % and _ are not wildcards here.
+        # Each reason of the latest run, matched literally (% and _ are not wildcards),
+        # not the JSON it is kept as: quotes and backslashes are searched as written.
         where.append(
-            """(SELECT s.reasons FROM screenings s WHERE s.comment_id = c.id
-                ORDER BY s.id DESC LIMIT 1) LIKE ? ESCAPE '\\'"""
+            """EXISTS (SELECT 1 FROM json_each((SELECT s.reasons FROM screenings s
+                WHERE s.comment_id = c.id ORDER BY s.id DESC LIMIT 1))
+                WHERE value LIKE ? ESCAPE '\\')"""
         )
         params.append(like_pattern(reason))
     if label is not None:
