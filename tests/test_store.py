@@ -2,12 +2,13 @@
 
 import os
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from moderation.errors import StoreError, UnknownComment
-from moderation.models import Comment, Decision, State, Verdict
+from moderation.models import Comment, Decision, SignalResult, State, Verdict, utcnow
 from moderation.store import Store
 
 
@@ -106,3 +107,22 @@ def test_the_reason_filter_searches_each_reason_as_written_not_its_json(tmp_path
         # Pieces of the JSON the reasons are kept in are not part of any reason.
         for text in ('", "', "[", '\\"', "\\\\"):
             assert store.comments.count(reason=text) == 0, text
+
+
+def test_signals_fired_counts_only_what_spoke_against_a_comment(tmp_path):
+    favourable = (
+        SignalResult("genuine", 0.0, "genuine: asks a question", findings=("asks",), weight=-1.0),
+        SignalResult("relevance", 0.0, "relevance: on topic", findings=("on",), weight=-0.5),
+        SignalResult("akismet", 0.0, "Akismet: ham", weight=-0.5),
+    )
+    against = (
+        SignalResult("rules", 0.9, "rules: links", findings=("3 links",), weight=1.5),
+        SignalResult("blocklist", 1.0, "blocked", floor=Decision.SPAM, findings=("blocked",)),
+    )
+    with Store(tmp_path / "m.db") as store:
+        for body in ("first", "second"):
+            stored = store.comments.add(comment(body))
+            verdict = Verdict(Decision.HOLD, 0.5, ("x",), favourable + against)
+            store.screenings.record(stored.id, verdict)
+        fired = store.stats.signals_fired(utcnow() - timedelta(days=1))
+    assert fired == {"rules": 2, "blocklist": 2}
