@@ -203,7 +203,11 @@ class LearnedModel:
     def from_bytes(cls, blob: bytes) -> LearnedModel | None:
         """The stored model, or ``None`` when it was stored by another version."""
         # The blob was written by retrain() into our own database: trusted input.
-        state = pickle.loads(blob)
+        try:
+            state = pickle.loads(blob)
+        except Exception as exc:  # a class another scikit-learn moved or removed, say
+            logger.warning("the stored model cannot be read, it will be rebuilt: %r", exc)
+            return None
         if not isinstance(state, dict) or state.get("format") != MODEL_FORMAT:
             return None
         return cls(

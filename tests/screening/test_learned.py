@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+import sys
+import types
+
+import pytest
+
 from moderation.models import Label, State
 from moderation.screening import Screener
 from moderation.screening.base import ScreeningContext
@@ -178,3 +184,24 @@ def test_reload_model_picks_up_a_retrain(settings, store, make_comment):
     assert screener.screen_many([probe])[0].signal("model").score == before  # not yet
     screener.reload()
     assert screener.screen_many([probe])[0].signal("model").score > before + 0.2
+
+
+def test_a_model_stored_by_another_version_that_cannot_be_unpickled_is_rebuilt(store):
+    """After an upgrade a class named in the blob may be gone: load() rebuilds the model."""
+    gone = types.ModuleType("estimator_of_an_older_sklearn")
+
+    class Estimator:
+        pass
+
+    Estimator.__module__ = gone.__name__
+    Estimator.__qualname__ = "Estimator"
+    gone.Estimator = Estimator
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, gone.__name__, gone)
+        state = {"format": 2, "pipeline": Estimator(), "positives": 0, "negatives": 0}
+        blob = pickle.dumps(state | {"seed": 1, "seed_digest": "older"})
+    store.trained.save(MODEL_NAME, blob, 0)
+    assert LearnedModel.from_bytes(blob) is None
+    model = LearnedModel.load(store)
+    assert model.trained and model.seed == len(seed_examples())
+    assert LearnedModel.from_bytes(store.trained.load(MODEL_NAME).blob) is not None
