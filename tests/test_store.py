@@ -101,7 +101,9 @@ def test_the_reason_filter_searches_each_reason_as_written_not_its_json(tmp_path
     with Store(tmp_path / "m.db") as store:
         held = store.comments.add(comment("a pitch"))
         reasons = ("asks to be contacted: 'search for \"acme\" on etsy'", r"detail: 'C:\Temp'")
-        store.screenings.record(held.id, Verdict(Decision.HOLD, 0.5, reasons, ()))
+        store.screenings.record(
+            held.id, Verdict(Decision.HOLD, 0.5, reasons, ()), version=held.version
+        )
         for text in ('"acme"', r"C:\Temp", "etsy'", "ACME"):
             assert store.comments.count(reason=text) == 1, text
         # Pieces of the JSON the reasons are kept in are not part of any reason.
@@ -123,6 +125,6 @@ def test_signals_fired_counts_only_what_spoke_against_a_comment(tmp_path):
         for body in ("first", "second"):
             stored = store.comments.add(comment(body))
             verdict = Verdict(Decision.HOLD, 0.5, ("x",), favourable + against)
-            store.screenings.record(stored.id, verdict)
+            store.screenings.record(stored.id, verdict, version=stored.version)
         fired = store.stats.signals_fired(utcnow() - timedelta(days=1))
     assert fired == {"rules": 2, "blocklist": 2}

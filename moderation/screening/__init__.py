@@ -157,6 +157,7 @@ class ScreenReport:
     outcomes: dict[str, int] = field(default_factory=lambda: {str(s): 0 for s in State})
     rechecks_scheduled: int = 0
     gave_up: int = 0
+    changed_meanwhile: int = 0  # edited while screened: screened again
 
     def __str__(self) -> str:
         parts = [f"{count} {state}" for state, count in self.outcomes.items() if count]
@@ -165,7 +166,14 @@ class ScreenReport:
             text += f"; {self.rechecks_scheduled} to recheck when Akismet answers"
         if self.gave_up:
             text += f"; gave up rechecking {self.gave_up}"
+        if self.changed_meanwhile:
+            text += f"; {self.changed_meanwhile} changed while screened, screened again"
         return text
+
+
+#: How many times in a row a comment edited while it is screened is screened again
+#: at once; after that it waits, ``received``, for the next sweep or ``moderation screen``.
+SCREEN_AGAIN_ROUNDS = 3
 
 
 def _give_up(verdict: Verdict, since: datetime, days: float) -> Verdict:
@@ -192,16 +200,43 @@ def screen_and_record(
     When Akismet could not answer, the comment is held and rechecked after
     COMMENTS_AKISMET_RECHECK_MINUTES, until the failures have lasted
     COMMENTS_AKISMET_GIVE_UP_DAYS: then it stays held with no further recheck.
+
+    A comment whose text changes while it is screened (its author edits it) keeps
+    that run, which decides nothing (:meth:`~moderation.store.screenings.Screenings.record`);
+    its new text is screened straight after, up to :data:`SCREEN_AGAIN_ROUNDS` times.
     """
     now = now or utcnow()
     report = report if report is not None else ScreenReport()
     unsaved = [c for c in comments if c.id is None]
     if unsaved:
         raise ValueError("screen_and_record needs stored comments; use Screener.screen_many")
+    comments = list(comments)
+    states = _screen_once(store, screener, comments, now, progress, report)
+    for _round in range(SCREEN_AGAIN_ROUNDS):
+        changed = {c.id: i for i, c in enumerate(comments) if states[i] is State.RECEIVED}
+        again = [c for c in store.comments.existing(changed) if c.status is State.RECEIVED]
+        if not again:
+            break
+        report.changed_meanwhile += len(again)
+        logger.info("%d comments changed while screened: screening them again", len(again))
+        for comment, state in zip(
+            again, _screen_once(store, screener, again, now, None, report), strict=True
+        ):
+            states[changed[comment.id]] = state
+    return states
+
+
+def _screen_once(
+    store: Store,
+    screener: Screener,
+    comments: list[Comment],
+    now: datetime,
+    progress: Progress | None,
+    report: ScreenReport,
+) -> list[State]:
     settings = screener.settings
     recheck_after = timedelta(minutes=float(settings["COMMENTS_AKISMET_RECHECK_MINUTES"]))
     give_up_days = float(settings["COMMENTS_AKISMET_GIVE_UP_DAYS"])
-    comments = list(comments)
     verdicts: list[Verdict | None] = [None] * len(comments)
     groups = {
         False: [i for i, c in enumerate(comments) if c.status is not State.HELD],
@@ -242,11 +277,15 @@ def screen_and_record(
         from ..notify import on_screened  # issue 11: alerts commit with the verdict
 
         with store.transaction():
-            state = store.screenings.record(comment.id, verdict, next_check_at=next_check, now=now)
+            state = store.screenings.record(
+                comment.id, verdict, version=comment.version, next_check_at=next_check, now=now
+            )
             on_screened(store, settings, comment, state, verdict, now=now)
+        states.append(state)
+        if state is State.RECEIVED:
+            continue  # its text changed meanwhile: screened again below
         report.screened += 1
         report.outcomes[str(state)] += 1
-        states.append(state)
     return states
 
 

@@ -141,6 +141,15 @@ class Comments(Part):
         """All of ``comment_ids``, in order; an unknown id raises before anything is returned."""
         return [self.get(comment_id) for comment_id in comment_ids]
 
+    def existing(self, comment_ids: Iterable[str | None]) -> list[Comment]:
+        """Those of ``comment_ids`` still stored, in order (one may be erased meanwhile)."""
+        found = []
+        for comment_id in comment_ids:
+            row = self.conn.execute("SELECT * FROM comments WHERE id = ?", (comment_id,)).fetchone()
+            if row is not None:
+                found.append(comment_from_row(row))
+        return found
+
     def list(
         self,
         *,

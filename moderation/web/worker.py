@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 
-from ..errors import UnknownComment
 from ..models import Comment, State
 from ..settings import Settings
 from ..store import Store
@@ -209,7 +208,7 @@ class ScreeningWorker:
 
         # A comment may have been screened meanwhile (start-up sweep, `moderation
         # screen`, a moderator): only the ones still waiting are screened.
-        comments = [c for c in _existing(store, ids) if c.status is State.RECEIVED]
+        comments = [c for c in store.comments.existing(ids) if c.status is State.RECEIVED]
         if not comments:
             return
         started, cpu_started = time.perf_counter(), time.thread_time()
@@ -247,16 +246,6 @@ class ScreeningWorker:
         if report.screened:
             self.after_screening()
         logger.debug("sweep: %s", report)
-
-
-def _existing(store: Store, ids: list[str]) -> list[Comment]:
-    comments = []
-    for comment_id in ids:
-        try:
-            comments.append(store.comments.get(comment_id))
-        except UnknownComment:  # erased meanwhile
-            logger.debug("comment %s vanished before screening", comment_id)
-    return comments
 
 
 #: How often the service sends what the outbox holds (issue 11). Alerts queued by

@@ -45,6 +45,7 @@ def stored(site):
                     SignalResult("promotion", 0.5, "mentions a discount", findings=("discount",)),
                 ),
             ),
+            version=held.version,
         )
         store.conn.execute("UPDATE comments SET status = 'held' WHERE id = ?", (held.id,))
         spam = add(store, body="Buy now", email="spam@example.net", status=State.SPAM)
@@ -153,6 +154,7 @@ def test_overturning_akismet_reports_it_and_retrains(run, site, akismet_server):
                 ("Akismet: spam",),
                 (SignalResult("akismet", 1.0, "Akismet: spam", Decision.SPAM, sent=params),),
             ),
+            version=comment.version,
         )
     result = run("approve", comment.id)
     assert result.code == 0, result.err
