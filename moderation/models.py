@@ -169,6 +169,10 @@ def text_version(author: str, author_url: str | None, body: str) -> str:
     return hashlib.sha256(exact.encode("utf-8")).hexdigest()[:16]
 
 
+#: What :func:`text_version` returns: the review page and the CLI check what they get back.
+VERSION_PATTERN = re.compile(r"[0-9a-f]{16}")
+
+
 @dataclass(frozen=True)
 class Comment:
     """A comment as submitted and, once stored, as kept.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.errors import StoreError, UnknownComment
+from moderation.errors import CommentChanged, StoreError, UnknownComment
 from moderation.models import Comment, Decision, SignalResult, State, Verdict, utcnow
 from moderation.store import Store
 
@@ -128,3 +128,18 @@ def test_signals_fired_counts_only_what_spoke_against_a_comment(tmp_path):
             store.screenings.record(stored.id, verdict, version=stored.version)
         fired = store.stats.signals_fired(utcnow() - timedelta(days=1))
     assert fired == {"rules": 2, "blocklist": 2}
+
+
+def test_a_moderator_acts_only_on_the_version_of_the_text_they_were_shown(tmp_path):
+    with Store(tmp_path / "m.db") as store:
+        shown = store.comments.add(comment("Good point about caching."))
+        store.revisions.edit(shown.id, author="Reader", author_url=None, body="Cheap pills!")
+        with pytest.raises(CommentChanged, match=f"comment {shown.id} was edited at ") as refused:
+            store.decisions.moderate(shown.id, "approve", seen=shown.version)
+        assert refused.value.comment_id == shown.id
+        assert store.comments.get(shown.id).status is State.RECEIVED
+        assert [d.actor for d in store.decisions.of(shown.id)] == ["intake", "author"]
+        # The same words again are the same version: the moderator did see this text.
+        store.revisions.edit(shown.id, author="Reader", author_url=None, body=shown.body)
+        entry = store.decisions.moderate(shown.id, "approve", seen=shown.version)
+        assert entry.to_state is State.APPROVED
