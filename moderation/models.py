@@ -111,6 +111,12 @@ TRANSITIONS: dict[Action, Transition] = {
 }
 
 
+#: Where an edit of its text (by its author, or a Webmention's changed source) sends a
+#: comment back to screening. Out of ``spam`` and ``rejected`` (withdrawn ones too) only
+#: a moderator's ``restore`` leads: there the new text is kept, the state stays.
+EDIT_RESCREENS = frozenset({State.RECEIVED, State.HELD, State.APPROVED})
+
+
 def transition(action: Action | str, comment_id: str, current: State) -> Transition:
     """The move ``action`` makes from ``current``; :class:`InvalidTransition` if none."""
     move = TRANSITIONS[Action(action)]

@@ -143,3 +143,24 @@ def test_a_moderator_acts_only_on_the_version_of_the_text_they_were_shown(tmp_pa
         store.revisions.edit(shown.id, author="Reader", author_url=None, body=shown.body)
         entry = store.decisions.moderate(shown.id, "approve", seen=shown.version)
         assert entry.to_state is State.APPROVED
+
+
+@pytest.mark.parametrize("decided", [State.SPAM, State.REJECTED])
+def test_an_edit_keeps_the_text_but_not_a_way_out_of_spam_or_rejected(tmp_path, decided):
+    with Store(tmp_path / "m.db") as store:
+        stored = store.comments.add(comment("Buy pills at http://pills.example"), status=decided)
+        before = store.revisions.edit(
+            stored.id, author="Reader", author_url=None, body="Nice post!", actor="webmention"
+        )
+        assert before is decided
+        now = store.comments.get(stored.id)
+        assert (now.status, now.body, now.edited_at is not None) == (decided, "Nice post!", True)
+        assert [r.body for r in store.revisions.of(stored.id)] == [stored.body]
+        assert store.screenings.due() == []
+    # Withdrawn (rejected for good): an edit does not bring it back either.
+    with Store(tmp_path / "w.db") as store:
+        stored = store.comments.add(comment("First words."))
+        store.revisions.withdraw(stored.id)
+        store.revisions.edit(stored.id, author="Reader", author_url=None, body="Second words.")
+        assert store.comments.get(stored.id).status is State.REJECTED
+        assert store.screenings.due() == []
