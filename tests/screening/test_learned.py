@@ -205,3 +205,16 @@ def test_a_model_stored_by_another_version_that_cannot_be_unpickled_is_rebuilt(s
     model = LearnedModel.load(store)
     assert model.trained and model.seed == len(seed_examples())
     assert LearnedModel.from_bytes(store.trained.load(MODEL_NAME).blob) is not None
+
+
+def test_a_label_teaches_the_text_it_was_given_for_not_a_later_edit(store, make_comment):
+    comment = store.comments.add(make_comment("Good point about caching.", author="Bob"))
+    store.decisions.moderate(comment.id, "approve")
+    for body in ("Cheap pills at http://pharma.example, order now", "Pills, third version"):
+        store.revisions.edit(comment.id, author="Bob", author_url=None, body=body)
+    [(taught, label)] = labelled_examples(store)
+    assert (taught.id, taught.body, label) == (comment.id, "Good point about caching.", Label.HAM)
+    # Labelled again, now for the text it has: that text is what the model learns.
+    store.decisions.moderate(comment.id, "spam")
+    [(taught, label)] = labelled_examples(store)
+    assert (taught.body, label) == ("Pills, third version", Label.SPAM)
