@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from moderation.errors import CommentChanged, StoreError, UnknownComment
-from moderation.models import Comment, Decision, SignalResult, State, Verdict, utcnow
+from moderation.models import Comment, Decision, Label, SignalResult, State, Verdict, utcnow
 from moderation.store import Store
 
 
@@ -164,3 +164,29 @@ def test_an_edit_keeps_the_text_but_not_a_way_out_of_spam_or_rejected(tmp_path, 
         store.revisions.edit(stored.id, author="Reader", author_url=None, body="Second words.")
         assert store.comments.get(stored.id).status is State.REJECTED
         assert store.screenings.due() == []
+
+
+def test_every_change_to_what_the_model_learns_moves_the_training_generation_on(tmp_path):
+    with Store(tmp_path / "m.db") as store:
+        generation = store.trained.generation
+        start = generation()
+        stored = store.comments.add(comment("first"))
+        verdict = Verdict(Decision.HOLD, 0.5, ("x",), ())
+        store.screenings.record(stored.id, verdict, version=stored.version)
+        assert generation() == start, "arrival and screening teach nothing"
+        entry = store.decisions.moderate(stored.id, "spam")
+        assert generation() == start + 1
+        store.decisions.undo([entry.id], actor="moderator")
+        assert generation() == start + 2
+        store.revisions.edit(stored.id, author="Reader", author_url=None, body="second")
+        assert generation() == start + 3
+        example = comment("an example").with_changes(email="me@example.org")
+        store.training.add_many([(example, Label.HAM)], source="test")
+        assert generation() == start + 4
+        store.privacy.erase_by_email("nobody@example.org")  # nothing erased: nothing moves
+        assert generation() == start + 4
+        store.training.erase_by_email("me@example.org")
+        assert generation() == start + 5
+        store.comments.add(comment("mine").with_changes(email="me@example.org"))
+        store.privacy.erase_by_email("me@example.org")
+        assert generation() == start + 6

@@ -251,9 +251,13 @@ def labelled_examples(store: Store) -> list[tuple[Comment, Label]]:
 
 
 def retrain(store: Store, settings: Settings | None = None) -> TrainingSummary:
-    """Rebuild the model from the seed corpus and every labelled decision, and save it."""
-    model = LearnedModel.fit(labelled_examples(store), seed=seed_pairs(), digest=seed_digest())
-    store.trained.save(MODEL_NAME, model.to_bytes(), model.examples)
+    """Rebuild the model from the seed corpus and every labelled decision, and save it
+    (unless a retrain of newer decisions saved its model meanwhile)."""
+    with store.trained.reading() as generation:
+        examples = labelled_examples(store)
+    model = LearnedModel.fit(examples, seed=seed_pairs(), digest=seed_digest())
+    if not store.trained.save(MODEL_NAME, model.to_bytes(), model.examples, generation=generation):
+        logger.info("a model of newer decisions was saved meanwhile: this one is not kept")
     summary = TrainingSummary(model.positives, model.negatives, model.trained, model.seed)
     logger.info("%s", summary.message)
     return summary

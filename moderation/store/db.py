@@ -130,6 +130,23 @@ class Database:
         finally:
             self._depth -= 1
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every read inside sees the database as of one moment.
+
+        Writers go on meanwhile (WAL); a write inside it is an error. Inside a write
+        transaction it is that transaction.
+        """
+        if self._depth or self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN DEFERRED")  # the snapshot is taken at the first read
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")  # nothing was written: only the reads end
+
     @property
     def in_transaction(self) -> bool:
         return self._depth > 0
