@@ -390,8 +390,10 @@ def cmd_screen(run: CommandRun, args: argparse.Namespace) -> int:
 
     store, settings = run.store, run.settings
     _verify_mentions(run)
-    screener = Screener.from_settings(settings, store)
-    with _ProgressBar(run, "screening") as progress:
+    with (
+        Screener.from_settings(settings, store) as screener,
+        _ProgressBar(run, "screening") as progress,
+    ):
         report = screen_due(store, screener, progress=progress)
     run.say(str(report))
     # After screening, so a comment imported late still reaches Akismet with its IP.

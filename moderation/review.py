@@ -354,9 +354,13 @@ def recheck_held(
     report = RecheckReport(rescreened=len(targets), waiting=len(waiting))
     if not targets:
         return report
-    if screener is None:
-        screener = Screener.from_settings(settings, store)
-    states = screen_and_record(store, screener, targets, now=now, progress=progress)
+    made = screener is None
+    screener = Screener.from_settings(settings, store) if screener is None else screener
+    try:
+        states = screen_and_record(store, screener, targets, now=now, progress=progress)
+    finally:
+        if made:
+            screener.close()  # the Akismet client it made for itself
     for comment, state in zip(targets, states, strict=True):
         assert comment.id is not None  # listed from the store
         if comment.id not in waiting:

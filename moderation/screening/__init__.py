@@ -23,13 +23,20 @@ from ..articles import ArticleInfo, load_articles
 from ..models import Comment, Decision, State, Verdict, utcnow
 from ..settings import Settings
 from ..store import Store
-from .akismet import KEY_VARIABLE, AkismetSignal, load_permalinks, make_client
+from .akismet import (
+    KEY_VARIABLE,
+    AkismetSignal,
+    akismet_config,
+    load_permalinks,
+    make_client,
+    make_http_client,
+)
 from .base import Progress, ScreeningContext, Signal
 from .blocklist import BlocklistSignal
 from .commercial import CommercialSignal
 from .genuine import GenuineSignal
 from .intake import IntakeSignal
-from .learned import LearnedModel, LearnedSignal, TrainingSummary, retrain
+from .learned import MODEL_NAME, LearnedModel, LearnedSignal, TrainingSummary, retrain
 from .policy import verdict_for
 from .promotion import PromotionSignal
 from .relevance import RelevanceSignal
@@ -92,11 +99,15 @@ class Screener:
         self.settings = settings
         self.store = store
         self.articles = load_articles(settings) if articles is None else articles
+        #: The stored model's save this screener has (read before loading it).
+        self._model_saved = store.trained.saved(MODEL_NAME) if store is not None else None
         self.signals = (
             list(signals)
             if signals is not None
             else default_signals(settings, store, akismet_client=akismet_client, model=model)
         )
+        #: HTTP clients this screener made for itself, closed by :meth:`close`.
+        self.owned: list[httpx.Client] = []
 
     @classmethod
     def from_settings(
@@ -107,11 +118,37 @@ class Screener:
         http_client: httpx.Client | None = None,
         articles: Mapping[str, ArticleInfo] | None = None,
     ) -> Screener:
-        """A screener with Akismet when the environment configures it, and the stored model."""
+        """A screener with Akismet when the environment configures it, and the stored model.
+
+        Without ``http_client`` it makes its own for Akismet: :meth:`close` it (or use
+        the screener as a context manager).
+        """
+        owned = None
+        if http_client is None and akismet_config(settings) is not None:
+            http_client = owned = make_http_client()
         client = make_client(settings, http_client=http_client)
         if client is None:
             logger.info("Akismet not configured (set %s)", KEY_VARIABLE)
-        return cls(settings, store, akismet_client=client, articles=articles)
+        try:
+            screener = cls(settings, store, akismet_client=client, articles=articles)
+        except BaseException:
+            if owned is not None:
+                owned.close()
+            raise
+        if owned is not None:
+            screener.owned.append(owned)
+        return screener
+
+    def close(self) -> None:
+        """Close the HTTP clients this screener made (not one it was given)."""
+        while self.owned:
+            self.owned.pop().close()
+
+    def __enter__(self) -> Screener:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def reload(self) -> None:
         """Let signals that keep state (the learned model) pick up what changed."""
@@ -119,6 +156,18 @@ class Screener:
             reload = getattr(signal, "reload", None)
             if reload is not None:
                 reload(self.store)
+
+    def reload_if_retrained(self) -> bool:
+        """:meth:`reload` when a model was saved since this screener loaded its own: a
+        long-lived screener (the intake's worker) then screens with the new one at once."""
+        if self.store is None:
+            return False
+        saved = self.store.trained.saved(MODEL_NAME)
+        if saved == self._model_saved:
+            return False
+        self._model_saved = saved
+        self.reload()
+        return True
 
     def screen_many(
         self,

@@ -59,6 +59,13 @@ class TrainedModels(Part):
                 == 1
             )
 
+    def saved(self, name: str) -> tuple[int, str] | None:
+        """When the model ``name`` was last saved, and of which generation; cheap (no blob)."""
+        row = self.conn.execute(
+            "SELECT generation, trained_at FROM models WHERE name = ?", (name,)
+        ).fetchone()
+        return (row[0], row[1]) if row is not None else None
+
     def load(self, name: str) -> StoredModel | None:
         row = self.conn.execute("SELECT * FROM models WHERE name = ?", (name,)).fetchone()
         if row is None:
