@@ -303,9 +303,9 @@ class ReviewService:
 
     def _log_in(self, name: str, password: str, address: str) -> accounts.NewSession:
         with self._store() as store:
-            name = accounts.log_in(store, name, password, address)
+            login = accounts.log_in(store, name, password, address)
             accounts.forget_expired_sessions(store)
-            return accounts.start_session(store, name)
+            return accounts.start_session(store, login)
 
     async def logout(self, request: Request) -> Response:
         await checked_form(request, max_fields=5)
