@@ -141,7 +141,12 @@ def fill(db: Path, held: int, decided: int) -> dict[str, Any]:
             )
             for number, comment in enumerate(comments):
                 assert comment.id is not None
-                store.screenings.record(comment.id, _verdict(number), now=comment.received_at)
+                store.screenings.record(
+                    comment.id,
+                    _verdict(number),
+                    version=comment.version,
+                    now=comment.received_at,
+                )
             for number, comment in enumerate(comments[held:]):
                 assert comment.id is not None
                 action = ("approve", "spam", "promo")[number % 3]  # each one a label

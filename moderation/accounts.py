@@ -168,8 +168,16 @@ def check_login_limits(store: Store, name: str, address: str, now: datetime | No
             raise LoginThrottled(wait, why)
 
 
-def log_in(store: Store, name: str, password: str, address: str) -> str:
-    """The moderator's name when ``password`` is theirs; else :class:`LoginFailed`.
+@dataclass(frozen=True)
+class Login:
+    """A moderator whose password was just checked, and the hash it was checked against."""
+
+    name: str
+    password_hash: str
+
+
+def log_in(store: Store, name: str, password: str, address: str) -> Login:
+    """The moderator when ``password`` is theirs; else :class:`LoginFailed`.
 
     :class:`LoginThrottled` first when the limits say so (even for the right password:
     a guesser must not learn that one guess was right).
@@ -189,10 +197,15 @@ def log_in(store: Store, name: str, password: str, address: str) -> str:
         raise LoginFailed()
     assert stored is not None
     if PASSWORD_HASHER.check_needs_rehash(stored):
-        store.users.set_password_hash(name, PASSWORD_HASHER.hash(password), rehash=True)
+        # Only over the hash just checked: a password changed meanwhile stays changed.
+        rehashed = PASSWORD_HASHER.hash(password)
+        if not store.users.set_password_hash(name, rehashed, replacing=stored):
+            logger.warning("login of %r from %s: the password changed meanwhile", name, address)
+            raise LoginFailed()
+        stored = rehashed
     store.users.clear_failures(name)
     logger.info("moderator %s logged in from %s", name, address)
-    return name
+    return Login(name, stored)
 
 
 # -- sessions --------------------------------------------------------------------------
@@ -204,9 +217,16 @@ class NewSession:
     record: SessionRecord
 
 
-def start_session(store: Store, name: str) -> NewSession:
+def start_session(store: Store, login: Login) -> NewSession:
+    """A session for a :func:`log_in`; :class:`LoginFailed` if the password was changed
+    since it was checked (the change ended every session: this one must not outlive it)."""
     token = secrets.token_urlsafe(32)
-    record = store.sessions.create(token, name, secrets.token_urlsafe(32))
+    record = store.sessions.create(
+        token, login.name, secrets.token_urlsafe(32), password_hash=login.password_hash
+    )
+    if record is None:
+        logger.warning("no session for %s: the password changed while logging in", login.name)
+        raise LoginFailed()
     return NewSession(token, record)
 
 

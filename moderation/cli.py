@@ -28,7 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import ModerationError
-from .models import Comment, Origin, State
+from .models import VERSION_PATTERN, Comment, Origin, State
 from .privacy import apply_retention, erase_commenter, export_commenter
 from .publish import publish_approved
 from .redaction import mask_email
@@ -218,6 +218,7 @@ def cmd_show(run: CommandRun, args: argparse.Namespace) -> int:
         ("language", comment.language or "–"),
         ("intake flags", ", ".join(comment.intake_flags) or "–"),
         *_own_changes(store, comment),
+        ("this text", f"{comment.id}@{comment.version} (as an action's ID: refused once edited)"),
         ("next check", _when(store.screenings.next_check_at(comment.id))),
         ("failing since", _when(store.screenings.first_failure_at(comment.id))),
     ):
@@ -300,7 +301,12 @@ def cmd_moderate(run: CommandRun, args: argparse.Namespace) -> int:
         raise UsageError(f"{args.command}: give comment ids, --all-held or --all-spam")
     if filters and not bulk:
         raise UsageError("--article, --reason and --older-than go with --all-held or --all-spam")
-    targets: list[Any] = args.ids
+    # ID@VERSION (as `show` printed it): refused if the text has changed since.
+    targets: list[Any] = [target.partition("@")[0] for target in args.ids]
+    seen = {cid: version for cid, _, version in (t.partition("@") for t in args.ids) if version}
+    for comment_id, version in seen.items():
+        if not VERSION_PATTERN.fullmatch(version):
+            raise UsageError(f"{comment_id}@{version}: give the version as `show` prints it")
     if bulk:
         targets = select_comments(
             run.store,
@@ -319,6 +325,7 @@ def cmd_moderate(run: CommandRun, args: argparse.Namespace) -> int:
         args.command,
         actor=_actor(args),
         note=args.note,
+        seen=seen,
     )
     for line in report.moves() + report.feedback:
         run.say(line)
@@ -383,8 +390,10 @@ def cmd_screen(run: CommandRun, args: argparse.Namespace) -> int:
 
     store, settings = run.store, run.settings
     _verify_mentions(run)
-    screener = Screener.from_settings(settings, store)
-    with _ProgressBar(run, "screening") as progress:
+    with (
+        Screener.from_settings(settings, store) as screener,
+        _ProgressBar(run, "screening") as progress,
+    ):
         report = screen_due(store, screener, progress=progress)
     run.say(str(report))
     # After screening, so a comment imported late still reaches Akismet with its IP.
@@ -722,7 +731,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     for action in ACTIONS:
         sub = command(action, cmd_moderate, f"{action} comments")
-        sub.add_argument("ids", nargs="*", metavar="ID")
+        sub.add_argument(
+            "ids",
+            nargs="*",
+            metavar="ID[@VERSION]",
+            help="with @VERSION (as `show` prints it), refused if the text changed since",
+        )
         bulk = sub.add_mutually_exclusive_group()
         bulk.add_argument(
             "--all-held",

@@ -35,6 +35,15 @@ class InvalidTransition(ModerationError):
     """A state change the workflow does not allow (e.g. restoring an approved comment)."""
 
 
+class CommentChanged(ModerationError):
+    """A moderator's action names a version of a comment's text that is no longer its text
+    (its author edited it since the page showed it): nothing is done."""
+
+    def __init__(self, comment_id: str, message: str) -> None:
+        super().__init__(message)
+        self.comment_id = comment_id
+
+
 class ValidationError(ModerationError):
     """A submission field is missing or malformed; ``field`` names it."""
 

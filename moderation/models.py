@@ -111,6 +111,12 @@ TRANSITIONS: dict[Action, Transition] = {
 }
 
 
+#: Where an edit of its text (by its author, or a Webmention's changed source) sends a
+#: comment back to screening. Out of ``spam`` and ``rejected`` (withdrawn ones too) only
+#: a moderator's ``restore`` leads: there the new text is kept, the state stays.
+EDIT_RESCREENS = frozenset({State.RECEIVED, State.HELD, State.APPROVED})
+
+
 def transition(action: Action | str, comment_id: str, current: State) -> Transition:
     """The move ``action`` makes from ``current``; :class:`InvalidTransition` if none."""
     move = TRANSITIONS[Action(action)]
@@ -159,6 +165,20 @@ def content_hash(article: str, author: str, body: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
+def text_version(author: str, author_url: str | None, body: str) -> str:
+    """Names one version of what a comment says: its name, website and text, exactly.
+
+    Screening and a moderator's decision name the version they judged, and the
+    store applies neither to a text that changed since (an author's edit).
+    """
+    exact = "\x1f".join((author, author_url or "", body))
+    return hashlib.sha256(exact.encode("utf-8")).hexdigest()[:16]
+
+
+#: What :func:`text_version` returns: the review page and the CLI check what they get back.
+VERSION_PATTERN = re.compile(r"[0-9a-f]{16}")
+
+
 @dataclass(frozen=True)
 class Comment:
     """A comment as submitted and, once stored, as kept.
@@ -197,6 +217,11 @@ class Comment:
     @property
     def content_hash(self) -> str:
         return content_hash(self.article, self.author, self.body)
+
+    @property
+    def version(self) -> str:
+        """This version of its text (:func:`text_version`)."""
+        return text_version(self.author, self.author_url, self.body)
 
     def with_changes(self, **changes: object) -> Comment:
         return replace(self, **changes)

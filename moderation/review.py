@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -151,26 +151,37 @@ def moderate(
     note: str | None = None,
     http_client: httpx.Client | None = None,
     retrain: bool = True,
+    seen: Mapping[str, str] | None = None,
 ) -> ReviewReport:
     """Apply ``action`` to each comment; Akismet feedback and a model update follow.
 
     An unknown id raises :class:`UnknownComment`, and a move the workflow forbids
-    raises :class:`InvalidTransition`, before any comment is changed. Every line
-    written shares one action id (``report.action_id``), so the whole action can be
-    undone at once. With ``retrain=False`` the model is not retrained here:
-    ``report.retrain_needed`` says whether the caller should (the review server
-    does it in the background so that no moderator waits for it).
+    raises :class:`InvalidTransition`, before any comment is changed. ``seen``
+    gives, by comment id, the version of the text the moderator was shown (a
+    :class:`Comment` given instead of an id stands for its own version): if one
+    has changed since, :class:`CommentChanged` is raised and nothing is changed.
+    Every line written shares one action id (``report.action_id``), so the whole
+    action can be undone at once. With ``retrain=False`` the model is not
+    retrained here: ``report.retrain_needed`` says whether the caller should (the
+    review server does it in the background so that no moderator waits for it).
     """
     if action not in ACTIONS:
         raise ModerationError(f"unknown action {action!r} (one of: {', '.join(ACTIONS)})")
-    ids = list(dict.fromkeys(c.id if isinstance(c, Comment) else c for c in ids_or_comments))
+    given = list(ids_or_comments)
+    ids = list(dict.fromkeys(c.id if isinstance(c, Comment) else c for c in given))
+    shown = {c.id: c.version for c in given if isinstance(c, Comment)} | dict(seen or {})
     moves, unchanged = _plan(store.comments.get_many(ids), action)
     report = ReviewReport(action=action, action_id=new_action_id(), unchanged=unchanged)
     with store.transaction():  # a bulk action is one unit: all of it or none
         for comment in moves:
             assert comment.id is not None  # stored
             entry = store.decisions.moderate(
-                comment.id, action, actor=actor, note=note, action_id=report.action_id
+                comment.id,
+                action,
+                actor=actor,
+                note=note,
+                action_id=report.action_id,
+                seen=shown.get(comment.id),
             )
             report.changed.append(entry)
     labelled = [(e.comment_id, e.label) for e in report.changed if e.label is not None]
@@ -343,9 +354,13 @@ def recheck_held(
     report = RecheckReport(rescreened=len(targets), waiting=len(waiting))
     if not targets:
         return report
-    if screener is None:
-        screener = Screener.from_settings(settings, store)
-    states = screen_and_record(store, screener, targets, now=now, progress=progress)
+    made = screener is None
+    screener = Screener.from_settings(settings, store) if screener is None else screener
+    try:
+        states = screen_and_record(store, screener, targets, now=now, progress=progress)
+    finally:
+        if made:
+            screener.close()  # the Akismet client it made for itself
     for comment, state in zip(targets, states, strict=True):
         assert comment.id is not None  # listed from the store
         if comment.id not in waiting:

@@ -181,8 +181,8 @@ def _screen(store: Store, settings: Settings, report: DeployReport, tick: Callab
         return  # screening loads its model (and scikit-learn): not for nothing
     from ..screening import Screener, screen_due
 
-    screener = Screener.from_settings(settings, store)
-    screened = screen_due(store, screener, progress=tick)
+    with Screener.from_settings(settings, store) as screener:
+        screened = screen_due(store, screener, progress=tick)
     report.screened = screened.screened
     report.outcomes = {state: n for state, n in screened.outcomes.items() if n}
     report.held = store.comments.count(status=State.HELD)

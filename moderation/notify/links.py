@@ -85,14 +85,21 @@ def follow_moderation_link(
     signer: LinkSigner | None = None,
     http_client: httpx.Client | None = None,
     now: datetime | None = None,
+    seen: str | None = None,
 ) -> ReviewReport:
     """Apply a one-click link's action, logged under the moderator it was sent to.
 
-    The link is spent first (committed), so two clicks racing each other cannot both act.
+    ``seen`` is the version of the text the link's page showed: if the comment has
+    been edited since, :class:`~moderation.errors.CommentChanged` is raised and the
+    link stays unused. The link is spent first (committed), so two clicks racing
+    each other cannot both act.
     """
     pending = open_moderation_link(store, token, signer)
-    if not store.outbox.use_link(pending.nonce, pending.action, now or utcnow()):
-        raise LinkUsed("this link has just been used")
+    assert pending.comment.id is not None  # stored
+    with store.transaction():
+        store.decisions.check_seen(pending.comment.id, pending.action, seen)
+        if not store.outbox.use_link(pending.nonce, pending.action, now or utcnow()):
+            raise LinkUsed("this link has just been used")
     actor = actor_for(store, pending.moderator)
     logger.info("one-click %s of %s by %s", pending.action, pending.comment.id, actor)
     return moderate(
@@ -103,6 +110,7 @@ def follow_moderation_link(
         actor=actor,
         note="one-click link in an email alert",
         http_client=http_client,
+        seen={pending.comment.id: seen} if seen is not None else None,
     )
 
 

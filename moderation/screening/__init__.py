@@ -23,13 +23,20 @@ from ..articles import ArticleInfo, load_articles
 from ..models import Comment, Decision, State, Verdict, utcnow
 from ..settings import Settings
 from ..store import Store
-from .akismet import KEY_VARIABLE, AkismetSignal, load_permalinks, make_client
+from .akismet import (
+    KEY_VARIABLE,
+    AkismetSignal,
+    akismet_config,
+    load_permalinks,
+    make_client,
+    make_http_client,
+)
 from .base import Progress, ScreeningContext, Signal
 from .blocklist import BlocklistSignal
 from .commercial import CommercialSignal
 from .genuine import GenuineSignal
 from .intake import IntakeSignal
-from .learned import LearnedModel, LearnedSignal, TrainingSummary, retrain
+from .learned import MODEL_NAME, LearnedModel, LearnedSignal, TrainingSummary, retrain
 from .policy import verdict_for
 from .promotion import PromotionSignal
 from .relevance import RelevanceSignal
@@ -92,11 +99,15 @@ class Screener:
         self.settings = settings
         self.store = store
         self.articles = load_articles(settings) if articles is None else articles
+        #: The stored model's save this screener has (read before loading it).
+        self._model_saved = store.trained.saved(MODEL_NAME) if store is not None else None
         self.signals = (
             list(signals)
             if signals is not None
             else default_signals(settings, store, akismet_client=akismet_client, model=model)
         )
+        #: HTTP clients this screener made for itself, closed by :meth:`close`.
+        self.owned: list[httpx.Client] = []
 
     @classmethod
     def from_settings(
@@ -107,11 +118,37 @@ class Screener:
         http_client: httpx.Client | None = None,
         articles: Mapping[str, ArticleInfo] | None = None,
     ) -> Screener:
-        """A screener with Akismet when the environment configures it, and the stored model."""
+        """A screener with Akismet when the environment configures it, and the stored model.
+
+        Without ``http_client`` it makes its own for Akismet: :meth:`close` it (or use
+        the screener as a context manager).
+        """
+        owned = None
+        if http_client is None and akismet_config(settings) is not None:
+            http_client = owned = make_http_client()
         client = make_client(settings, http_client=http_client)
         if client is None:
             logger.info("Akismet not configured (set %s)", KEY_VARIABLE)
-        return cls(settings, store, akismet_client=client, articles=articles)
+        try:
+            screener = cls(settings, store, akismet_client=client, articles=articles)
+        except BaseException:
+            if owned is not None:
+                owned.close()
+            raise
+        if owned is not None:
+            screener.owned.append(owned)
+        return screener
+
+    def close(self) -> None:
+        """Close the HTTP clients this screener made (not one it was given)."""
+        while self.owned:
+            self.owned.pop().close()
+
+    def __enter__(self) -> Screener:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def reload(self) -> None:
         """Let signals that keep state (the learned model) pick up what changed."""
@@ -119,6 +156,18 @@ class Screener:
             reload = getattr(signal, "reload", None)
             if reload is not None:
                 reload(self.store)
+
+    def reload_if_retrained(self) -> bool:
+        """:meth:`reload` when a model was saved since this screener loaded its own: a
+        long-lived screener (the intake's worker) then screens with the new one at once."""
+        if self.store is None:
+            return False
+        saved = self.store.trained.saved(MODEL_NAME)
+        if saved == self._model_saved:
+            return False
+        self._model_saved = saved
+        self.reload()
+        return True
 
     def screen_many(
         self,
@@ -157,6 +206,7 @@ class ScreenReport:
     outcomes: dict[str, int] = field(default_factory=lambda: {str(s): 0 for s in State})
     rechecks_scheduled: int = 0
     gave_up: int = 0
+    changed_meanwhile: int = 0  # edited while screened: screened again
 
     def __str__(self) -> str:
         parts = [f"{count} {state}" for state, count in self.outcomes.items() if count]
@@ -165,7 +215,14 @@ class ScreenReport:
             text += f"; {self.rechecks_scheduled} to recheck when Akismet answers"
         if self.gave_up:
             text += f"; gave up rechecking {self.gave_up}"
+        if self.changed_meanwhile:
+            text += f"; {self.changed_meanwhile} changed while screened, screened again"
         return text
+
+
+#: How many times in a row a comment edited while it is screened is screened again
+#: at once; after that it waits, ``received``, for the next sweep or ``moderation screen``.
+SCREEN_AGAIN_ROUNDS = 3
 
 
 def _give_up(verdict: Verdict, since: datetime, days: float) -> Verdict:
@@ -192,16 +249,43 @@ def screen_and_record(
     When Akismet could not answer, the comment is held and rechecked after
     COMMENTS_AKISMET_RECHECK_MINUTES, until the failures have lasted
     COMMENTS_AKISMET_GIVE_UP_DAYS: then it stays held with no further recheck.
+
+    A comment whose text changes while it is screened (its author edits it) keeps
+    that run, which decides nothing (:meth:`~moderation.store.screenings.Screenings.record`);
+    its new text is screened straight after, up to :data:`SCREEN_AGAIN_ROUNDS` times.
     """
     now = now or utcnow()
     report = report if report is not None else ScreenReport()
     unsaved = [c for c in comments if c.id is None]
     if unsaved:
         raise ValueError("screen_and_record needs stored comments; use Screener.screen_many")
+    comments = list(comments)
+    states = _screen_once(store, screener, comments, now, progress, report)
+    for _round in range(SCREEN_AGAIN_ROUNDS):
+        changed = {c.id: i for i, c in enumerate(comments) if states[i] is State.RECEIVED}
+        again = [c for c in store.comments.existing(changed) if c.status is State.RECEIVED]
+        if not again:
+            break
+        report.changed_meanwhile += len(again)
+        logger.info("%d comments changed while screened: screening them again", len(again))
+        for comment, state in zip(
+            again, _screen_once(store, screener, again, now, None, report), strict=True
+        ):
+            states[changed[comment.id]] = state
+    return states
+
+
+def _screen_once(
+    store: Store,
+    screener: Screener,
+    comments: list[Comment],
+    now: datetime,
+    progress: Progress | None,
+    report: ScreenReport,
+) -> list[State]:
     settings = screener.settings
     recheck_after = timedelta(minutes=float(settings["COMMENTS_AKISMET_RECHECK_MINUTES"]))
     give_up_days = float(settings["COMMENTS_AKISMET_GIVE_UP_DAYS"])
-    comments = list(comments)
     verdicts: list[Verdict | None] = [None] * len(comments)
     groups = {
         False: [i for i, c in enumerate(comments) if c.status is not State.HELD],
@@ -242,11 +326,15 @@ def screen_and_record(
         from ..notify import on_screened  # issue 11: alerts commit with the verdict
 
         with store.transaction():
-            state = store.screenings.record(comment.id, verdict, next_check_at=next_check, now=now)
+            state = store.screenings.record(
+                comment.id, verdict, version=comment.version, next_check_at=next_check, now=now
+            )
             on_screened(store, settings, comment, state, verdict, now=now)
+        states.append(state)
+        if state is State.RECEIVED:
+            continue  # its text changed meanwhile: screened again below
         report.screened += 1
         report.outcomes[str(state)] += 1
-        states.append(state)
     return states
 
 

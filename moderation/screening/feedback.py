@@ -110,9 +110,21 @@ def _send(
         return report
     own_client = http_client is None
     http = http_client or make_http_client(timeout=FEEDBACK_TIMEOUT)
-    client = make_client(settings, http_client=http)
-    if client is None:
-        return report
+    try:
+        client = make_client(settings, http_client=http)
+        if client is None:
+            return report
+        _send_all(client, todo, report)
+    finally:
+        if own_client:
+            http.close()
+    return report
+
+
+def _send_all(
+    client: akismet.SyncClient, todo: list[tuple[str, bool, dict[str, str]]], report: FeedbackReport
+) -> None:
+    """Send the reports a few at a time; once Akismet stops answering, the rest are not tried."""
     outage = threading.Event()
 
     def send(comment_id: str, is_spam: bool, params: dict[str, str]) -> tuple[str, bool]:
@@ -140,11 +152,6 @@ def _send(
         logger.info("reported comment %s to Akismet as %s", comment_id, kind)
         return f"Akismet: reported {comment_id} as {kind}", True
 
-    try:
-        with ThreadPoolExecutor(min(FEEDBACK_CONCURRENCY, len(todo))) as pool:
-            for message, ok in pool.map(lambda item: send(*item), todo):
-                (report.sent if ok else report.failed).append(message)
-    finally:
-        if own_client:
-            http.close()
-    return report
+    with ThreadPoolExecutor(min(FEEDBACK_CONCURRENCY, len(todo))) as pool:
+        for message, ok in pool.map(lambda item: send(*item), todo):
+            (report.sent if ok else report.failed).append(message)

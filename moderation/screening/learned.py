@@ -203,7 +203,11 @@ class LearnedModel:
     def from_bytes(cls, blob: bytes) -> LearnedModel | None:
         """The stored model, or ``None`` when it was stored by another version."""
         # The blob was written by retrain() into our own database: trusted input.
-        state = pickle.loads(blob)
+        try:
+            state = pickle.loads(blob)
+        except Exception as exc:  # a class another scikit-learn moved or removed, say
+            logger.warning("the stored model cannot be read, it will be rebuilt: %r", exc)
+            return None
         if not isinstance(state, dict) or state.get("format") != MODEL_FORMAT:
             return None
         return cls(
@@ -247,9 +251,13 @@ def labelled_examples(store: Store) -> list[tuple[Comment, Label]]:
 
 
 def retrain(store: Store, settings: Settings | None = None) -> TrainingSummary:
-    """Rebuild the model from the seed corpus and every labelled decision, and save it."""
-    model = LearnedModel.fit(labelled_examples(store), seed=seed_pairs(), digest=seed_digest())
-    store.trained.save(MODEL_NAME, model.to_bytes(), model.examples)
+    """Rebuild the model from the seed corpus and every labelled decision, and save it
+    (unless a retrain of newer decisions saved its model meanwhile)."""
+    with store.trained.reading() as generation:
+        examples = labelled_examples(store)
+    model = LearnedModel.fit(examples, seed=seed_pairs(), digest=seed_digest())
+    if not store.trained.save(MODEL_NAME, model.to_bytes(), model.examples, generation=generation):
+        logger.info("a model of newer decisions was saved meanwhile: this one is not kept")
     summary = TrainingSummary(model.positives, model.negatives, model.trained, model.seed)
     logger.info("%s", summary.message)
     return summary

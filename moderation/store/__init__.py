@@ -10,7 +10,8 @@ by :class:`Store`, and every SQL statement of the project lives in this package:
 - :mod:`.screenings` (``store.screenings``): verdicts with every signal's result,
   and the recheck schedule;
 - :mod:`.training` (``store.training``): labelled examples given to ``train``;
-- :mod:`.trained` (``store.trained``): the learned model's blob;
+- :mod:`.trained` (``store.trained``): the learned model's blob, and the generation of
+  the data it learned from;
 - :mod:`.keys` (``store.keys``): the site's secret and keyed hashes;
 - :mod:`.privacy` (``store.privacy``): retention and erasure;
 - :mod:`.users` (``store.users``): moderator accounts and failed logins;

@@ -141,6 +141,15 @@ class Comments(Part):
         """All of ``comment_ids``, in order; an unknown id raises before anything is returned."""
         return [self.get(comment_id) for comment_id in comment_ids]
 
+    def existing(self, comment_ids: Iterable[str | None]) -> list[Comment]:
+        """Those of ``comment_ids`` still stored, in order (one may be erased meanwhile)."""
+        found = []
+        for comment_id in comment_ids:
+            row = self.conn.execute("SELECT * FROM comments WHERE id = ?", (comment_id,)).fetchone()
+            if row is not None:
+                found.append(comment_from_row(row))
+        return found
+
     def list(
         self,
         *,
@@ -190,17 +199,35 @@ class Comments(Part):
     def labelled(self) -> list[tuple[Comment, Label]]:
         """Every comment a moderator has labelled, with its latest label, oldest decision first.
 
-        A label whose decision was undone does not count: the one before it does.
+        A label whose decision was undone does not count: the one before it does. A
+        label is for the text the moderator decided on: when its author edited the
+        comment afterwards, the comment comes with that text (the version the first
+        later edit kept), not with the new one nobody labelled.
         """
         rows = self.conn.execute(
-            f"""SELECT c.*, d.label AS decided_label FROM comments c
+            f"""SELECT c.*, d.label AS decided_label, r.author AS labelled_author,
+                   r.author_url AS labelled_author_url, r.body AS labelled_body
+               FROM comments c
                JOIN decisions d ON d.id = (
                    SELECT max(l.id) FROM decisions l
                    WHERE l.comment_id = c.id AND l.label IS NOT NULL
                    AND {NOT_UNDONE.format(alias="l")})
+               LEFT JOIN comment_revisions r ON r.id = (
+                   SELECT min(v.id) FROM comment_revisions v
+                   WHERE v.comment_id = c.id AND v.kind = 'edit' AND v.at > d.at)
                ORDER BY d.id"""
         )
-        return [(comment_from_row(row), Label(row["decided_label"])) for row in rows]
+        found = []
+        for row in rows:
+            comment = comment_from_row(row)
+            if row["labelled_body"] is not None:
+                comment = comment.with_changes(
+                    author=row["labelled_author"],
+                    author_url=row["labelled_author_url"],
+                    body=row["labelled_body"],
+                )
+            found.append((comment, Label(row["decided_label"])))
+        return found
 
     def current_labels(self, comment_ids: Sequence[str]) -> dict[str, Label]:
         """The current label of each of ``comment_ids`` that has one."""
@@ -298,10 +325,12 @@ def _filters(
         where.append("lower(c.email) = lower(?)")
         params.append(email)
     if reason is not None:
-        # The text is matched literally: % and _ are not wildcards here.
+        # Each reason of the latest run, matched literally (% and _ are not wildcards),
+        # not the JSON it is kept as: quotes and backslashes are searched as written.
         where.append(
-            """(SELECT s.reasons FROM screenings s WHERE s.comment_id = c.id
-                ORDER BY s.id DESC LIMIT 1) LIKE ? ESCAPE '\\'"""
+            """EXISTS (SELECT 1 FROM json_each((SELECT s.reasons FROM screenings s
+                WHERE s.comment_id = c.id ORDER BY s.id DESC LIMIT 1))
+                WHERE value LIKE ? ESCAPE '\\')"""
         )
         params.append(like_pattern(reason))
     if label is not None:

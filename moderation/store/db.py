@@ -62,14 +62,22 @@ class Database:
             self.conn = sqlite3.connect(
                 str(path), timeout=timeout, isolation_level=None, check_same_thread=False
             )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open moderation database {self.path}: {exc}") from exc
+        try:
             self.conn.row_factory = sqlite3.Row
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute(f"PRAGMA synchronous = {synchronous}")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open moderation database {self.path}: {exc}") from exc
+        except BaseException as exc:
+            # Nobody gets this object to close: close the file here (a newer schema,
+            # a failed migration, a file that is not a database).
+            self.conn.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(f"cannot open moderation database {self.path}: {exc}") from exc
+            raise
 
     def __enter__(self) -> Database:
         return self
@@ -121,6 +129,23 @@ class Database:
             self.conn.execute(f"RELEASE {name}")
         finally:
             self._depth -= 1
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every read inside sees the database as of one moment.
+
+        Writers go on meanwhile (WAL); a write inside it is an error. Inside a write
+        transaction it is that transaction.
+        """
+        if self._depth or self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN DEFERRED")  # the snapshot is taken at the first read
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")  # nothing was written: only the reads end
 
     @property
     def in_transaction(self) -> bool:

@@ -19,9 +19,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..errors import InvalidTransition, ModerationError, UnknownComment
-from ..models import Action, Label, State, transition, utcnow
-from .db import Part, to_text
+from ..errors import CommentChanged, InvalidTransition, ModerationError, UnknownComment
+from ..models import Action, Label, State, text_version, transition, utcnow
+from .db import Part, from_text, to_text
 
 #: The ``action`` of a line written by an undo.
 UNDO = "undo"
@@ -144,6 +144,21 @@ def _entry_from_row(row: sqlite3.Row) -> DecisionEntry:
     )
 
 
+def _refuse_if_changed(
+    row: sqlite3.Row, comment_id: str, action: Action | str, seen: str | None
+) -> None:
+    """:class:`CommentChanged` when ``seen`` is not the version of the text in ``row``."""
+    if seen is None or seen == text_version(row["author"], row["author_url"], row["body"]):
+        return
+    edited = from_text(row["edited_at"])
+    when = f" at {edited:%Y-%m-%d %H:%M:%S} UTC" if edited else ""
+    raise CommentChanged(
+        comment_id,
+        f"comment {comment_id} was edited{when}, after it was shown to you: "
+        f"read its new text before you {action} it",
+    )
+
+
 class Decisions(Part):
     """Moderators' actions and the log they leave."""
 
@@ -155,20 +170,27 @@ class Decisions(Part):
         actor: str = "moderator",
         note: str | None = None,
         action_id: str | None = None,
+        seen: str | None = None,
     ) -> DecisionEntry:
         """Apply a moderator's ``action`` (approve, reject, spam, promo, restore).
 
-        Lines of one bulk action share ``action_id`` (a new one when not given).
+        ``seen`` is the version of the text the moderator was shown
+        (:attr:`~moderation.models.Comment.version`): if the text has changed
+        since, :class:`CommentChanged` is raised and nothing is done. Lines of one
+        bulk action share ``action_id`` (a new one when not given).
         """
         with self.db.transaction() as conn:
             row = conn.execute(
-                "SELECT status, withdrawn_at FROM comments WHERE id = ?", (comment_id,)
+                """SELECT status, withdrawn_at, author, author_url, body, edited_at
+                   FROM comments WHERE id = ?""",
+                (comment_id,),
             ).fetchone()
             if row is None:
                 raise UnknownComment(comment_id)
-            current = State(row[0])
+            _refuse_if_changed(row, comment_id, action, seen)
+            current = State(row["status"])
             move = transition(action, comment_id, current)
-            if row[1] is not None and move.to not in (State.REJECTED, State.SPAM):
+            if row["withdrawn_at"] is not None and move.to not in (State.REJECTED, State.SPAM):
                 # Issue 13: its author withdrew it; nobody may publish it again.
                 raise InvalidTransition(
                     f"cannot {action} comment {comment_id}: its author withdrew it"
@@ -189,6 +211,15 @@ class Decisions(Part):
                 action=str(Action(action)),
                 action_id=action_id or new_action_id(),
             )
+
+    def check_seen(self, comment_id: str, action: Action | str, seen: str | None) -> None:
+        """Raise :class:`CommentChanged` as :meth:`moderate` would, changing nothing."""
+        row = self.conn.execute(
+            "SELECT author, author_url, body, edited_at FROM comments WHERE id = ?", (comment_id,)
+        ).fetchone()
+        if row is None:
+            raise UnknownComment(comment_id)
+        _refuse_if_changed(row, comment_id, action, seen)
 
     def undo(
         self,

@@ -271,6 +271,41 @@ MIGRATIONS: list[str] = [
     CREATE INDEX webmentions_pending ON webmentions (received_at) WHERE state = 'pending';
     CREATE INDEX webmentions_by_comment ON webmentions (comment_id);
     """,
+    # 6: the generation of what the learned model learns from. Every change to it (a
+    # label, an undo, an edited or erased comment, a training example added or erased)
+    # moves it on, in the transaction that makes the change; a saved model keeps the
+    # generation it was trained from, and a retrain that overlapped a newer one does
+    # not overwrite that one's model with older data.
+    """
+    CREATE TABLE training_generation (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        value INTEGER NOT NULL
+    );
+    INSERT INTO training_generation (id, value) VALUES (1, 0);
+    ALTER TABLE models ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+    CREATE TRIGGER training_changes_by_label AFTER INSERT ON decisions
+    WHEN NEW.label IS NOT NULL OR NEW.undoes IS NOT NULL
+    BEGIN
+        UPDATE training_generation SET value = value + 1;
+    END;
+    CREATE TRIGGER training_changes_by_edit AFTER UPDATE OF author, author_url, body
+    ON comments
+    BEGIN
+        UPDATE training_generation SET value = value + 1;
+    END;
+    CREATE TRIGGER training_changes_by_erasure AFTER DELETE ON comments
+    BEGIN
+        UPDATE training_generation SET value = value + 1;
+    END;
+    CREATE TRIGGER training_changes_by_example AFTER INSERT ON training_examples
+    BEGIN
+        UPDATE training_generation SET value = value + 1;
+    END;
+    CREATE TRIGGER training_changes_by_erased_example AFTER DELETE ON training_examples
+    BEGIN
+        UPDATE training_generation SET value = value + 1;
+    END;
+    """,
 ]
 
 

@@ -3,7 +3,8 @@
 Every change keeps what it replaced: the earlier name, address and text go into
 ``comment_revisions`` and the change itself into the decision log (actor
 ``author``), so nothing a reader sent is lost and a moderator can see each
-version. An edit sends the comment back to ``received``, to be screened again; a
+version. An edit sends the comment back to ``received``, to be screened again,
+unless a moderator has put it in ``spam`` or ``rejected``: there it stays; a
 withdrawal rejects it for good (``withdrawn_at``), and publishing then removes its
 file, or leaves a tombstone where others replied to it.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..errors import UnknownComment
-from ..models import State, content_hash, utcnow
+from ..models import EDIT_RESCREENS, State, content_hash, utcnow
 from .db import Part, from_text, to_text
 from .decisions import log_decision
 
@@ -99,6 +100,9 @@ class Revisions(Part):
     ) -> State:
         """Replace the text of a comment, keep the old one, and queue it for screening.
 
+        A comment a moderator put in ``spam`` or ``rejected`` (or its author withdrew)
+        keeps its state: the new text is kept, but only a moderator's ``restore``
+        sends it back to the queue (:data:`~moderation.models.EDIT_RESCREENS`).
         Returns the state it had. Nothing happens when nothing changed.
         """
         now = now or utcnow()
@@ -107,6 +111,9 @@ class Revisions(Part):
             before = State(row["status"])
             if (row["author"], row["author_url"], row["body"]) == (author, author_url, body):
                 return before
+            after = State.RECEIVED
+            if before not in EDIT_RESCREENS:
+                after, note = before, f"{note}; stays {before}: only a restore sends it back"
             self._keep(conn, row, "edit", actor, now)
             conn.execute(
                 """UPDATE comments SET author = ?, author_url = ?, body = ?, content_hash = ?,
@@ -117,13 +124,13 @@ class Revisions(Part):
                     author_url,
                     body,
                     content_hash(row["article"], author, body),
-                    str(State.RECEIVED),
+                    str(after),
                     to_text(now),
                     to_text(now),
                     comment_id,
                 ),
             )
-            log_decision(conn, comment_id, actor, before, State.RECEIVED, None, note, at=now)
+            log_decision(conn, comment_id, actor, before, after, None, note, at=now)
         return before
 
     def withdraw(

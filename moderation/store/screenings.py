@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ..errors import UnknownComment
@@ -16,11 +16,15 @@ from ..models import (
     SignalResult,
     State,
     Verdict,
+    text_version,
     utcnow,
 )
 from .comments import comment_from_row
 from .db import Part, from_text, to_text
 from .decisions import log_decision
+
+#: Added to the reasons of a run whose text was changed while it was screened.
+STALE_NOTE = "the text was changed while it was screened: this run decided nothing"
 
 
 @dataclass(frozen=True)
@@ -60,24 +64,33 @@ class Screenings(Part):
         comment_id: str,
         verdict: Verdict,
         *,
+        version: str,
         next_check_at: datetime | None = None,
         actor: str = "screening",
         now: datetime | None = None,
     ) -> State:
         """Keep a screening run and move the comment to the state its verdict asks for.
 
-        Only a comment still waiting for screening moves (``received``, or ``held``
-        with a recheck due); one a moderator has already acted on keeps its state,
-        but the run is kept all the same. Returns the comment's state afterwards.
+        ``version`` is the :attr:`~moderation.models.Comment.version` that was
+        screened. Only a comment still waiting for screening moves (``received``,
+        or ``held`` with a recheck due), and only while its text is still that
+        version: one a moderator has already acted on, or one its author edited
+        meanwhile, keeps its state, but the run is kept all the same. Returns the
+        comment's state afterwards, which is ``received`` only in that second case:
+        the edited text waits to be screened.
         """
         now = now or utcnow()
         with self.db.transaction() as conn:
             row = conn.execute(
-                "SELECT status, next_check_at, first_failure_at FROM comments WHERE id = ?",
+                """SELECT status, next_check_at, first_failure_at, author, author_url, body
+                   FROM comments WHERE id = ?""",
                 (comment_id,),
             ).fetchone()
             if row is None:
                 raise UnknownComment(comment_id)
+            stale = text_version(row["author"], row["author_url"], row["body"]) != version
+            if stale:
+                verdict = replace(verdict, reasons=(*verdict.reasons, STALE_NOTE))
             cursor = conn.execute(
                 """INSERT INTO screenings (comment_id, screened_at, decision, score, reasons)
                    VALUES (?, ?, ?, ?, ?)""",
@@ -112,7 +125,7 @@ class Screenings(Part):
             waiting = current is State.RECEIVED or (
                 current is State.HELD and row["next_check_at"] is not None
             )
-            if not waiting:
+            if not waiting or stale:
                 return current
             target = STATE_FOR_DECISION[verdict.decision]
             first_failure = row["first_failure_at"]

@@ -34,14 +34,29 @@ class SessionRecord:
 class Sessions(Part):
     """The ``sessions`` table."""
 
-    def create(self, token: str, moderator: str, csrf_token: str) -> SessionRecord:
+    def create(
+        self, token: str, moderator: str, csrf_token: str, *, password_hash: str
+    ) -> SessionRecord | None:
+        """A session for ``moderator``, whose password was checked against ``password_hash``;
+        None when that is no longer their hash (the password was changed meanwhile, which
+        ended their sessions: a login that checked the old one must not start a new one)."""
         now = utcnow()
         with self.db.transaction() as conn:
-            conn.execute(
+            created = conn.execute(
                 """INSERT INTO sessions (token_hash, moderator, csrf_token, created_at,
-                       last_seen_at) VALUES (?, ?, ?, ?, ?)""",
-                (token_hash(token), moderator, csrf_token, to_text(now), to_text(now)),
-            )
+                       last_seen_at)
+                   SELECT ?, name, ?, ?, ? FROM moderators WHERE name = ? AND password_hash = ?""",
+                (
+                    token_hash(token),
+                    csrf_token,
+                    to_text(now),
+                    to_text(now),
+                    moderator,
+                    password_hash,
+                ),
+            ).rowcount
+        if not created:
+            return None
         return SessionRecord(token_hash(token), moderator, csrf_token, now, now)
 
     def get(self, token: str) -> SessionRecord | None:

@@ -29,7 +29,8 @@ class Stats(Part):
 
     def signals_fired(self, since: datetime) -> Counter[str]:
         """For each signal, how many comments screened since ``since`` it found something
-        against (a finding, a floor, or weight towards spam)."""
+        against: weight towards spam, or a floor. A finding in the comment's favour (it
+        discusses the article, asks a question) is not counted."""
         return Counter(
             {
                 signal: count
@@ -37,7 +38,7 @@ class Stats(Part):
                     """SELECT r.signal, count(DISTINCT s.comment_id)
                        FROM signal_results r JOIN screenings s ON s.id = r.screening_id
                        WHERE s.screened_at >= ?
-                         AND (r.findings != '[]' OR r.floor IS NOT NULL OR r.weight > 0)
+                         AND (r.floor IS NOT NULL OR r.weight > 0)
                        GROUP BY r.signal""",
                     (to_text(since),),
                 )

@@ -37,20 +37,32 @@ class Users(Part):
             )
         return cursor.rowcount == 1
 
-    def set_password_hash(self, name: str, password_hash: str, *, rehash: bool = False) -> bool:
+    def set_password_hash(
+        self, name: str, password_hash: str, *, replacing: str | None = None
+    ) -> bool:
         """Replace the hash; False when there is no such account.
 
-        A new password also ends every session of the account; ``rehash`` (the same
-        password, hashed with newer parameters at login) does not.
+        A new password also ends every session of the account. ``replacing`` is a
+        rehash (the same password, hashed with newer parameters at login): sessions
+        stay, and it is done only while the stored hash is still ``replacing`` (else
+        False), so it never undoes a password change made meanwhile.
         """
         with self.db.transaction() as conn:
+            if replacing is not None:
+                return (
+                    conn.execute(
+                        "UPDATE moderators SET password_hash = ? "
+                        "WHERE name = ? AND password_hash = ?",
+                        (password_hash, name, replacing),
+                    ).rowcount
+                    == 1
+                )
             changed = conn.execute(
-                "UPDATE moderators SET password_hash = ?"
-                + ("" if rehash else ", password_changed_at = ?")
-                + " WHERE name = ?",
-                (password_hash, name) if rehash else (password_hash, to_text(utcnow()), name),
+                """UPDATE moderators SET password_hash = ?, password_changed_at = ?
+                   WHERE name = ?""",
+                (password_hash, to_text(utcnow()), name),
             ).rowcount
-            if changed and not rehash:
+            if changed:
                 conn.execute("DELETE FROM sessions WHERE moderator = ?", (name,))
         return changed == 1
 

@@ -101,6 +101,8 @@ class LinkPages:
     async def moderate(self, request: Request) -> Response:
         token = request.path_params["token"]
         settings = self.service.settings
+        # The version of the text the GET page showed: edited since, nothing is done.
+        seen = (await request.form()).get("seen") if request.method == "POST" else None
 
         def show(store: Store) -> dict[str, Any]:
             pending = links.open_moderation_link(store, token)
@@ -118,8 +120,14 @@ class LinkPages:
                 "comment_excerpt": body if len(body) <= EXCERPT else body[:EXCERPT] + "…",
             }
             if request.method == "GET":
-                return {**values, "button": f"{pending.label} this comment"}
-            report = links.follow_moderation_link(store, settings, token)
+                return {
+                    **values,
+                    "button": f"{pending.label} this comment",
+                    "seen": comment.version,
+                }
+            report = links.follow_moderation_link(
+                store, settings, token, seen=seen if isinstance(seen, str) else None
+            )
             return {
                 "heading": report.headline,
                 "lines": report.lines()[1:],

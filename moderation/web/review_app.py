@@ -47,8 +47,8 @@ from starlette.staticfiles import StaticFiles
 
 from .. import accounts, senders
 from ..articles import ArticleInfo, load_articles
-from ..errors import ModerationError, UnknownComment
-from ..models import Comment, Label, State, is_comment_id, utcnow
+from ..errors import CommentChanged, ModerationError, UnknownComment
+from ..models import VERSION_PATTERN, Comment, Label, State, is_comment_id, utcnow
 from ..notify import outbox_summary
 from ..publish import publish_approved
 from ..redaction import mask_email
@@ -303,9 +303,9 @@ class ReviewService:
 
     def _log_in(self, name: str, password: str, address: str) -> accounts.NewSession:
         with self._store() as store:
-            name = accounts.log_in(store, name, password, address)
+            login = accounts.log_in(store, name, password, address)
             accounts.forget_expired_sessions(store)
-            return accounts.start_session(store, name)
+            return accounts.start_session(store, login)
 
     async def logout(self, request: Request) -> Response:
         await checked_form(request, max_fields=5)
@@ -451,9 +451,10 @@ class ReviewService:
     # -- POST /moderate --------------------------------------------------------------------
 
     async def moderate(self, request: Request) -> Response:
-        form = await checked_form(request, max_fields=2 * PAGE_SIZE + 20)
+        # Per comment shown: its id, its text version and its tick box.
+        form = await checked_form(request, max_fields=3 * PAGE_SIZE + 20)
         back = _local_path(form.get("next"))
-        action, ids = _targets(form)
+        action, ids, seen = _targets(form)
         note = str(form.get("note") or "").strip()[:MAX_NOTE] or None
         if not action or not ids:
             problem = (
@@ -462,11 +463,17 @@ class ReviewService:
             return await self._answer(request, back, "error", [problem], status_code=400)
         actor = moderator_of(request)
         try:
-            report = await run_in_threadpool(self._moderate, ids, action, actor, note)
+            report = await run_in_threadpool(self._moderate, ids, action, actor, note, seen)
         except ModerationError as exc:
             # moderate() checks every id and move first: an error means nothing changed.
+            # A text changed since the page showed it: the page is shown again, new text.
             return await self._answer(
-                request, back, "error", [f"Nothing was changed: {exc}."], status_code=409
+                request,
+                back,
+                "error",
+                [f"Nothing was changed: {exc}."],
+                status_code=409,
+                reload=isinstance(exc, CommentChanged),
             )
         logger.info("review UI: %s %s by %s", action, ", ".join(ids), actor)
         self._after(report)
@@ -479,7 +486,9 @@ class ReviewService:
             action_id=report.action_id,
         )
 
-    def _moderate(self, ids: list[str], action: str, actor: str, note: str | None):
+    def _moderate(
+        self, ids: list[str], action: str, actor: str, note: str | None, seen: dict[str, str]
+    ):
         with self._store() as store:
             return moderate(
                 store,
@@ -490,6 +499,7 @@ class ReviewService:
                 note=note,
                 http_client=self.http_client,
                 retrain=False,
+                seen=seen,
             )
 
     def _after(self, report: FollowUp) -> None:
@@ -786,11 +796,13 @@ def _local_path(value: Any, default: str = "/") -> str:
     return default
 
 
-def _targets(form: FormData) -> tuple[str, list[str]]:
-    """The action ("" when none was chosen) and the comment ids a moderation form asks for.
+def _targets(form: FormData) -> tuple[str, list[str], dict[str, str]]:
+    """The action ("" when none was chosen), the comment ids a moderation form asks for,
+    and the version of each comment's text the page showed.
 
     A row's own button sends ``one=ACTION ID``; the bulk bar sends ``action`` with
-    the ticked ``ids``, or with every id shown on the page (``scope=page``).
+    the ticked ``ids``, or with every id shown on the page (``scope=page``). Every
+    comment shown sends ``seen=ID VERSION``.
     """
     one = form.get("one")
     if isinstance(one, str) and one:
@@ -805,7 +817,13 @@ def _targets(form: FormData) -> tuple[str, list[str]]:
     for comment_id in ids:
         if not is_comment_id(comment_id):
             raise BadRequest(f"ids: {comment_id!r} is not a comment id")
-    return action, list(dict.fromkeys(ids))
+    seen = {}
+    for value in form.getlist("seen"):
+        comment_id, _, version = str(value).partition(" ")
+        if not is_comment_id(comment_id) or not VERSION_PATTERN.fullmatch(version):
+            raise BadRequest(f"seen: {str(value)[:80]!r} is not a comment id and version")
+        seen[comment_id] = version
+    return action, list(dict.fromkeys(ids)), seen
 
 
 def default_allowed_hosts(host: str) -> list[str]:

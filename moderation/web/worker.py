@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 
-from ..errors import UnknownComment
 from ..models import Comment, State
 from ..settings import Settings
 from ..store import Store
@@ -38,7 +37,8 @@ SWEEP_SECONDS = 60.0
 #: took: screening shares the interpreter with the request path and must not
 #: starve it (a burst builds a backlog that drains once the burst is over).
 BUSY_REST_FACTOR = 9.0
-#: Rebuild the screener (new model, new articles) at most this often.
+#: Rebuild the screener (new articles, Akismet settings) at most this often; a newly
+#: saved model is picked up before each batch.
 REFRESH_SECONDS = 300.0
 #: Apply retention this often: its unit is days, an hour late is on time.
 RETENTION_SECONDS = 3600.0
@@ -125,10 +125,13 @@ class ScreeningWorker:
 
     def _run(self) -> None:
         store = SharedLockStore(self.db_path, self.write_lock)
+        screener = None
         try:
-            screener, built_at, swept_at = None, 0.0, None
+            built_at, swept_at = 0.0, None
             while not self._stopping.is_set():
                 if screener is None or time.monotonic() - built_at > REFRESH_SECONDS:
+                    if screener is not None:
+                        screener.close()  # its Akismet client: the new one makes its own
                     screener, built_at = self._screener(store), time.monotonic()
                     if screener is None:
                         # Retry later; the comments stay safe as 'received' meanwhile.
@@ -138,6 +141,7 @@ class ScreeningWorker:
                         continue
                 if swept_at is None or time.monotonic() - swept_at >= self.sweep_seconds:
                     # At start: what a crash or a stop left behind; later: rechecks due.
+                    self._fresh_model(screener)
                     self._sweep(store, screener)
                     swept_at = time.monotonic()
                 # After the sweep, so a comment screened late still reaches Akismet
@@ -149,6 +153,7 @@ class ScreeningWorker:
                     break
                 if ids:
                     try:
+                        self._fresh_model(screener)
                         self._screen_ids(store, screener, ids)
                     except Exception:  # e.g. the database busy past its timeout
                         self._failed("screening a batch failed; the next sweep retries it")
@@ -156,7 +161,18 @@ class ScreeningWorker:
             logger.exception("the screening worker stopped; `moderation screen` will catch up")
         finally:
             self.started.set()
+            if screener is not None:
+                screener.close()
             store.close()
+
+    def _fresh_model(self, screener: Any) -> None:
+        """Screen with the model a retrain (the review server, the CLI) has just saved,
+        not with the one loaded when the screener was built."""
+        try:
+            if screener.reload_if_retrained():
+                logger.info("screening with the model retrained meanwhile")
+        except Exception:
+            self._failed("the retrained model could not be loaded; screening with the last one")
 
     def _apply_retention(self, store: Store) -> None:
         """Hash old request context, unless that was done less than ``retention_seconds`` ago."""
@@ -209,7 +225,7 @@ class ScreeningWorker:
 
         # A comment may have been screened meanwhile (start-up sweep, `moderation
         # screen`, a moderator): only the ones still waiting are screened.
-        comments = [c for c in _existing(store, ids) if c.status is State.RECEIVED]
+        comments = [c for c in store.comments.existing(ids) if c.status is State.RECEIVED]
         if not comments:
             return
         started, cpu_started = time.perf_counter(), time.thread_time()
@@ -247,16 +263,6 @@ class ScreeningWorker:
         if report.screened:
             self.after_screening()
         logger.debug("sweep: %s", report)
-
-
-def _existing(store: Store, ids: list[str]) -> list[Comment]:
-    comments = []
-    for comment_id in ids:
-        try:
-            comments.append(store.comments.get(comment_id))
-        except UnknownComment:  # erased meanwhile
-            logger.debug("comment %s vanished before screening", comment_id)
-    return comments
 
 
 #: How often the service sends what the outbox holds (issue 11). Alerts queued by

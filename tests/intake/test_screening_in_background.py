@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
-from moderation.models import Comment, State
+from moderation.models import Comment, Label, State
+from moderation.screening import retrain
 from moderation.store import Store
-from tests.fakes.akismet import FakeAkismet
+from tests.fakes.akismet import FakeAkismet, FakeAkismetServer
 
 from .helpers import SITE_ORIGIN, form
 
@@ -143,3 +144,54 @@ def test_rechecks_come_due_even_while_comments_keep_arriving(make_client, db):
     assert signals["akismet"].retry is False
     retries = [c for c in akismet.sent("comment-check") if c.get("recheck_reason") == "retry"]
     assert any(c["comment_content"] == "Sent while Akismet was down" for c in retries)
+
+
+def model_reason(db, comment_id: str) -> str:
+    with Store(db) as store:
+        return store.screenings.latest(comment_id).signal("model").reason
+
+
+def test_the_worker_screens_with_a_model_retrained_meanwhile(make_client, db):
+    """A retrain elsewhere (the review server, the CLI) counts from the next comment on,
+    not after the worker's five-minute rebuild."""
+    client = make_client(screen=True, http_client=FakeAkismet().http_client())
+    first = client.post("/comments", json=form(body="Before the retrain.")).json()["id"]
+    wait_for(lambda: status_of(db, first) is not State.RECEIVED)
+    assert "learned from 0 decisions" in model_reason(db, first)
+    with Store(db) as store:  # `moderation train` in another process
+        examples = [
+            (Comment("social-not-sales", f"R{n}", f"Example {n}."), label)
+            for n, label in enumerate([Label.SPAM, Label.HAM] * 12)
+        ]
+        store.training.add_many(examples, source="test")
+        retrain(store)
+    second = client.post("/comments", json=form(body="After the retrain.")).json()["id"]
+    wait_for(lambda: status_of(db, second) is not State.RECEIVED)
+    assert "learned from 24 decisions" in model_reason(db, second)
+
+
+def test_the_worker_closes_the_akismet_client_of_each_screener_it_replaces(
+    make_client, db, monkeypatch
+):
+    import moderation.screening as screening
+    from moderation.web import worker
+
+    real, made = screening.akismet.make_http_client, []
+
+    def recording(*args, **kwargs):  # the real client, kept to look at afterwards
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    for module in (screening, screening.akismet):  # wherever a screener makes it
+        monkeypatch.setattr(module, "make_http_client", recording, raising=False)
+    monkeypatch.setattr(worker, "REFRESH_SECONDS", 0.0)  # a new screener every turn
+    with FakeAkismetServer() as server:
+        monkeypatch.setenv("MODERATION_AKISMET_ENDPOINT", server.url)
+        client = make_client(screen=True)  # no client given: each screener makes its own
+        for number in range(3):
+            posted = client.post("/comments", json=form(body=f"Comment {number}.")).json()
+            wait_for(lambda id=posted["id"]: status_of(db, id) is not State.RECEIVED)
+        assert len(made) >= 3
+        assert all(made_client.is_closed for made_client in made[:-1])
+        client.service.worker.stop()
+    assert all(made_client.is_closed for made_client in made)

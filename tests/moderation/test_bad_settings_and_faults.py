@@ -67,6 +67,7 @@ def _held_with_reasons(store, *reasons: str):
     store.screenings.record(
         comment.id,
         Verdict(Decision.HOLD, 0.5, reasons, (SignalResult("rules", 0.5, "rules: x"),)),
+        version=comment.version,
     )
     return comment
 

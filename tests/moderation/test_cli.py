@@ -45,6 +45,7 @@ def stored(site):
                     SignalResult("promotion", 0.5, "mentions a discount", findings=("discount",)),
                 ),
             ),
+            version=held.version,
         )
         store.conn.execute("UPDATE comments SET status = 'held' WHERE id = ?", (held.id,))
         spam = add(store, body="Buy now", email="spam@example.net", status=State.SPAM)
@@ -153,6 +154,7 @@ def test_overturning_akismet_reports_it_and_retrains(run, site, akismet_server):
                 ("Akismet: spam",),
                 (SignalResult("akismet", 1.0, "Akismet: spam", Decision.SPAM, sent=params),),
             ),
+            version=comment.version,
         )
     result = run("approve", comment.id)
     assert result.code == 0, result.err
@@ -500,3 +502,22 @@ def test_the_email_appears_only_in_export(run, site, tmp_path, caplog, monkeypat
         assert email not in path.read_text(encoding="utf-8")
     assert email in run("export", "--email", email).out
     assert email not in run("erase", "--email", email).out
+
+
+def test_an_action_on_the_version_show_printed_is_refused_once_the_text_changed(run, stored, site):
+    held, _spam, _other = stored
+    shown = run("show", held.id)
+    version = f"{held.id}@{held.version}"
+    assert version in shown.out
+    with Store(site.db) as store:  # its author saves a new text meanwhile
+        store.revisions.edit(held.id, author="Eve", author_url=None, body="Call +1 888 555 0147")
+    result = run("approve", version)
+    assert result.code == 1
+    assert f"comment {held.id} was edited at " in result.err
+    assert "read its new text before you approve it" in result.err
+    with Store(site.db) as store:
+        assert store.comments.get(held.id).status is State.RECEIVED
+        edited = store.comments.get(held.id)
+    assert f"{held.id}@{edited.version}" in run("show", held.id).out
+    assert run("approve", f"{held.id}@{edited.version}").code == 0
+    assert run("reject", f"{held.id}@not-a-version").code == 2

@@ -69,6 +69,7 @@ def test_select_held_filters(store, settings):
         new.id,
         Verdict(Decision.HOLD, 0.5, ("2 links",), ()),
         next_check_at=None,
+        version=new.version,
     )
     assert held(reason="links") == [new.id]
 
@@ -129,6 +130,7 @@ def screened_as_spam(store, comment):
             ("Akismet says spam",),
             (SignalResult("akismet", 1.0, "Akismet says spam", Decision.SPAM, sent=params),),
         ),
+        version=comment.version,
     )
     return params
 

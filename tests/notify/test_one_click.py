@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 
 from moderation.models import State
@@ -77,3 +79,23 @@ def test_a_link_older_than_seven_days_has_expired(site, store, mail, intake):
     assert store.comments.get(comment_id).status is State.HELD
     assert intake.post(recent).status_code == 200
     assert store.comments.get(comment_id).status is State.APPROVED
+
+
+def test_a_comment_edited_after_the_link_page_showed_it_is_not_approved(site, store, mail, intake):
+    comment_id, links = alert_links(site, store, mail)
+    page = intake.get(links["Approve"])
+    seen = re.search(r'name="seen" value="([0-9a-f]{16})"', page.text).group(1)
+    assert seen == store.comments.get(comment_id).version
+    edited = "Call +1 888 555 0147"
+    store.revisions.edit(comment_id, author="Pat Reader", author_url=None, body=edited)
+
+    refused = intake.post(links["Approve"], data={"seen": seen})
+    assert refused.status_code == 409
+    assert f"comment {comment_id} was edited at " in html.unescape(refused.text)
+    assert store.comments.get(comment_id).status is State.RECEIVED
+    # The link was not spent: its page now shows the new text, and acting on that works.
+    page = intake.get(links["Approve"])
+    assert edited in page.text
+    seen = re.search(r'name="seen" value="([0-9a-f]{16})"', page.text).group(1)
+    assert intake.post(links["Spam"], data={"seen": seen}).status_code == 200
+    assert store.comments.get(comment_id).status is State.SPAM

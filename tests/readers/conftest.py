@@ -66,8 +66,15 @@ class ReaderSite:
             **{**self.overrides, **overrides},
         )
 
-    def client(self, *, screen: bool = False, **overrides: Any) -> AppClient:
-        app = create_app(self.settings(**overrides), self.db, screen_in_background=screen)
+    def client(
+        self, *, screen: bool = False, http_client: Any = None, **overrides: Any
+    ) -> AppClient:
+        app = create_app(
+            self.settings(**overrides),
+            self.db,
+            screen_in_background=screen,
+            http_client=http_client,
+        )
         client = AppClient(app).__enter__()
         self.clients.append(client)
         return client

@@ -5,16 +5,20 @@ withdrawal removes the file at the next publish, or leaves a tombstone for repli
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 
 from moderation.editing import EditLinks, LinkExpired, changeable, edit_comment, link_for
 from moderation.errors import InvalidTransition, ValidationError
-from moderation.models import Comment, State, utcnow
+from moderation.models import Comment, Decision, State, utcnow
 from moderation.store import Store
+from moderation.store.screenings import STALE_NOTE
+from tests.fakes.akismet import FakeAkismet
 
-from .conftest import ARTICLE, ORIGIN, parse
+from .conftest import ARTICLE, ORIGIN, SITE, parse
 
 PARENT = "c-2026-07-14-aa01"  # published in the fixture content
 
@@ -262,3 +266,47 @@ def test_moderators_still_cannot_make_impossible_moves(reader_site):
         comment = store.comments.add(Comment(ARTICLE, "Mo", "Text."))
         with pytest.raises(InvalidTransition):
             store.decisions.moderate(comment.id, "restore")
+
+
+def test_an_edit_saved_while_the_worker_screens_the_old_text_is_screened_too(
+    reader_site, monkeypatch
+):
+    """The real worker thread asks Akismet about the first text; the author saves a scam
+    meanwhile. The first verdict must not decide the new text: that is screened too."""
+    asked, saved = threading.Event(), threading.Event()
+
+    def decide(sent: dict[str, str]) -> str:
+        if "tpyo" in sent["comment_content"]:
+            asked.set()
+            assert saved.wait(30), "the author's edit did not arrive"
+            return "ham"
+        return "spam"
+
+    akismet = FakeAkismet(decide=decide)
+    monkeypatch.setenv("PYTHON_AKISMET_API_KEY", akismet.key)
+    monkeypatch.setenv("PYTHON_AKISMET_BLOG_URL", SITE)
+    client = reader_site.client(screen=True, http_client=akismet.http_client())
+    comment_id, path = post_and_follow(client)
+    assert asked.wait(30), "the worker did not screen the comment"
+    scam = "Printer support: call toll free +1 888 555 0147, 24/7 customer service"
+    fields = {"name": "Eda Editor", "url": "", "body": scam, "action": "save"}
+    assert client.post(path, data=fields, headers=ORIGIN).status_code == 303
+    saved.set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with Store(reader_site.db) as store:
+            if len(store.screenings.of(comment_id)) == 2:
+                break
+        time.sleep(0.05)
+    with Store(reader_site.db) as store:
+        comment = store.comments.get(comment_id)
+        log = [(d.actor, d.to_state) for d in store.decisions.of(comment_id)]
+        first, second = store.screenings.of(comment_id)
+    assert [s["comment_content"] for s in akismet.sent("comment-check")][1:] == [scam]
+    assert first.reasons[-1] == STALE_NOTE and second.decision is Decision.SPAM
+    assert (comment.body, comment.status) == (scam, State.SPAM)
+    assert log == [
+        ("intake", State.RECEIVED),
+        ("author", State.RECEIVED),
+        ("screening", State.SPAM),
+    ]

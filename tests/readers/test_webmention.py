@@ -379,3 +379,28 @@ def test_retention_forgets_the_sender_address(reader_site, sources):
         assert mention.sender_ip is None
         context = store.privacy.request_context(outcome.comment_id)
         assert context["ip"] is None and context["ip_hash"]
+
+
+def test_a_source_changed_after_a_moderator_said_spam_stays_spam(reader_site, sources):
+    """Its sender cannot send it back through screening by editing the page."""
+    client = reader_site.client()
+    source = sources.html("/pitch", reply_page(TARGET, content="Buy pills at pills.example"))
+    send(client, source)
+    [first] = check(reader_site)
+    with Store(reader_site.db) as store:
+        store.decisions.moderate(first.comment_id, "spam", actor="moderator")
+    sources.html("/pitch", reply_page(TARGET, content="Nice article! More at pills.example"))
+    send(client, source)
+    [second] = check(reader_site)
+    assert second.comment_id == first.comment_id and second.to_screen is None
+    with Store(reader_site.db) as store:
+        comment = store.comments.get(first.comment_id)
+        assert (comment.body, comment.status) == ("Nice article! More at pills.example", State.SPAM)
+        assert store.revisions.of(first.comment_id)[0].body == "Buy pills at pills.example"
+        last = store.decisions.of(first.comment_id)[-1]
+        assert (last.actor, last.from_state, last.to_state) == ("webmention", "spam", "spam")
+        assert "only a restore sends it back" in last.note
+        assert store.screenings.due() == []
+        # A moderator's restore is still the way out, to be looked at again.
+        store.decisions.moderate(first.comment_id, "restore", actor="moderator")
+        assert store.comments.get(first.comment_id).status is State.HELD

@@ -15,6 +15,8 @@ from moderation.store import Store
 
 from .helpers import PASSWORD
 
+LOCAL = "127.0.0.1"
+
 
 @pytest.fixture
 def db(tmp_path):
@@ -71,7 +73,7 @@ def test_user_add_prompts_twice_on_a_terminal(db, monkeypatch):
     answers = iter(["same password", "same password"])
     assert cli.main(["--db", str(db), "user", "add", "bob"]) == 0
     with Store(db) as store:
-        assert accounts.log_in(store, "bob", "same password", "127.0.0.1") == "bob"
+        assert accounts.log_in(store, "bob", "same password", "127.0.0.1").name == "bob"
 
 
 def test_user_list_passwd_and_remove(db):
@@ -81,14 +83,14 @@ def test_user_list_passwd_and_remove(db):
     assert code == 0 and "alice" in out and "bob" in out
 
     with Store(db) as store:
-        session = accounts.start_session(store, "alice")
+        session = accounts.start_session(store, accounts.log_in(store, "alice", PASSWORD, LOCAL))
     code, out, _ = run(db, "user", "passwd", "alice", stdin="a brand new one\n")
     assert code == 0 and "changed the password of alice" in out
     with Store(db) as store:
         assert accounts.valid_session(store, session.token) is None  # ended with the change
         with pytest.raises(accounts.LoginFailed):
             accounts.log_in(store, "alice", PASSWORD, "127.0.0.1")
-        assert accounts.log_in(store, "alice", "a brand new one", "127.0.0.1") == "alice"
+        assert accounts.log_in(store, "alice", "a brand new one", LOCAL).name == "alice"
 
     assert run(db, "user", "remove", "bob")[0] == 0
     code, out, _ = run(db, "user", "list")
@@ -173,13 +175,13 @@ def test_twenty_failures_from_one_address_lock_it(db):
                 accounts.log_in(store, f"name{n}", "some password", "192.0.2.50")
         with pytest.raises(accounts.LoginThrottled, match="from this address"):
             accounts.log_in(store, "alice", PASSWORD, "192.0.2.50")
-        assert accounts.log_in(store, "alice", PASSWORD, "192.0.2.51") == "alice"
+        assert accounts.log_in(store, "alice", PASSWORD, "192.0.2.51").name == "alice"
 
 
 def test_sessions_expire_when_idle_and_when_old(db):
     with Store(db) as store:
         accounts.add_moderator(store, "alice", PASSWORD)
-        session = accounts.start_session(store, "alice")
+        session = accounts.start_session(store, accounts.log_in(store, "alice", PASSWORD, LOCAL))
         now = utcnow()
         assert accounts.valid_session(store, session.token, now=now) is not None
         # Used every 11 hours it stays alive, until 7 days after the login.
@@ -190,7 +192,7 @@ def test_sessions_expire_when_idle_and_when_old(db):
             is None
         )
 
-        idle = accounts.start_session(store, "alice")
+        idle = accounts.start_session(store, accounts.log_in(store, "alice", PASSWORD, LOCAL))
         assert accounts.valid_session(store, idle.token, now=utcnow() + timedelta(hours=13)) is None
         assert accounts.valid_session(store, "forged-token") is None
 
@@ -230,3 +232,49 @@ def test_actions_and_undo_from_the_command_line(tmp_path, db):
         assert (last.action, last.actor, last.to_state) == ("undo", "carol", State.HELD)
     code, _out, err = run(db, "--settings", settings, "undo", "--as", "carol")
     assert code == 2 and "none of the last 20 actions of carol can be undone" in err
+
+
+class ChangedWhileVerifying(argon2.PasswordHasher):
+    """Argon2id whose (slow) verify is when ``moderation user passwd`` lands, from
+    another connection: the interleaving of a login racing a password change."""
+
+    def __init__(self, db, name: str, new_password: str, **cost) -> None:
+        super().__init__(**cost)
+        self.db, self.name, self.new_password = db, name, new_password
+
+    def verify(self, hash, password):
+        verified = super().verify(hash, password)
+        if self.new_password is not None:
+            new_password, self.new_password = self.new_password, None
+            with Store(self.db) as other:
+                accounts.change_password(other, self.name, new_password)
+        return verified
+
+
+CHEAP = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+def test_a_login_that_checked_the_old_password_gets_no_session_after_the_change(db, monkeypatch):
+    with Store(db) as store:
+        accounts.add_moderator(store, "alice", PASSWORD)
+        racing = ChangedWhileVerifying(db, "alice", "the new password", **CHEAP)
+        monkeypatch.setattr(accounts, "PASSWORD_HASHER", racing)
+        login = accounts.log_in(store, "alice", PASSWORD, LOCAL)  # checked: the old one
+        with pytest.raises(accounts.LoginFailed):
+            accounts.start_session(store, login)
+        assert store.conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+        assert accounts.log_in(store, "alice", "the new password", LOCAL).name == "alice"
+
+
+def test_a_rehash_at_login_never_undoes_a_password_change_made_meanwhile(db, monkeypatch):
+    with Store(db) as store:
+        accounts.add_moderator(store, "alice", PASSWORD)  # hashed with the old cost
+        stronger = {**CHEAP, "time_cost": 2}  # the login finds the hash needs redoing
+        racing = ChangedWhileVerifying(db, "alice", "the new password", **stronger)
+        monkeypatch.setattr(accounts, "PASSWORD_HASHER", racing)
+        with pytest.raises(accounts.LoginFailed):
+            accounts.log_in(store, "alice", PASSWORD, LOCAL)
+        stored = store.users.password_hash("alice")
+        assert racing.verify(stored, "the new password")  # the change stands
+        with pytest.raises(argon2.exceptions.VerifyMismatchError):
+            racing.verify(stored, PASSWORD)

@@ -540,3 +540,51 @@ def test_a_burst_of_requests_makes_one_retrain(site, seeded, monkeypatch):
     retrainer.stop()
     retrainer.request()  # stopped: ignored
     assert runs == [1, 1] and not retrainer.pending
+
+
+def shown_versions(html: str) -> list[str]:
+    """The ``seen`` fields of a page: each comment shown, with the version of its text."""
+    return [field["value"] for field in BeautifulSoup(html, "lxml").select('input[name="seen"]')]
+
+
+def test_a_comment_edited_after_the_page_showed_it_is_not_approved(site, client, seeded):
+    hannah = seeded["Held Hannah"]
+    page = f"/comments/{hannah.id}"
+    shown = client.get(page).text
+    assert shown_versions(shown) == [f"{hannah.id} {hannah.version}"]
+    scam = "Printer support: call toll free +1 888 555 0147, 24/7"
+    with Store(site.db) as store:  # its author saves a new text meanwhile
+        store.revisions.edit(hannah.id, author=hannah.author, author_url=None, body=scam)
+
+    form = {"csrf_token": csrf_of(shown), "next": page, "seen": shown_versions(shown)}
+    answer = client.post("/moderate", data=form | {"one": f"approve {hannah.id}"})
+
+    assert answer.status_code == 303 and answer.headers["location"] == page
+    again = client.get(page)
+    assert f"Nothing was changed: comment {hannah.id} was edited at " in flash_of(again.text)
+    assert "read its new text before you approve it" in flash_of(again.text)
+    assert scam in BeautifulSoup(again.text, "lxml").select_one(".body.full").get_text()
+    assert state_of(site, hannah.id) is State.RECEIVED
+    assert [e.actor for e in decisions_of(site, hannah.id)][-1] == "author"
+    # The page now carries the new version: acting on what it shows works.
+    form = {"csrf_token": csrf_of(again.text), "next": page, "seen": shown_versions(again.text)}
+    client.post("/moderate", data=form | {"one": f"spam {hannah.id}"})
+    assert state_of(site, hannah.id) is State.SPAM
+
+
+def test_a_bulk_action_with_one_edited_comment_changes_nothing_and_reloads(site, client, seeded):
+    hannah, mallory = seeded["Held Hannah"], seeded["<b>Mallory</b>"]
+    queue = client.get("/").text
+    with Store(site.db) as store:
+        store.revisions.edit(mallory.id, author=mallory.author, author_url=None, body="Changed.")
+    form = {"csrf_token": csrf_of(queue), "next": "/", "seen": shown_versions(queue)}
+    answer = client.post(
+        "/moderate",
+        data=form | {"action": "approve", "scope": "page", "shown": list(rows(queue))},
+        headers={"origin": BASE_URL, "accept": "application/json"},
+    )
+    assert answer.status_code == 409
+    assert answer.json()["reload"] is True  # the page's script shows the new text
+    assert f"comment {mallory.id} was edited" in answer.json()["lines"][0]
+    assert state_of(site, hannah.id) is State.HELD
+    assert state_of(site, mallory.id) is State.RECEIVED

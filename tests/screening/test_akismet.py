@@ -403,3 +403,20 @@ def test_bulk_feedback_to_a_hanging_akismet_stops_early(settings, store, make_co
     tried = [line for line in result.failed if "Akismet is not answering" not in line]
     assert 1 <= len(tried) <= feedback_module.FEEDBACK_CONCURRENCY
     assert len(server.fake.sent("submit-spam")) <= len(tried)
+
+
+def test_feedback_closes_the_client_it_made_even_when_akismet_is_not_configured(
+    settings, store, make_comment, monkeypatch
+):
+    comment, _checked = screened(settings, store, make_comment, "ham")
+    monkeypatch.delenv("PYTHON_AKISMET_API_KEY", raising=False)
+    real, made = feedback_module.make_http_client, []
+
+    def recording(**options):  # the real client, kept to look at afterwards
+        made.append(real(**options))
+        return made[-1]
+
+    monkeypatch.setattr(feedback_module, "make_http_client", recording)
+    result = report_overrides(settings, store, [(comment.id, Label.SPAM)])
+    assert result.sent == result.failed == []
+    assert len(made) == 1 and made[0].is_closed

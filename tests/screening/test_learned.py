@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
+import sys
+import threading
+import types
+
+import pytest
+
 from moderation.models import Label, State
-from moderation.screening import Screener
+from moderation.privacy import erase_commenter
+from moderation.screening import Screener, learned
 from moderation.screening.base import ScreeningContext
 from moderation.screening.learned import (
     MIN_EXAMPLES_PER_CLASS,
@@ -17,6 +25,7 @@ from moderation.screening.learned import (
     seed_weight,
 )
 from moderation.screening.seed import seed_examples
+from moderation.store import Store
 
 PITCHES = [
     "Boost your sales with our growth agency, book a call",
@@ -178,3 +187,112 @@ def test_reload_model_picks_up_a_retrain(settings, store, make_comment):
     assert screener.screen_many([probe])[0].signal("model").score == before  # not yet
     screener.reload()
     assert screener.screen_many([probe])[0].signal("model").score > before + 0.2
+
+
+def test_a_model_stored_by_another_version_that_cannot_be_unpickled_is_rebuilt(store):
+    """After an upgrade a class named in the blob may be gone: load() rebuilds the model."""
+    gone = types.ModuleType("estimator_of_an_older_sklearn")
+
+    class Estimator:
+        pass
+
+    Estimator.__module__ = gone.__name__
+    Estimator.__qualname__ = "Estimator"
+    gone.Estimator = Estimator
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, gone.__name__, gone)
+        state = {"format": 2, "pipeline": Estimator(), "positives": 0, "negatives": 0}
+        blob = pickle.dumps(state | {"seed": 1, "seed_digest": "older"})
+    store.trained.save(MODEL_NAME, blob, 0, generation=store.trained.generation())
+    assert LearnedModel.from_bytes(blob) is None
+    model = LearnedModel.load(store)
+    assert model.trained and model.seed == len(seed_examples())
+    assert LearnedModel.from_bytes(store.trained.load(MODEL_NAME).blob) is not None
+
+
+def test_a_label_teaches_the_text_it_was_given_for_not_a_later_edit(store, make_comment):
+    comment = store.comments.add(make_comment("Good point about caching.", author="Bob"))
+    store.decisions.moderate(comment.id, "approve")
+    for body in ("Cheap pills at http://pharma.example, order now", "Pills, third version"):
+        store.revisions.edit(comment.id, author="Bob", author_url=None, body=body)
+    [(taught, label)] = labelled_examples(store)
+    assert (taught.id, taught.body, label) == (comment.id, "Good point about caching.", Label.HAM)
+    # Labelled again, now for the text it has: that text is what the model learns.
+    store.decisions.moderate(comment.id, "spam")
+    [(taught, label)] = labelled_examples(store)
+    assert (taught.body, label) == ("Pills, third version", Label.SPAM)
+
+
+class PausedRetrain:
+    """A retrain in a thread of its own (its own connection, like the review server's
+    retrainer or another process) that stops once it has read its examples, until
+    :meth:`finish`: the slow fit, during which others can act."""
+
+    def __init__(self, db, monkeypatch) -> None:
+        self.read, self.go, self.errors = threading.Event(), threading.Event(), []
+        real = learned.labelled_examples
+
+        def reading(store):
+            examples = real(store)
+            if threading.current_thread() is self.thread:
+                self.read.set()
+                assert self.go.wait(30), "never told to finish"
+            return examples
+
+        monkeypatch.setattr(learned, "labelled_examples", reading)
+        self.thread = threading.Thread(target=self._run, args=(db,), name="older retrain")
+        self.thread.start()
+        assert self.read.wait(30), "the older retrain did not start"
+
+    def _run(self, db) -> None:
+        try:
+            with Store(db) as store:
+                learned.retrain(store)
+        except Exception as exc:  # reported by finish()
+            self.errors.append(exc)
+
+    def finish(self) -> None:
+        self.go.set()
+        self.thread.join(30)
+        assert not self.thread.is_alive() and self.errors == []
+
+
+def stored_model(store) -> LearnedModel:
+    return LearnedModel.from_bytes(store.trained.load(MODEL_NAME).blob)
+
+
+def test_an_older_retrain_that_finishes_last_leaves_the_newer_model(
+    tmp_path, make_comment, monkeypatch
+):
+    db = tmp_path / "moderation.db"
+    with Store(db) as store:
+        comments = [store.comments.add(make_comment(f"note {n} on caching")) for n in range(12)]
+    older = PausedRetrain(db, monkeypatch)  # read: no decision yet
+    with Store(db) as store:
+        for comment in comments:
+            store.decisions.moderate(comment.id, "approve")
+        assert retrain(store).examples == 12
+    older.finish()  # its model, of no decision, is not kept
+    with Store(db) as store:
+        assert stored_model(store).examples == 12
+        assert store.trained.load(MODEL_NAME).generation == store.trained.generation()
+
+
+def test_a_retrain_overlapping_an_erasure_never_brings_back_the_erased_commenter(
+    tmp_path, settings, make_comment, monkeypatch
+):
+    settings = settings.with_overrides(PATH=str(tmp_path / "content"))
+    db = tmp_path / "moderation.db"
+    with Store(db) as store:
+        label_all(store, make_comment, PITCHES, "spam")
+        for body in HAM:
+            comment = store.comments.add(make_comment(body, email="jane@example.org"))
+            store.decisions.moderate(comment.id, "approve")
+        assert retrain(store).examples == 24
+    older = PausedRetrain(db, monkeypatch)  # read: Jane's twelve comments among them
+    with Store(db) as store:
+        report = erase_commenter(store, settings, "jane@example.org")
+        assert report.model_retrained and stored_model(store).examples == 12
+    older.finish()
+    with Store(db) as store:
+        assert stored_model(store).examples == 12  # not 24: nothing of Jane's is learned

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from moderation.models import Decision, State
-from moderation.screening import Screener, screen_due
+from moderation.models import Decision, SignalResult, State
+from moderation.screening import (
+    SCREEN_AGAIN_ROUNDS,
+    Screener,
+    default_signals,
+    screen_and_record,
+    screen_due,
+)
+from moderation.store import Store
+from moderation.store.screenings import STALE_NOTE
 
 from .conftest import NOW
 
@@ -65,8 +73,72 @@ def test_a_moderator_decision_is_not_overridden_by_a_late_screening(settings, st
     comment = store.comments.add(make_comment("Book a demo now https://bit.ly/x https://t.co/y"))
     store.decisions.moderate(comment.id, "approve")
     screener = Screener(settings, store, articles={})
-    from moderation.screening import screen_and_record
-
     (state,) = screen_and_record(store, screener, [store.comments.get(comment.id)], now=NOW)
     assert state is State.APPROVED
     assert store.screenings.latest(comment.id).decision is Decision.SPAM
+
+
+SCAM = "HP printer support number, call toll free +1 888 555 0147, 24/7 customer service"
+
+
+class AuthorEditsMeanwhile:
+    """Stands in for Akismet's round trip, during which the author saves a new text
+    (from another connection, as the intake's request thread would)."""
+
+    name = "akismet"
+
+    def __init__(self, db, comment_id: str, edits: list[str]) -> None:
+        self.db, self.comment_id, self.edits = db, comment_id, list(edits)
+        self.judged: list[str] = []
+
+    def check_many(self, comments, context):
+        self.judged += [c.body for c in comments]
+        if self.edits:
+            with Store(self.db) as author:
+                author.revisions.edit(
+                    self.comment_id, author="Bob", author_url=None, body=self.edits.pop(0)
+                )
+        return [SignalResult("akismet", None, "Akismet: not asked") for _ in comments]
+
+
+def screener_with(settings, store, signal) -> Screener:
+    return Screener(
+        settings, store, articles={}, signals=[signal, *default_signals(settings, store)[1:]]
+    )
+
+
+def test_a_verdict_on_a_text_edited_meanwhile_decides_nothing_and_the_new_text_is_screened(
+    settings, store, make_comment, tmp_path
+):
+    kind = "Thanks, the part about WAL mode helped me."
+    comment = store.comments.add(make_comment(kind, author="Bob"))
+    signal = AuthorEditsMeanwhile(tmp_path / "moderation.db", comment.id, [SCAM])
+    report = screen_due(store, screener_with(settings, store, signal), now=NOW)
+    assert signal.judged == [kind, SCAM]
+    assert store.comments.get(comment.id).status is State.SPAM
+    first, second = store.screenings.of(comment.id)
+    assert first.decision is Decision.APPROVE and first.reasons[-1] == STALE_NOTE
+    assert second.decision is Decision.SPAM and STALE_NOTE not in second.reasons
+    moves = [(d.actor, d.to_state) for d in store.decisions.of(comment.id)]
+    assert moves == [
+        ("intake", State.RECEIVED),
+        ("author", State.RECEIVED),
+        ("screening", State.SPAM),
+    ]
+    assert (report.screened, report.changed_meanwhile) == (1, 1)
+    assert str(report) == "screened 1: 1 spam; 1 changed while screened, screened again"
+
+
+def test_a_text_that_keeps_changing_waits_received_for_the_next_sweep(
+    settings, store, make_comment, tmp_path
+):
+    comment = store.comments.add(make_comment("First.", author="Bob"))
+    edits = [f"Version {n}." for n in range(2, 2 + SCREEN_AGAIN_ROUNDS + 1)]
+    signal = AuthorEditsMeanwhile(tmp_path / "moderation.db", comment.id, edits)
+    (state,) = screen_and_record(store, screener_with(settings, store, signal), [comment], now=NOW)
+    assert state is State.RECEIVED
+    assert len(signal.judged) == 1 + SCREEN_AGAIN_ROUNDS
+    assert all(run.reasons[-1] == STALE_NOTE for run in store.screenings.of(comment.id))
+    assert [c.id for c in store.screenings.due(NOW)] == [comment.id]
+    screen_due(store, screener_with(settings, store, signal), now=NOW)  # no more edits
+    assert store.comments.get(comment.id).status is State.APPROVED

@@ -179,6 +179,12 @@
           plainSubmit(queueForm, submitter);
           return;
         }
+        if (answer.reload) {
+          // A comment was edited since the page showed it: show its new text.
+          sessionStorage.setItem("review-flash", JSON.stringify(answer));
+          location.reload();
+          return;
+        }
         flash(answer.kind, answer.lines);
         updateCounts(answer.counts);
         if (answer.changed && answer.changed.length) {
