@@ -185,7 +185,6 @@ class _Resolver:
         self.already = 0
         self.errors: list[str] = []
         self.warnings: list[str] = []
-        self.hashes: dict[str, str] = {}
 
     def run(self) -> None:
         for planned in sorted(self.plan.comments, key=lambda c: (c.received_at, c.key)):
@@ -267,6 +266,9 @@ class _Resolver:
         comment = comment.with_changes(
             id=comment_id, reply_to=parent_id, intake_flags=planned.flags, status=planned.state
         )
+        # Only the old system's own id says whether a comment was imported before (it
+        # is what the stored id is derived from): the same words by the same person
+        # ("Thanks!" to two readers) are two comments, each in its own place.
         try:
             self.store.comments.get(comment_id)
         except UnknownComment:
@@ -274,16 +276,6 @@ class _Resolver:
         else:
             self.already += 1
             return comment
-        duplicate = self.hashes.get(comment.content_hash) or self.store.comments.duplicate_of(
-            comment.content_hash
-        )
-        if duplicate is not None:
-            self.warnings.append(
-                f"{planned.label}: the same text by the same author is stored as "
-                f"{duplicate}; not stored twice"
-            )
-            return comment.with_changes(id=duplicate)
-        self.hashes[comment.content_hash] = comment_id
         self.new.append((planned, comment))
         return comment
 

@@ -16,6 +16,8 @@ from tests.site.sitebuild import build_site
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WXR = FIXTURES / "wordpress" / "field-notes.xml"
 DISQUS = FIXTURES / "disqus" / "field-notes.xml"
+#: The owner's "Thanks!" to two readers, and a reply below the second one.
+DISQUS_SAME_WORDS = FIXTURES / "disqus" / "same-words.xml"
 SITE = "https://field-notes.test"
 
 

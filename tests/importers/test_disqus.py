@@ -12,12 +12,12 @@ from moderation.models import Label, State
 from moderation.settings import load_settings
 from moderation.store import Store
 
-from .conftest import DISQUS, built_page, shown_comments, snapshot
+from .conftest import DISQUS, DISQUS_SAME_WORDS, built_page, shown_comments, snapshot
 
 
-def dq_ids(settings) -> dict[int, str]:
+def dq_ids(settings, export=DISQUS) -> dict[int, str]:
     """Disqus post number → the id it is stored under."""
-    plan = read_disqus(DISQUS, settings)
+    plan = read_disqus(export, settings)
     return {int(c.key.rpartition(":")[2]): imported_id(c.key, c.received_at) for c in plan.comments}
 
 
@@ -134,3 +134,26 @@ def test_cli_import_disqus(project, tmp_path, capsys):
     assert code == 0, out
     assert "skipped unmatched thread 'Guestbook'" in out
     assert "9 comments stored (6 approved, 1 held, 1 spam, 1 rejected)" in out
+
+
+def test_the_same_words_by_the_same_person_are_two_comments_each_in_its_place(
+    project, store, settings
+):
+    """Only the Disqus id says whether a post was imported: the owner's two "Thanks!"
+    are two comments, and the reply to the second stays below the second."""
+    report = import_disqus(store, settings, DISQUS_SAME_WORDS)
+    assert report.errors == [] and report.warnings == []
+    ids = dq_ids(settings, DISQUS_SAME_WORDS)
+    assert len(report.imported) == 5
+    first, second = store.comments.get(ids[9003]), store.comments.get(ids[9004])
+    assert first.body == second.body == "Thanks!"
+    assert (first.reply_to, second.reply_to) == (ids[9001], ids[9002])
+    assert store.comments.get(ids[9005]).reply_to == ids[9004]
+    folder = project / "content" / "comments" / "lurking-is-learning"
+    assert sorted(p.stem for p in folder.glob("*.md")) == sorted(ids.values())
+    assert f"reply_to: {ids[9004]}\n" in (folder / f"{ids[9005]}.md").read_text(encoding="utf-8")
+
+    files = snapshot(project / "content")
+    again = import_disqus(store, settings, DISQUS_SAME_WORDS)
+    assert again.imported == [] and again.already == 5 and again.warnings == []
+    assert snapshot(project / "content") == files
