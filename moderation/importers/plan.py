@@ -17,6 +17,10 @@ the old system. :func:`apply_plan` then:
 5. retrains the learned model once, when labelled decisions were added, so the
    blog arrives with its own moderation history.
 
+A comment deleted on the old system is rejected; when others replied to it, it is
+also withdrawn, so publishing writes a tombstone in its place and its replies
+keep theirs (as they did on the old site), while it is never published itself.
+
 The database is committed before the files appear because the comment files are
 derived from it: should writing them fail after the commit, running the import
 again writes what is missing and stores nothing twice. Re-running changes no file
@@ -40,7 +44,7 @@ from pathlib import Path
 from ..articles import load_articles
 from ..comment_files import FILE_MODE
 from ..errors import ModerationError, UnknownComment, ValidationError
-from ..models import Comment, Label, Origin, State
+from ..models import Comment, Label, Origin, State, utcnow
 from ..publish import PublishReport, publish
 from ..settings import Settings
 from ..store import Store
@@ -87,6 +91,8 @@ class PlannedComment:
     ip: str = ""
     flags: tuple[str, ...] = ()
     note: str = ""
+    #: Deleted on the old system (a Disqus post's ``isDeleted``, WordPress's trash).
+    deleted: bool = False
 
 
 @dataclass
@@ -180,6 +186,8 @@ class _Resolver:
         self.pages = pages
         self.skipped: list[str] = []
         self.by_key = {comment.key: comment for comment in plan.comments}
+        self.answered = {comment.parent_key for comment in plan.comments if comment.parent_key}
+        self.now = utcnow()
         self.ids: dict[str, str | None] = {}  # key → stored id, None when left out
         self.new: list[tuple[PlannedComment, Comment]] = []
         self.already = 0
@@ -266,6 +274,10 @@ class _Resolver:
         comment = comment.with_changes(
             id=comment_id, reply_to=parent_id, intake_flags=planned.flags, status=planned.state
         )
+        if planned.deleted and planned.key in self.answered:
+            # Its replies were live on the old system: withdrawn, it stays a tombstone
+            # that keeps their place (publish), and is never published itself.
+            comment = comment.with_changes(withdrawn_at=self.now)
         # Only the old system's own id says whether a comment was imported before (it
         # is what the stored id is derived from): the same words by the same person
         # ("Thanks!" to two readers) are two comments, each in its own place.
