@@ -173,6 +173,7 @@ class _Reader:
                 title=title,
                 where=item.where(),
                 page=kind == "page",
+                date=date,
             )
         )
         for comment in comments:

@@ -17,6 +17,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WXR = FIXTURES / "wordpress" / "field-notes.xml"
 #: A trashed comment whose answer is still approved.
 WXR_TRASHED_PARENT = FIXTURES / "wordpress" / "trashed-parent.xml"
+#: A post whose slug this blog already gives to another article, and one that is new.
+WXR_SLUG_CLASH = FIXTURES / "wordpress" / "slug-clash.xml"
 DISQUS = FIXTURES / "disqus" / "field-notes.xml"
 #: The owner's "Thanks!" to two readers, and a reply below the second one.
 DISQUS_SAME_WORDS = FIXTURES / "disqus" / "same-words.xml"
