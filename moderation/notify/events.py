@@ -130,15 +130,23 @@ def on_screened(
         queue_confirmation(store, config, comment.id, now)
 
 
+def _recently(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and now - moment < CONFIRM_AGAIN_AFTER
+
+
 def queue_confirmation(store: Store, config: NotifyConfig, comment_id: str, now: datetime) -> bool:
-    """The confirmation email for the subscriber of ``comment_id``, when one is due."""
-    subscriber = store.subscriptions.of_comment(comment_id)
-    if subscriber is None or subscriber.confirmed_at is not None:
+    """The confirmation email for the thread of ``comment_id``'s subscriber, when one is
+    due: each thread is confirmed for itself, at most one email a day each, and an
+    address that never confirmed anything gets at most one a day in all."""
+    thread = store.subscriptions.thread_of(comment_id)
+    if thread is None or thread.confirmed_at is not None or thread.unsubscribed_at is not None:
         return False
+    subscriber = thread.subscriber
     if subscriber.unsubscribed_at is not None or store.subscriptions.bounced(subscriber.email):
         return False
-    sent = subscriber.confirm_sent_at
-    if sent is not None and now - sent < CONFIRM_AGAIN_AFTER:
+    if _recently(thread.confirm_sent_at, now) or (
+        subscriber.confirmed_at is None and _recently(subscriber.confirm_sent_at, now)
+    ):
         return False
     with store.transaction():
         _queue(
@@ -147,14 +155,14 @@ def queue_confirmation(store: Store, config: NotifyConfig, comment_id: str, now:
             channel=EMAIL,
             kind="confirm",
             recipient=subscriber.email,
-            group_key="confirm",
+            group_key=thread.article,
             # The comment it is about: the email names its article and carries its
             # private link to change or withdraw it (issue 13).
             item=comment_id,
             not_before=now,
             now=now,
         )
-        store.subscriptions.mark_confirm_sent(subscriber.id, now)
+        store.subscriptions.mark_confirm_sent(subscriber.id, thread.article, now)
     return True
 
 

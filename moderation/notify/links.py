@@ -109,19 +109,42 @@ def follow_moderation_link(
 # -- confirming a subscription ----------------------------------------------------------
 
 
-def open_confirmation(store: Store, token: str, signer: LinkSigner | None = None) -> Subscriber:
-    opaque = (signer or signer_for(store)).read_confirm(token)
+@dataclass(frozen=True)
+class Confirming:
+    """What a confirmation link is for: one thread of a subscriber (or, for a link
+    made before threads were confirmed one by one, ``article`` None: the address)."""
+
+    subscriber: Subscriber
+    article: str | None
+    made_at: datetime
+    done_already: bool
+
+
+def open_confirmation(store: Store, token: str, signer: LinkSigner | None = None) -> Confirming:
+    opaque, made_at = (signer or signer_for(store)).read_confirm(token)
+    thread = store.subscriptions.thread_by_token(opaque)
+    if thread is not None:
+        return Confirming(thread.subscriber, thread.article, made_at, thread.active)
     subscriber = store.subscriptions.by_token(opaque)
     if subscriber is None:
         raise LinkInvalid()
-    return subscriber
+    return Confirming(subscriber, None, made_at, subscriber.active)
 
 
 def confirm(store: Store, token: str, *, signer: LinkSigner | None = None) -> bool:
-    """Confirm the address the link was sent to; False when it already was."""
-    subscriber = open_confirmation(store, token, signer)
-    done = store.subscriptions.confirm(subscriber.id)
-    logger.info("subscriber %d confirmed%s", subscriber.id, "" if done else " (again)")
+    """Confirm the thread the link was sent about; False when it already was."""
+    target = open_confirmation(store, token, signer)
+    subscriber = target.subscriber
+    if target.article is None:
+        done = store.subscriptions.confirm_address(subscriber.id, target.made_at)
+    else:
+        done = store.subscriptions.confirm_thread(subscriber.id, target.article)
+    logger.info(
+        "subscriber %d confirmed %s%s",
+        subscriber.id,
+        target.article or "their address",
+        "" if done else " (again)",
+    )
     return done
 
 
@@ -145,11 +168,12 @@ def open_unsubscribe(store: Store, token: str, signer: LinkSigner | None = None)
         if subscriber is None:
             raise LinkInvalid()
         return Unsubscribing(subscriber, scope, None, subscriber.unsubscribed_at is not None)
-    found = store.subscriptions.thread_by_token(opaque)
-    if found is None:
+    thread = store.subscriptions.thread_by_token(opaque)
+    if thread is None:
         raise LinkInvalid()
-    subscriber, article, left_at = found
-    return Unsubscribing(subscriber, scope, article, left_at is not None)
+    return Unsubscribing(
+        thread.subscriber, scope, thread.article, thread.unsubscribed_at is not None
+    )
 
 
 def unsubscribe(store: Store, token: str, *, signer: LinkSigner | None = None) -> Unsubscribing:

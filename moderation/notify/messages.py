@@ -358,28 +358,29 @@ class Renderer:
 
     def _confirm(self, message: OutboxMessage, now: datetime) -> Rendered:
         subscriber = self.store.subscriptions.by_email(message.recipient)
-        if subscriber is None:
+        # One thread a message; one queued before threads were confirmed one by one
+        # (group "confirm") is about the thread of its first comment.
+        article = message.group_key
+        if article == "confirm":
+            article = next((c.article for c in self._comments(message.items)), "")
+        thread = (
+            self.store.subscriptions.thread(subscriber.id, article)
+            if subscriber is not None
+            else None
+        )
+        if thread is None:
             raise NothingToSend("the subscription has been erased")
-        if subscriber.confirmed_at is not None:
+        if thread.confirmed_at is not None:
             raise NothingToSend("already confirmed")
-        slugs = sorted({c.article for c in self._comments(message.items)})
-        titles = sorted({self.articles.title(slug) for slug in slugs})
-        lang = self.articles.lang(slugs[0]) if slugs else self.articles.lang("")
+        lang = self.articles.lang(article)
         site = self.config.site_name
-        token = self.signer.confirm_token(subscriber.token)
-        if len(titles) == 1:
-            asked = Message(
-                "someone, hopefully you, commented on “{title}” on {site} and asked to be "
-                "emailed when someone replies.",
-                title=titles[0],
-                site=site,
-            )
-        else:
-            asked = Message(
-                "someone, hopefully you, commented on {site} and asked to be emailed when "
-                "someone replies.",
-                site=site,
-            )
+        token = self.signer.confirm_token(thread.token)
+        asked = Message(
+            "someone, hopefully you, commented on “{title}” on {site} and asked to be "
+            "emailed when someone replies.",
+            title=self.articles.title(article),
+            site=site,
+        )
         hello = Message("Hello,")
         to_confirm = Message("To confirm, open this link and press the button on the page:")
         works_for = Message(

@@ -137,9 +137,9 @@ class LinkPages:
         token = request.path_params["token"]
 
         def show(store: Store) -> dict[str, Any]:
-            subscriber = links.open_confirmation(store, token)
+            target = links.open_confirmation(store, token)
             if request.method == "GET":
-                if subscriber.confirmed_at is not None and subscriber.unsubscribed_at is None:
+                if target.done_already:
                     return {"heading": Message("Already confirmed"), "paragraphs": [CONFIRMED]}
                 return {
                     "heading": Message("Email me when someone replies"),
