@@ -55,6 +55,24 @@ def header_text(text: str, limit: int = 150) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+#: Slack's three escapes: with them no ``<!channel>``, ``<@U…>`` or ``<url|label>``.
+_CHAT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def chat_text(text: str) -> str:
+    """``text`` as a chat channel shows it, without acting on any of it.
+
+    One line; ``&``, ``<`` and ``>`` escaped (Slack's rule); and a zero-width space
+    after each ``@`` and ``]``, so that Mattermost and Matrix, which read Markdown,
+    see no ``@channel`` or ``@name`` mention and no ``[label](url)`` link or image.
+    A name or title can still show an address, as itself, never behind other words.
+    """
+    flat = _SPACES.sub(" ", _UNSAFE_IN_HEADER.sub(" ", text)).strip()
+    flat = flat.translate(_CHAT_ESCAPES)
+    return flat.replace("@", "@" + _ZERO_WIDTH_SPACE).replace("]", "]" + _ZERO_WIDTH_SPACE)
+
+
 class NothingToSend(ModerationError):
     """A message whose every item is gone (erased, unpublished) or whose recipient
     no longer wants mail: it is cancelled, with this as the reason."""
@@ -280,8 +298,10 @@ class Renderer:
             "site": self.config.site_name,
             "sent_at": now.astimezone(UTC).isoformat(),
             # Slack, Mattermost and Matrix hooks show "text"; scripts read the rest.
-            "text": f"{self.config.site_name}: {len(comments)} comment"
-            f"{'' if len(comments) == 1 else 's'} for review: {titles}{more}",
+            "text": chat_text(
+                f"{self.config.site_name}: {len(comments)} comment"
+                f"{'' if len(comments) == 1 else 's'} for review: {titles}{more}"
+            ),
             "comments": [
                 {
                     "id": c.id,
@@ -322,8 +342,10 @@ class Renderer:
                     "site": self.config.site_name,
                     "day": day,
                     "sent_at": now.astimezone(UTC).isoformat(),
-                    "text": f"{self.config.site_name} on {day}: "
-                    + ", ".join(f"{n} {state}" for state, n in counts.items()),
+                    "text": chat_text(
+                        f"{self.config.site_name} on {day}: "
+                        + ", ".join(f"{n} {state}" for state, n in counts.items())
+                    ),
                     "counts": counts,
                     "oldest_held": oldest_data,
                     "messages_failed": outbox["failed"],
