@@ -151,6 +151,7 @@ def moderate(
     note: str | None = None,
     http_client: httpx.Client | None = None,
     retrain: bool = True,
+    within: Callable[[], None] | None = None,
 ) -> ReviewReport:
     """Apply ``action`` to each comment; Akismet feedback and a model update follow.
 
@@ -159,7 +160,9 @@ def moderate(
     written shares one action id (``report.action_id``), so the whole action can be
     undone at once. With ``retrain=False`` the model is not retrained here:
     ``report.retrain_needed`` says whether the caller should (the review server
-    does it in the background so that no moderator waits for it).
+    does it in the background so that no moderator waits for it). ``within`` runs
+    first in the action's transaction: what must commit with the decisions or not
+    at all (a one-click link being spent); an exception it raises changes nothing.
     """
     if action not in ACTIONS:
         raise ModerationError(f"unknown action {action!r} (one of: {', '.join(ACTIONS)})")
@@ -167,6 +170,8 @@ def moderate(
     moves, unchanged = _plan(store.comments.get_many(ids), action)
     report = ReviewReport(action=action, action_id=new_action_id(), unchanged=unchanged)
     with store.transaction():  # a bulk action is one unit: all of it or none
+        if within is not None:
+            within()
         for comment in moves:
             assert comment.id is not None  # stored
             entry = store.decisions.moderate(

@@ -88,11 +88,17 @@ def follow_moderation_link(
 ) -> ReviewReport:
     """Apply a one-click link's action, logged under the moderator it was sent to.
 
-    The link is spent first (committed), so two clicks racing each other cannot both act.
+    The link is spent in the transaction of the decision: two clicks racing each
+    other cannot both act, and an action that fails leaves the link as it was. The
+    model is not retrained here: ``report.retrain_needed`` asks the caller to have
+    it done in the background.
     """
     pending = open_moderation_link(store, token, signer)
-    if not store.outbox.use_link(pending.nonce, pending.action, now or utcnow()):
-        raise LinkUsed("this link has just been used")
+
+    def spend() -> None:
+        if not store.outbox.use_link(pending.nonce, pending.action, now or utcnow()):
+            raise LinkUsed("this link has just been used")
+
     actor = actor_for(store, pending.moderator)
     logger.info("one-click %s of %s by %s", pending.action, pending.comment.id, actor)
     return moderate(
@@ -103,6 +109,8 @@ def follow_moderation_link(
         actor=actor,
         note="one-click link in an email alert",
         http_client=http_client,
+        retrain=False,
+        within=spend,
     )
 
 
