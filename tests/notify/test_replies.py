@@ -4,11 +4,12 @@ publish, the email arrives over SMTP, and its unsubscribe links work (RFC 8058).
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from datetime import timedelta
 
 from moderation.models import State, utcnow
-from moderation.notify import send_due
+from moderation.notify import on_published, send_due
 from moderation.notify.tokens import LinkSigner
 from moderation.publish import publish
 from moderation.screening import Screener, screen_due
@@ -38,6 +39,11 @@ def post(intake, **fields):
     assert answer.status_code == 303, answer.text
     with Store(intake.service.db_path) as store:
         return store.comments.list(newest_first=True, limit=1)[0]
+
+
+def answer(intake, parent, body, article="first-steps"):
+    """Sam (not a subscriber) replies to ``parent``."""
+    return post(intake, article=article, name="Sam", email=REPLIER, reply_to=parent.id, body=body)
 
 
 def approve_and_publish(store, settings, comment_id):
@@ -283,14 +289,7 @@ def test_a_confirmed_address_is_not_signed_up_for_another_thread_by_someone_else
         body="Typed someone else's address into the form, with the box ticked.",
     )
     approve_and_publish(store, settings, stranger.id)
-    reply = post(
-        intake,
-        article="second-thoughts",
-        name="Sam",
-        email=REPLIER,
-        reply_to=stranger.id,
-        body="An answer to the stranger's comment.",
-    )
+    reply = answer(intake, stranger, "An answer to the stranger's comment.", "second-thoughts")
     assert approve_and_publish(store, settings, reply.id).notifications_queued == 0
     send_due(store, settings)
     first, second = mail.to(READER)  # the two confirmations, one per thread
@@ -300,13 +299,8 @@ def test_a_confirmed_address_is_not_signed_up_for_another_thread_by_someone_else
 
     # Only the reader's own press of the button signs them up for that thread.
     assert intake.post(link_in(second.text, "confirm")).status_code == 200
-    later = post(
-        intake,
-        article="second-thoughts",
-        name="Sam",
-        email=REPLIER,
-        reply_to=stranger.id,
-        body="A second answer, after the reader confirmed.",
+    later = answer(
+        intake, stranger, "A second answer, after the reader confirmed.", "second-thoughts"
     )
     assert approve_and_publish(store, settings, later.id).notifications_queued == 1
     send_due(store, settings)
@@ -321,7 +315,7 @@ def test_a_thread_left_is_not_rejoined_by_a_form_post(site, store, mail, intake)
     assert store.subscriptions.unsubscribe_thread(subscriber.id, "first-steps")
     again = post(intake, notify_replies="1", body="Someone posting with the reader's address.")
     approve_and_publish(store, settings, again.id)
-    reply = post(intake, name="Sam", email=REPLIER, reply_to=parent.id, body="An answer.")
+    reply = answer(intake, parent, "An answer.")
     assert approve_and_publish(store, settings, reply.id).notifications_queued == 0
     assert store.subscriptions.recipients([parent.id, again.id]) == []
 
@@ -390,3 +384,40 @@ def test_a_confirmation_link_sent_before_the_upgrade_confirms_what_it_was_sent_f
     assert store.subscriptions.thread(subscriber.id, "first-steps").active
     assert not store.subscriptions.thread(subscriber.id, "second-thoughts").active
     assert store.subscriptions.awaiting_confirmation() == {later.id}
+
+
+def test_two_publishes_at_once_mail_a_reply_once(site, store, mail, intake):
+    """Two publishes (the CLI's and the review server's, say) reach the same new reply
+    together; the first queues its email and the sender sends it before the second
+    goes on. The second must not queue it again: it decides in its own transaction."""
+    settings, parent = subscribed_reader(site, store, mail, intake)
+    reply = answer(intake, parent, "One answer.")
+    store.decisions.moderate(reply.id, "approve")
+    reply = store.comments.get(reply.id)
+    second_has_read, first_is_done = threading.Event(), threading.Event()
+    queued: dict[str, int] = {}
+
+    def second_publish() -> None:
+        with Store(site.db) as own:
+            read = own.subscriptions.notified_ids
+
+            def read_then_wait() -> set[str]:
+                seen = read()
+                second_has_read.set()
+                assert first_is_done.wait(30)
+                return seen
+
+            own.subscriptions.notified_ids = read_then_wait  # type: ignore[method-assign]
+            queued["second"] = on_published(own, settings, [reply])
+
+    thread = threading.Thread(target=second_publish)
+    thread.start()
+    assert second_has_read.wait(30)
+    with Store(site.db) as own:
+        queued["first"] = on_published(own, settings, [reply])
+        assert len(send_due(own, settings).sent) == 1
+    first_is_done.set()
+    thread.join(30)
+    send_due(store, settings)
+    assert queued == {"first": 1, "second": 0}
+    assert [m.text.count("One answer.") for m in mail.to(READER)[1:]] == [1]
