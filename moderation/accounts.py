@@ -10,6 +10,8 @@ the review server's login page (issue 10).
   :data:`MAX_FAILURES_PER_NAME` failures for one name, or
   :data:`MAX_FAILURES_PER_ADDRESS` from one address, within :data:`FAILURE_WINDOW`,
   every attempt is refused with :class:`LoginThrottled` until the oldest one ages out.
+  Each attempt is counted before its password is checked, so parallel guesses
+  cannot exceed the limits, and only :data:`MAX_PASSWORD_CHECKS` checks run at once.
 * Sessions live in the store (:mod:`moderation.store.sessions`): a random token
   for the browser, its hash in the table, a CSRF token per session. A session
   ends after :data:`SESSION_IDLE` without use or :data:`SESSION_MAX_AGE` in all.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,6 +45,10 @@ MAX_PASSWORD_CHARS = 1024
 MAX_FAILURES_PER_NAME = 5
 MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = timedelta(minutes=15)
+#: Password checks running at once, at most (each Argon2id check takes 64 MiB);
+#: more logins wait for a place.
+MAX_PASSWORD_CHECKS = 4
+PASSWORD_CHECKS = threading.BoundedSemaphore(MAX_PASSWORD_CHECKS)
 
 SESSION_IDLE = timedelta(hours=12)
 SESSION_MAX_AGE = timedelta(days=7)
@@ -150,22 +157,33 @@ def _retry_after(failures: list[datetime], limit: int, now: datetime) -> int | N
     return max(1, int((frees_at - now).total_seconds()) + 1)
 
 
+def _limits() -> dict[str, int]:
+    """The failure table's column each limit counts, and the limit."""
+    return {"username": MAX_FAILURES_PER_NAME, "address": MAX_FAILURES_PER_ADDRESS}
+
+
+_WHY = {"username": "for this name", "address": "from this address"}
+
+
+def _throttled(
+    over: str, failures: list[datetime], name: str, address: str, now: datetime
+) -> LoginThrottled:
+    wait = _retry_after(failures, _limits()[over], now)
+    logger.warning("login refused for %r from %s: too many failures %s", name, address, _WHY[over])
+    return LoginThrottled(wait or 1, _WHY[over])
+
+
 def check_login_limits(store: Store, name: str, address: str, now: datetime | None = None) -> None:
     """Raise :class:`LoginThrottled` when ``name`` or ``address`` has failed too often."""
     now = now or utcnow()
     since = now - FAILURE_WINDOW
-    for failures, limit, why in (
-        (store.users.failures_since(since, username=name), MAX_FAILURES_PER_NAME, "for this name"),
-        (
-            store.users.failures_since(since, address=address),
-            MAX_FAILURES_PER_ADDRESS,
-            "from this address",
-        ),
-    ):
-        wait = _retry_after(failures, limit, now)
-        if wait is not None:
-            logger.warning("login refused for %r from %s: too many failures %s", name, address, why)
-            raise LoginThrottled(wait, why)
+    counted = {
+        "username": store.users.failures_since(since, username=name),
+        "address": store.users.failures_since(since, address=address),
+    }
+    for over, limit in _limits().items():
+        if len(counted[over]) >= limit:
+            raise _throttled(over, counted[over], name, address, now)
 
 
 @dataclass(frozen=True)
@@ -180,18 +198,24 @@ def log_in(store: Store, name: str, password: str, address: str) -> Login:
     """The moderator when ``password`` is theirs; else :class:`LoginFailed`.
 
     :class:`LoginThrottled` first when the limits say so (even for the right password:
-    a guesser must not learn that one guess was right).
+    a guesser must not learn that one guess was right). The attempt takes its place
+    in the failure count before the password is checked (in the store, in one
+    transaction with the count), so parallel guesses cannot pass the limit together;
+    at most :data:`MAX_PASSWORD_CHECKS` checks run at once.
     """
     name = name.strip()[:100]
-    check_login_limits(store, name, address)
+    now = utcnow()
+    attempt = store.users.reserve_attempt(name, address, _limits(), since=now - FAILURE_WINDOW)
+    if attempt.over is not None:
+        raise _throttled(attempt.over, attempt.failures, name, address, now)
     stored = store.users.password_hash(name) if NAME_PATTERN.fullmatch(name) else None
-    try:
-        PASSWORD_HASHER.verify(stored or _dummy_hash(), password)
-        ok = stored is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
-    if not ok:
-        store.users.record_failure(name, address)
+    with PASSWORD_CHECKS:
+        try:
+            PASSWORD_HASHER.verify(stored or _dummy_hash(), password)
+            ok = stored is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+    if not ok:  # the place it took is the failure on record
         store.users.forget_failures_before(utcnow() - 2 * FAILURE_WINDOW)
         logger.warning("failed login for %r from %s", name, address)
         raise LoginFailed()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -111,14 +111,20 @@ def published_text(
 
 
 def publishable(
-    comments: Iterable[Comment], articles: set[str], foreign: set[tuple[str, str]]
-) -> tuple[dict[str, Comment], list[tuple[str, str]]]:
+    comments: Iterable[Comment],
+    articles: set[str],
+    foreign: set[tuple[str, str]],
+    placeholders: Mapping[str, Comment] | None = None,
+) -> tuple[dict[str, Comment], dict[str, Comment], list[tuple[str, str]]]:
     """Split approved comments into those that can be written and those that cannot.
 
     A reply is written only once its parent is published in the same article: a
     missing parent would make the plugin fail the build. ``foreign`` holds the
     ``(article, id)`` of comment files the store does not know (written by hand);
-    they count as published parents.
+    they count as published parents. ``placeholders`` are withdrawn comments that
+    may stay as tombstones: one counts as a published parent when its own place is
+    there (its parent is published, or it has none). Returns the comments ready to
+    write, the placeholders that can stand, and what was skipped with why.
     """
     pending: dict[str, Comment] = {}
     skipped: list[tuple[str, str]] = []
@@ -127,44 +133,67 @@ def publishable(
             pending[comment.id] = comment
         else:
             skipped.append((comment.id, f"article {comment.article!r} does not exist"))
+    waiting = {i: c for i, c in (placeholders or {}).items() if c.article in articles}
     ready: dict[str, Comment] = {}
+    standing: dict[str, Comment] = {}
 
     def parent_published(comment: Comment) -> bool:
         parent = comment.reply_to
         if parent is None or (comment.article, parent) in foreign:
             return True
-        return parent in ready and ready[parent].article == comment.article
+        placed = ready.get(parent) or standing.get(parent)
+        return placed is not None and placed.article == comment.article
 
     # Parents first: keep resolving until a pass makes no progress (threads are shallow).
     progress = True
-    while pending and progress:
+    while (pending or waiting) and progress:
         progress = False
-        for comment in list(pending.values()):
-            if parent_published(comment):
-                ready[comment.id] = pending.pop(comment.id)
-                progress = True
+        for source, placed in ((pending, ready), (waiting, standing)):
+            for comment in list(source.values()):
+                if parent_published(comment):
+                    placed[comment.id] = source.pop(comment.id)
+                    progress = True
     for comment in pending.values():
         skipped.append((comment.id, f"waiting: its parent {comment.reply_to} is not published"))
-    return ready, skipped
+    return ready, standing, skipped
 
 
 def _tombstones(
-    ready: dict[str, Comment],
-    foreign_files: list[Path],
-    withdrawn: dict[str, Comment],
-    placeholders: set[tuple[str, str]],
+    ready: dict[str, Comment], foreign_files: list[Path], standing: dict[str, Comment]
 ) -> set[str]:
-    """The withdrawn, published comments that replies staying on the site hang from."""
+    """The withdrawn comments that replies staying on the site hang from."""
     children: dict[str, set[str]] = {}
     for comment in ready.values():
         if comment.reply_to:
             children.setdefault(comment.reply_to, set()).add(comment.id)
     replies_in_files(foreign_files, children)
-    for _article, comment_id in placeholders:
-        parent = withdrawn[comment_id].reply_to
-        if parent:
-            children.setdefault(parent, set()).add(comment_id)
-    return tombstones_needed({comment_id for _, comment_id in placeholders}, children)
+    for comment_id, comment in standing.items():
+        if comment.reply_to:
+            children.setdefault(comment.reply_to, set()).add(comment_id)
+    return tombstones_needed(set(standing), children)
+
+
+def _withdrawn_parents(
+    store: Store, approved: Iterable[Comment], known: Mapping[str, State]
+) -> dict[str, Comment]:
+    """Withdrawn comments above approved replies, up the thread, that publishing has
+    not met yet: a comment deleted on the blog's old system (WordPress, Disqus) while
+    its replies stayed live there is imported withdrawn, and was never written here."""
+    found: dict[str, Comment] = {}
+    wanted = {c.reply_to for c in approved if c.reply_to}
+    while wanted:
+        parent_id = wanted.pop()
+        if parent_id in found or parent_id in known:
+            continue
+        try:
+            parent = store.comments.get(parent_id)
+        except UnknownComment:
+            continue
+        if parent.withdrawn_at is not None:
+            found[parent_id] = parent
+            if parent.reply_to:
+                wanted.add(parent.reply_to)
+    return found
 
 
 def publish(
@@ -196,11 +225,13 @@ def publish(
                     withdrawn[stored.id] = stored
     foreign_files = [path for path in files if path.stem not in state_of]
     foreign = {(path.parent.name, path.stem) for path in foreign_files}
-    # A published comment that was withdrawn may stay as a tombstone, so its replies
-    # can be written as if it were there; which ones stay is decided below.
+    # A withdrawn comment may stay as a tombstone, so its replies can be written as
+    # if it were there: one that was published, or one deleted on the old system
+    # while its replies stayed; which ones stay is decided below.
     on_disk = {(p.parent.name, p.stem) for p in files}
-    placeholders = {(c.article, i) for i, c in withdrawn.items() if (c.article, i) in on_disk}
-    ready, report.skipped = publishable(approved, articles, foreign | placeholders)
+    placeholders = {i: c for i, c in withdrawn.items() if (c.article, i) in on_disk}
+    placeholders.update(_withdrawn_parents(store, approved, state_of))
+    ready, standing, report.skipped = publishable(approved, articles, foreign, placeholders)
     mentions = store.mentions.of_comments(
         [c.id for c in ready.values() if c.origin is Origin.WEBMENTION]
     )
@@ -216,8 +247,8 @@ def publish(
         else:
             report.unchanged.append(path)
 
-    for comment_id in _tombstones(ready, foreign_files, withdrawn, placeholders):
-        comment = withdrawn[comment_id]
+    for comment_id in _tombstones(ready, foreign_files, standing):
+        comment = standing[comment_id]
         path = comment_path(comments_dir, comment.article, comment_id)
         wanted.add(path)
         if write_atomically(path, tombstone_text(comment)):

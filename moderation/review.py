@@ -152,6 +152,7 @@ def moderate(
     http_client: httpx.Client | None = None,
     retrain: bool = True,
     seen: Mapping[str, str] | None = None,
+    within: Callable[[], None] | None = None,
 ) -> ReviewReport:
     """Apply ``action`` to each comment; Akismet feedback and a model update follow.
 
@@ -164,6 +165,9 @@ def moderate(
     action can be undone at once. With ``retrain=False`` the model is not
     retrained here: ``report.retrain_needed`` says whether the caller should (the
     review server does it in the background so that no moderator waits for it).
+    ``within`` runs first in the action's transaction: what must commit with the
+    decisions or not at all (a one-click link being spent); an exception it raises
+    changes nothing.
     """
     if action not in ACTIONS:
         raise ModerationError(f"unknown action {action!r} (one of: {', '.join(ACTIONS)})")
@@ -173,6 +177,8 @@ def moderate(
     moves, unchanged = _plan(store.comments.get_many(ids), action)
     report = ReviewReport(action=action, action_id=new_action_id(), unchanged=unchanged)
     with store.transaction():  # a bulk action is one unit: all of it or none
+        if within is not None:
+            within()
         for comment in moves:
             assert comment.id is not None  # stored
             entry = store.decisions.moderate(

@@ -10,7 +10,8 @@ article (or fix its slug) and import again.
 
 States: a deleted post becomes rejected, a spam post spam, a post Disqus had
 not approved (``isApproved`` false) held, every other post approved and
-published. Emails stay in the database.
+published. A deleted post that others replied to stays as a tombstone, so its
+replies keep their place. Emails stay in the database.
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ class _Reader:
                 state=state,
                 where=post.where(),
                 ip=post.text_of("ipAddress"),
+                deleted=state is State.REJECTED,
             )
         )
 

@@ -7,7 +7,10 @@ the old system. :func:`apply_plan` then:
 1. checks every comment like a form post (:func:`~moderation.submission.parse_submission`)
    and links replies to their parents; a comment that fails is reported with its
    line and left out, and so are replies to it;
-2. writes each new article to a temporary file beside its final name;
+2. writes each new article to a temporary file beside its final name; a post
+   whose slug an unrelated article here already has (another title, or a date
+   more than a day away) is not written, and its comments are left out with one
+   error naming both, rather than hung below the other article;
 3. stores every comment, with a decision-log entry saying what the old system
    had decided, in **one transaction**; if that fails, the temporary files are
    removed and nothing at all has changed;
@@ -16,6 +19,10 @@ the old system. :func:`apply_plan` then:
    files are derived from the database and written atomically one by one;
 5. retrains the learned model once, when labelled decisions were added, so the
    blog arrives with its own moderation history.
+
+A comment deleted on the old system is rejected; when others replied to it, it is
+also withdrawn, so publishing writes a tombstone in its place and its replies
+keep theirs (as they did on the old site), while it is never published itself.
 
 The database is committed before the files appear because the comment files are
 derived from it: should writing them fail after the commit, running the import
@@ -33,14 +40,15 @@ import ipaddress
 import logging
 import os
 import tempfile
+from collections.abc import Set
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ..articles import load_articles
+from ..articles import ArticleInfo, load_articles
 from ..comment_files import FILE_MODE
 from ..errors import ModerationError, UnknownComment, ValidationError
-from ..models import Comment, Label, Origin, State
+from ..models import Comment, Label, Origin, State, utcnow
 from ..publish import PublishReport, publish
 from ..settings import Settings
 from ..store import Store
@@ -67,6 +75,7 @@ class PlannedFile:
     title: str
     where: str  # "line N, column M" of its item in the export
     page: bool = False  # a page: it takes no comments on this blog
+    date: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,8 @@ class PlannedComment:
     ip: str = ""
     flags: tuple[str, ...] = ()
     note: str = ""
+    #: Deleted on the old system (a Disqus post's ``isDeleted``, WordPress's trash).
+    deleted: bool = False
 
 
 @dataclass
@@ -173,19 +184,29 @@ def imported_id(key: str, received_at: datetime) -> str:
 class _Resolver:
     """Turns planned comments into checked ones, parents before their replies."""
 
-    def __init__(self, plan: ImportPlan, store: Store, articles: set[str], pages: set[str]) -> None:
+    def __init__(
+        self,
+        plan: ImportPlan,
+        store: Store,
+        articles: set[str],
+        pages: set[str],
+        clashes: Set[str] = frozenset(),
+    ) -> None:
         self.plan = plan
         self.store = store
         self.articles = articles
         self.pages = pages
+        self.clashes = clashes
+        self.left_out: dict[str, int] = {}  # slug in ``clashes`` → its comments left out
         self.skipped: list[str] = []
         self.by_key = {comment.key: comment for comment in plan.comments}
+        self.answered = {comment.parent_key for comment in plan.comments if comment.parent_key}
+        self.now = utcnow()
         self.ids: dict[str, str | None] = {}  # key → stored id, None when left out
         self.new: list[tuple[PlannedComment, Comment]] = []
         self.already = 0
         self.errors: list[str] = []
         self.warnings: list[str] = []
-        self.hashes: dict[str, str] = {}
 
     def run(self) -> None:
         for planned in sorted(self.plan.comments, key=lambda c: (c.received_at, c.key)):
@@ -200,6 +221,10 @@ class _Resolver:
             return self.ids[planned.key]
         if planned.key in chain:
             self._fail(planned, "its replies lead back to itself")
+            return None
+        if planned.article in self.clashes:  # reported once, for its post
+            self.left_out[planned.article] = self.left_out.get(planned.article, 0) + 1
+            self.ids[planned.key] = None
             return None
         if planned.article in self.pages and planned.article not in self.articles:
             self.skipped.append(
@@ -267,6 +292,13 @@ class _Resolver:
         comment = comment.with_changes(
             id=comment_id, reply_to=parent_id, intake_flags=planned.flags, status=planned.state
         )
+        if planned.deleted and planned.key in self.answered:
+            # Its replies were live on the old system: withdrawn, it stays a tombstone
+            # that keeps their place (publish), and is never published itself.
+            comment = comment.with_changes(withdrawn_at=self.now)
+        # Only the old system's own id says whether a comment was imported before (it
+        # is what the stored id is derived from): the same words by the same person
+        # ("Thanks!" to two readers) are two comments, each in its own place.
         try:
             self.store.comments.get(comment_id)
         except UnknownComment:
@@ -274,18 +306,46 @@ class _Resolver:
         else:
             self.already += 1
             return comment
-        duplicate = self.hashes.get(comment.content_hash) or self.store.comments.duplicate_of(
-            comment.content_hash
-        )
-        if duplicate is not None:
-            self.warnings.append(
-                f"{planned.label}: the same text by the same author is stored as "
-                f"{duplicate}; not stored twice"
-            )
-            return comment.with_changes(id=duplicate)
-        self.hashes[comment.content_hash] = comment_id
         self.new.append((planned, comment))
         return comment
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _same_post(planned: PlannedFile, there: ArticleInfo) -> bool:
+    """Whether the article ``there`` is the old post ``planned`` (written by an earlier
+    import, perhaps edited since): the same title, and dates at most a day apart when
+    both have one. Another article that merely has the same slug is not."""
+    if _folded(there.title) != _folded(planned.title):
+        return False
+    if there.date is None or planned.date is None:
+        return True
+    return abs(there.date - planned.date) <= timedelta(days=1)
+
+
+def _imported_before(store: Store, plan: ImportPlan, slug: str) -> bool:
+    """Whether an earlier run stored comments of the post ``slug``: it then took the
+    article there for this post, and a second run must not change its mind."""
+    for planned in plan.comments:
+        if planned.article == slug:
+            with contextlib.suppress(UnknownComment):
+                store.comments.get(imported_id(planned.key, planned.received_at))
+                return True
+    return False
+
+
+def _clash(plan: ImportPlan, planned: PlannedFile, there: ArticleInfo, left_out: int) -> str:
+    kind = "page" if planned.page else "post"
+    comments = f"its {left_out} comment{' was' if left_out == 1 else 's were'} not imported"
+    return (
+        f"{plan.source}:{planned.where}: {plan.system} {kind} {planned.title!r}: its slug "
+        f"{planned.slug!r} belongs to another article here, {there.source} "
+        f"({there.title!r}), so the {kind} was not written and {comments}; give one of "
+        f"them another slug (the article's Slug:, or the {kind}'s in {plan.system}) and "
+        "import again"
+    )
 
 
 def _stage(path: Path, text: str) -> Path:
@@ -314,23 +374,31 @@ def apply_plan(store: Store, settings: Settings, plan: ImportPlan) -> ImportRepo
     content = settings.path("PATH")
     existing = load_articles(settings)
     staged: list[tuple[Path, Path]] = []  # (temporary, final)
-    slugs_written = set()
+    # Old posts whose slug an unrelated article here has: nothing of them is imported,
+    # least of all their comments, which would hang below that other article.
+    clashes: dict[str, tuple[PlannedFile, ArticleInfo]] = {}
     try:
         for planned in plan.files:
             final = content / planned.relative
             other = existing.get(planned.slug)
-            if final.is_file():
-                same = final.read_text(encoding="utf-8") == planned.text
-                (report.unchanged if same else report.kept).append(final)
+            if final.is_file() and final.read_text(encoding="utf-8") == planned.text:
+                report.unchanged.append(final)
+            elif (
+                other is not None
+                and not _same_post(planned, other)
+                and not _imported_before(store, plan, planned.slug)
+            ):
+                clashes[planned.slug] = (planned, other)
+            elif final.is_file():
+                report.kept.append(final)
             elif other is not None and other.source is not None:
                 report.kept.append(other.source)
             else:
                 staged.append((_stage(final, planned.text), final))
-                slugs_written.add(planned.slug)
 
         articles = set(existing) | {f.slug for f in plan.files if not f.page}
         pages = {f.slug for f in plan.files if f.page}
-        resolver = _Resolver(plan, store, articles, pages)
+        resolver = _Resolver(plan, store, articles, pages, set(clashes))
         with store.transaction():
             resolver.run()
             for planned, comment in resolver.new:
@@ -351,6 +419,10 @@ def apply_plan(store: Store, settings: Settings, plan: ImportPlan) -> ImportRepo
         raise
     report.already = resolver.already
     report.skipped += resolver.skipped
+    report.errors += [
+        _clash(plan, planned, there, resolver.left_out.get(slug, 0))
+        for slug, (planned, there) in clashes.items()
+    ]
     report.errors += resolver.errors
     report.warnings += resolver.warnings
 

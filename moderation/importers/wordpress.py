@@ -11,9 +11,9 @@
 - **Comments** keep their threads (``comment_parent``), dates, authors, author
   URLs and IP addresses; emails stay in the database. WordPress states map to
   ours: ``1`` approved (and published), ``0`` held, ``spam`` spam, ``trash``
-  rejected. Pingbacks and trackbacks are held whatever their state, with an
-  intake flag that says what they are (shown by ``moderation show``, and a reason
-  screening keeps them held for).
+  rejected (a tombstone keeps the place of its replies). Pingbacks and trackbacks
+  are held whatever their state, with an intake flag that says what they are
+  (shown by ``moderation show``, and a reason screening keeps them held for).
 """
 
 from __future__ import annotations
@@ -173,6 +173,7 @@ class _Reader:
                 title=title,
                 where=item.where(),
                 page=kind == "page",
+                date=date,
             )
         )
         for comment in comments:
@@ -245,6 +246,7 @@ class _Reader:
                 ip=comment.text_of("wp-comment_author_IP"),
                 flags=flags,
                 note=note,
+                deleted=state is State.REJECTED,
             )
         )
 

@@ -130,31 +130,40 @@ def on_screened(
         queue_confirmation(store, config, comment.id, now)
 
 
+def _recently(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and now - moment < CONFIRM_AGAIN_AFTER
+
+
 def queue_confirmation(store: Store, config: NotifyConfig, comment_id: str, now: datetime) -> bool:
-    """The confirmation email for the subscriber of ``comment_id``, when one is due."""
-    subscriber = store.subscriptions.of_comment(comment_id)
-    if subscriber is None or subscriber.confirmed_at is not None:
-        return False
-    if subscriber.unsubscribed_at is not None or store.subscriptions.bounced(subscriber.email):
-        return False
-    sent = subscriber.confirm_sent_at
-    if sent is not None and now - sent < CONFIRM_AGAIN_AFTER:
-        return False
+    """The confirmation email for the thread of ``comment_id``'s subscriber, when one is
+    due: each thread is confirmed for itself, at most one email a day each, and an
+    address that never confirmed anything gets at most one a day in all. Decided and
+    recorded in one transaction, so two publishes at once do not both queue it."""
     with store.transaction():
+        thread = store.subscriptions.thread_of(comment_id)
+        if thread is None or thread.confirmed_at or thread.unsubscribed_at:
+            return False
+        subscriber = thread.subscriber
+        if subscriber.unsubscribed_at is not None or store.subscriptions.bounced(subscriber.email):
+            return False
+        if _recently(thread.confirm_sent_at, now) or (
+            subscriber.confirmed_at is None and _recently(subscriber.confirm_sent_at, now)
+        ):
+            return False
         _queue(
             store,
             config,
             channel=EMAIL,
             kind="confirm",
             recipient=subscriber.email,
-            group_key="confirm",
+            group_key=thread.article,
             # The comment it is about: the email names its article and carries its
             # private link to change or withdraw it (issue 13).
             item=comment_id,
             not_before=now,
             now=now,
         )
-        store.subscriptions.mark_confirm_sent(subscriber.id, now)
+        store.subscriptions.mark_confirm_sent(subscriber.id, thread.article, now)
     return True
 
 
@@ -181,8 +190,9 @@ def on_published(
     """Queue reply emails for published comments not notified before; returns how many.
 
     ``comments`` are the approved comments publish has just put (or kept) on the
-    site. Each reply is handled once, in one transaction with the record that it
-    was: running publish again sends nothing twice.
+    site. Each reply is handled once: whether it was, its emails and the record that
+    it now is are read and written in one transaction, so neither running publish
+    again nor two publishes at the same moment mail it twice.
     """
     now = now or utcnow()
     config = NotifyConfig.from_settings(settings)
@@ -192,16 +202,18 @@ def on_published(
     for comment in comments:
         if comment.id in unconfirmed:
             queue_confirmation(store, config, comment.id, now)
-    notified = store.subscriptions.notified_ids()
+    notified = store.subscriptions.notified_ids()  # most are: passed over without a write
     for reply in comments:
         if not reply.reply_to or reply.id in notified:
             continue
-        recipients = [
-            r
-            for r in store.subscriptions.recipients(_ancestors(store, reply))
-            if not (reply.email and r.subscriber.email.lower() == reply.email.lower())
-        ]
         with store.transaction():
+            if store.subscriptions.notified(reply.id):  # another publish, since the read
+                continue
+            recipients = [
+                r
+                for r in store.subscriptions.recipients(_ancestors(store, reply))
+                if not (reply.email and r.subscriber.email.lower() == reply.email.lower())
+            ]
             for recipient in recipients:
                 _queue(
                     store,

@@ -90,16 +90,21 @@ def follow_moderation_link(
     """Apply a one-click link's action, logged under the moderator it was sent to.
 
     ``seen`` is the version of the text the link's page showed: if the comment has
-    been edited since, :class:`~moderation.errors.CommentChanged` is raised and the
-    link stays unused. The link is spent first (committed), so two clicks racing
-    each other cannot both act.
+    been edited since, :class:`~moderation.errors.CommentChanged` is raised. The
+    link is spent in the transaction of the decision: two clicks racing each other
+    cannot both act, and an action that fails or is refused leaves the link as it
+    was. The model is not retrained here: ``report.retrain_needed`` asks the caller
+    to have it done in the background.
     """
     pending = open_moderation_link(store, token, signer)
     assert pending.comment.id is not None  # stored
-    with store.transaction():
-        store.decisions.check_seen(pending.comment.id, pending.action, seen)
+    comment_id = pending.comment.id
+
+    def spend() -> None:
+        store.decisions.check_seen(comment_id, pending.action, seen)
         if not store.outbox.use_link(pending.nonce, pending.action, now or utcnow()):
             raise LinkUsed("this link has just been used")
+
     actor = actor_for(store, pending.moderator)
     logger.info("one-click %s of %s by %s", pending.action, pending.comment.id, actor)
     return moderate(
@@ -110,26 +115,51 @@ def follow_moderation_link(
         actor=actor,
         note="one-click link in an email alert",
         http_client=http_client,
-        seen={pending.comment.id: seen} if seen is not None else None,
+        seen={comment_id: seen} if seen is not None else None,
+        retrain=False,
+        within=spend,
     )
 
 
 # -- confirming a subscription ----------------------------------------------------------
 
 
-def open_confirmation(store: Store, token: str, signer: LinkSigner | None = None) -> Subscriber:
-    opaque = (signer or signer_for(store)).read_confirm(token)
+@dataclass(frozen=True)
+class Confirming:
+    """What a confirmation link is for: one thread of a subscriber (or, for a link
+    made before threads were confirmed one by one, ``article`` None: the address)."""
+
+    subscriber: Subscriber
+    article: str | None
+    made_at: datetime
+    done_already: bool
+
+
+def open_confirmation(store: Store, token: str, signer: LinkSigner | None = None) -> Confirming:
+    opaque, made_at = (signer or signer_for(store)).read_confirm(token)
+    thread = store.subscriptions.thread_by_token(opaque)
+    if thread is not None:
+        return Confirming(thread.subscriber, thread.article, made_at, thread.active)
     subscriber = store.subscriptions.by_token(opaque)
     if subscriber is None:
         raise LinkInvalid()
-    return subscriber
+    return Confirming(subscriber, None, made_at, subscriber.active)
 
 
 def confirm(store: Store, token: str, *, signer: LinkSigner | None = None) -> bool:
-    """Confirm the address the link was sent to; False when it already was."""
-    subscriber = open_confirmation(store, token, signer)
-    done = store.subscriptions.confirm(subscriber.id)
-    logger.info("subscriber %d confirmed%s", subscriber.id, "" if done else " (again)")
+    """Confirm the thread the link was sent about; False when it already was."""
+    target = open_confirmation(store, token, signer)
+    subscriber = target.subscriber
+    if target.article is None:
+        done = store.subscriptions.confirm_address(subscriber.id, target.made_at)
+    else:
+        done = store.subscriptions.confirm_thread(subscriber.id, target.article)
+    logger.info(
+        "subscriber %d confirmed %s%s",
+        subscriber.id,
+        target.article or "their address",
+        "" if done else " (again)",
+    )
     return done
 
 
@@ -153,11 +183,12 @@ def open_unsubscribe(store: Store, token: str, signer: LinkSigner | None = None)
         if subscriber is None:
             raise LinkInvalid()
         return Unsubscribing(subscriber, scope, None, subscriber.unsubscribed_at is not None)
-    found = store.subscriptions.thread_by_token(opaque)
-    if found is None:
+    thread = store.subscriptions.thread_by_token(opaque)
+    if thread is None:
         raise LinkInvalid()
-    subscriber, article, left_at = found
-    return Unsubscribing(subscriber, scope, article, left_at is not None)
+    return Unsubscribing(
+        thread.subscriber, scope, thread.article, thread.unsubscribed_at is not None
+    )
 
 
 def unsubscribe(store: Store, token: str, *, signer: LinkSigner | None = None) -> Unsubscribing:

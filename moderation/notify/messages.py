@@ -55,6 +55,24 @@ def header_text(text: str, limit: int = 150) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+#: Slack's three escapes: with them no ``<!channel>``, ``<@U…>`` or ``<url|label>``.
+_CHAT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def chat_text(text: str) -> str:
+    """``text`` as a chat channel shows it, without acting on any of it.
+
+    One line; ``&``, ``<`` and ``>`` escaped (Slack's rule); and a zero-width space
+    after each ``@`` and ``]``, so that Mattermost and Matrix, which read Markdown,
+    see no ``@channel`` or ``@name`` mention and no ``[label](url)`` link or image.
+    A name or title can still show an address, as itself, never behind other words.
+    """
+    flat = _SPACES.sub(" ", _UNSAFE_IN_HEADER.sub(" ", text)).strip()
+    flat = flat.translate(_CHAT_ESCAPES)
+    return flat.replace("@", "@" + _ZERO_WIDTH_SPACE).replace("]", "]" + _ZERO_WIDTH_SPACE)
+
+
 class NothingToSend(ModerationError):
     """A message whose every item is gone (erased, unpublished) or whose recipient
     no longer wants mail: it is cancelled, with this as the reason."""
@@ -280,8 +298,10 @@ class Renderer:
             "site": self.config.site_name,
             "sent_at": now.astimezone(UTC).isoformat(),
             # Slack, Mattermost and Matrix hooks show "text"; scripts read the rest.
-            "text": f"{self.config.site_name}: {len(comments)} comment"
-            f"{'' if len(comments) == 1 else 's'} for review: {titles}{more}",
+            "text": chat_text(
+                f"{self.config.site_name}: {len(comments)} comment"
+                f"{'' if len(comments) == 1 else 's'} for review: {titles}{more}"
+            ),
             "comments": [
                 {
                     "id": c.id,
@@ -322,8 +342,10 @@ class Renderer:
                     "site": self.config.site_name,
                     "day": day,
                     "sent_at": now.astimezone(UTC).isoformat(),
-                    "text": f"{self.config.site_name} on {day}: "
-                    + ", ".join(f"{n} {state}" for state, n in counts.items()),
+                    "text": chat_text(
+                        f"{self.config.site_name} on {day}: "
+                        + ", ".join(f"{n} {state}" for state, n in counts.items())
+                    ),
                     "counts": counts,
                     "oldest_held": oldest_data,
                     "messages_failed": outbox["failed"],
@@ -358,28 +380,29 @@ class Renderer:
 
     def _confirm(self, message: OutboxMessage, now: datetime) -> Rendered:
         subscriber = self.store.subscriptions.by_email(message.recipient)
-        if subscriber is None:
+        # One thread a message; one queued before threads were confirmed one by one
+        # (group "confirm") is about the thread of its first comment.
+        article = message.group_key
+        if article == "confirm":
+            article = next((c.article for c in self._comments(message.items)), "")
+        thread = (
+            self.store.subscriptions.thread(subscriber.id, article)
+            if subscriber is not None
+            else None
+        )
+        if thread is None:
             raise NothingToSend("the subscription has been erased")
-        if subscriber.confirmed_at is not None:
+        if thread.confirmed_at is not None:
             raise NothingToSend("already confirmed")
-        slugs = sorted({c.article for c in self._comments(message.items)})
-        titles = sorted({self.articles.title(slug) for slug in slugs})
-        lang = self.articles.lang(slugs[0]) if slugs else self.articles.lang("")
+        lang = self.articles.lang(article)
         site = self.config.site_name
-        token = self.signer.confirm_token(subscriber.token)
-        if len(titles) == 1:
-            asked = Message(
-                "someone, hopefully you, commented on “{title}” on {site} and asked to be "
-                "emailed when someone replies.",
-                title=titles[0],
-                site=site,
-            )
-        else:
-            asked = Message(
-                "someone, hopefully you, commented on {site} and asked to be emailed when "
-                "someone replies.",
-                site=site,
-            )
+        token = self.signer.confirm_token(thread.token)
+        asked = Message(
+            "someone, hopefully you, commented on “{title}” on {site} and asked to be "
+            "emailed when someone replies.",
+            title=self.articles.title(article),
+            site=site,
+        )
         hello = Message("Hello,")
         to_confirm = Message("To confirm, open this link and press the button on the page:")
         works_for = Message(

@@ -8,10 +8,12 @@ as the server has accepted it, before the next one starts; a message a killed
 sender left ``sending`` goes out again with the same Message-ID on the next run.
 
 Temporary failures are retried with a doubling backoff (one minute to one hour)
-for :data:`GIVE_UP_AFTER`; permanent ones (an SMTP 5xx, an HTTP 4xx) fail at
-once, and a recipient refused for good is not mailed again. Reply emails go to
-one address at most once per thread every :data:`REPLY_INTERVAL`: a message that
-would come sooner waits, and the replies arriving meanwhile join it.
+for :data:`GIVE_UP_AFTER` from the first try (not from when the message was
+queued: a digest waits hours for its time, and a sender may start late);
+permanent ones (an SMTP 5xx, an HTTP 4xx) fail at once, and a recipient refused
+for good is not mailed again. Reply emails go to one address at most once per
+thread every :data:`REPLY_INTERVAL`: a message that would come sooner waits, and
+the replies arriving meanwhile join it.
 """
 
 from __future__ import annotations
@@ -152,7 +154,7 @@ class _Sender:
 
     def send(self, message: OutboxMessage, now: datetime) -> None:
         mid, outbox = message.message_id, self.store.outbox
-        if self.held_back(message, now) or not outbox.claim(mid):
+        if self.held_back(message, now) or not outbox.claim(mid, now):
             return
         message = outbox.get(mid)  # as claimed: no item can join it any more
         try:
@@ -189,7 +191,7 @@ class _Sender:
                 self.store.subscriptions.mark_bounced(message.recipient, reason, now)
                 self.report.bounced.append(mask_email(message.recipient))
             logger.warning("message %s failed for good: %s", mid, reason)
-        elif now - message.created_at >= GIVE_UP_AFTER:
+        elif now - message.not_before >= GIVE_UP_AFTER:  # since the first try (claim)
             reason = f"gave up after {GIVE_UP_AFTER.total_seconds() / 3600:g} hours: {reason}"
             self.store.outbox.mark_failed(mid, reason)
             self.report.failed.append((mid, reason))

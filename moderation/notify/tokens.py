@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner
 
@@ -81,13 +81,17 @@ class LinkSigner:
             raise LinkInvalid()
         return nonce, action
 
-    # -- confirmation: the subscriber's token, timed --------------------------------
+    # -- confirmation: the thread's token (before: the subscriber's), timed --------
 
-    def confirm_token(self, subscriber_token: str) -> str:
-        return self._confirm.sign(subscriber_token).decode("ascii")
+    def confirm_token(self, thread_token: str) -> str:
+        return self._confirm.sign(thread_token).decode("ascii")
 
-    def read_confirm(self, token: str) -> str:
-        return _timed(self._confirm, token)
+    def read_confirm(self, token: str) -> tuple[str, datetime]:
+        """The token a confirmation link carries, and when the link was made (at the
+        latest: the signature keeps whole seconds)."""
+        value = _timed(self._confirm, token)
+        _, made = self._confirm.unsign(token.encode("ascii"), return_timestamp=True)
+        return value, made + timedelta(seconds=1)
 
     # -- unsubscribing: "all.<subscriber token>" or "thread.<thread token>", no expiry --
 

@@ -94,8 +94,8 @@ class Comments(Part):
                 conn.execute(
                     """INSERT INTO comments (id, article, reply_to, author, email, author_url,
                         body, status, origin, received_at, ip, user_agent, referrer, language,
-                        intake_flags, content_hash, updated_at, avatar_opt_in)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        intake_flags, content_hash, updated_at, avatar_opt_in, withdrawn_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (
                         comment_id,
                         comment.article,
@@ -115,6 +115,8 @@ class Comments(Part):
                         comment.content_hash,
                         now,
                         int(comment.avatar_opt_in),
+                        # An import's comment deleted on the old system (see importers.plan).
+                        to_text(comment.withdrawn_at) if comment.withdrawn_at else None,
                     ),
                 )
                 break

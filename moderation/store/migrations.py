@@ -306,6 +306,16 @@ MIGRATIONS: list[str] = [
         UPDATE training_generation SET value = value + 1;
     END;
     """,
+    # 7 (review of issue 11): a reader confirms each thread they follow, so whoever types
+    # a confirmed address into another article's form does not sign it up for that one;
+    # a confirmation goes out at most once a day per thread. Threads followed before
+    # keep what their address had confirmed.
+    """
+    ALTER TABLE subscribed_threads ADD COLUMN confirmed_at TEXT;
+    ALTER TABLE subscribed_threads ADD COLUMN confirm_sent_at TEXT;
+    UPDATE subscribed_threads SET confirmed_at = (
+        SELECT s.confirmed_at FROM subscribers s WHERE s.id = subscribed_threads.subscriber_id);
+    """,
 ]
 
 

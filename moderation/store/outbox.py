@@ -48,6 +48,8 @@ class OutboxMessage:
     status: MessageStatus
     attempts: int
     created_at: datetime
+    #: Not sent before this; from its first try on, when that was (the day of
+    #: retries for temporary failures counts from it).
     not_before: datetime
     next_attempt_at: datetime | None
     last_error: str | None
@@ -185,14 +187,20 @@ class Outbox(Part):
         )
         return [_message(row) for row in rows]
 
-    def claim(self, message_id: str) -> bool:
-        """Take a due message for sending (committed before anything is sent)."""
+    def claim(self, message_id: str, now: datetime | None = None) -> bool:
+        """Take a due message for sending (committed before anything is sent).
+
+        The first claim records when the message was first tried in ``not_before``
+        (it may be long after the message was queued, or due).
+        """
         with self.db.transaction() as conn:
             return (
                 conn.execute(
-                    """UPDATE outbox SET status = 'sending', attempts = attempts + 1
+                    """UPDATE outbox SET status = 'sending', attempts = attempts + 1,
+                           not_before = CASE WHEN attempts = 0 THEN max(not_before, ?)
+                                        ELSE not_before END
                        WHERE message_id = ? AND status IN ('queued', 'retrying')""",
-                    (message_id,),
+                    (to_text(now or utcnow()), message_id),
                 ).rowcount
                 == 1
             )

@@ -1,10 +1,13 @@
 """Readers' reply subscriptions, addresses that bounced, and replies already notified.
 
-A *subscriber* is one email address: confirmed once (double opt-in), with an
-opaque random token that its "unsubscribe from everything" link carries. A
-*thread* is one article the subscriber follows, with a token of its own for
-"unsubscribe from this thread". A *subscription* ties one of the subscriber's
-comments to them: replies below that comment are what they hear about.
+A *subscriber* is one email address, with an opaque random token that its
+"unsubscribe from everything" link carries. A *thread* is one article the
+subscriber follows, confirmed by its own link (double opt-in, one thread at a
+time: whoever types a confirmed address into another article's form does not
+sign it up for that one), with a token of its own for its confirmation and
+"unsubscribe from this thread" links. A *subscription* ties one of the
+subscriber's comments to them: replies below that comment are what they hear
+about, once its thread is confirmed.
 Every row belongs to the commenter's data: export and erase cover them.
 """
 
@@ -44,6 +47,45 @@ class Recipient:
     thread_token: str
 
 
+@dataclass(frozen=True)
+class FollowedThread:
+    """One article a subscriber follows, with its own confirmation."""
+
+    subscriber: Subscriber
+    article: str
+    token: str
+    confirm_sent_at: datetime | None
+    confirmed_at: datetime | None
+    unsubscribed_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return (
+            self.confirmed_at is not None
+            and self.unsubscribed_at is None
+            and self.subscriber.unsubscribed_at is None
+        )
+
+
+_THREADS = """SELECT s.*, t.article AS thread_article, t.token AS thread_token,
+        t.confirm_sent_at AS thread_confirm_sent_at, t.confirmed_at AS thread_confirmed_at,
+        t.unsubscribed_at AS thread_left
+    FROM subscribed_threads t JOIN subscribers s ON s.id = t.subscriber_id"""
+
+
+def _thread(row: sqlite3.Row | None) -> FollowedThread | None:
+    if row is None:
+        return None
+    return FollowedThread(
+        subscriber=_subscriber(row),
+        article=row["thread_article"],
+        token=row["thread_token"],
+        confirm_sent_at=from_text(row["thread_confirm_sent_at"]),
+        confirmed_at=from_text(row["thread_confirmed_at"]),
+        unsubscribed_at=from_text(row["thread_left"]),
+    )
+
+
 def _subscriber(row: sqlite3.Row) -> Subscriber:
     return Subscriber(
         id=row["id"],
@@ -72,11 +114,19 @@ class Subscriptions(Part):
         """Subscribe ``email`` to the replies to ``comment_id`` (inside the caller's
         transaction when there is one).
 
-        An address that had unsubscribed from everything and asks again must confirm
-        again: anyone can type any address into the form.
+        Anyone can type any address into the form, so nothing is sent about a thread
+        its address has not confirmed for itself: a new thread, one it had left, and
+        every thread of an address that had unsubscribed from everything wait for the
+        reader's confirmation.
         """
         now_text = to_text(now or utcnow())
         with self.db.transaction() as conn:
+            conn.execute(
+                """UPDATE subscribed_threads SET confirmed_at = NULL, confirm_sent_at = NULL
+                   WHERE subscriber_id = (SELECT id FROM subscribers
+                                          WHERE email = ? AND unsubscribed_at IS NOT NULL)""",
+                (email,),
+            )
             conn.execute(
                 """INSERT INTO subscribers (email, token, created_at) VALUES (?, ?, ?)
                    ON CONFLICT (email) DO UPDATE SET
@@ -90,7 +140,11 @@ class Subscriptions(Part):
             conn.execute(
                 """INSERT INTO subscribed_threads (subscriber_id, article, token, created_at)
                    VALUES (?, ?, ?, ?)
-                   ON CONFLICT (subscriber_id, article) DO UPDATE SET unsubscribed_at = NULL""",
+                   ON CONFLICT (subscriber_id, article) DO UPDATE SET
+                       confirmed_at = CASE WHEN unsubscribed_at IS NULL THEN confirmed_at END,
+                       confirm_sent_at = CASE WHEN unsubscribed_at IS NULL
+                                         THEN confirm_sent_at END,
+                       unsubscribed_at = NULL""",
                 (row["id"], article, _token(), now_text),
             )
             conn.execute(
@@ -109,14 +163,33 @@ class Subscriptions(Part):
         ).fetchone()
         return _subscriber(row) if row is not None else None
 
+    def thread_of(self, comment_id: str) -> FollowedThread | None:
+        """The thread the subscription of ``comment_id`` belongs to."""
+        row = self.conn.execute(
+            f"""{_THREADS} JOIN subscriptions c ON c.subscriber_id = s.id
+                JOIN comments m ON m.id = c.comment_id
+                WHERE c.comment_id = ? AND t.article = m.article""",
+            (comment_id,),
+        ).fetchone()
+        return _thread(row)
+
+    def thread(self, subscriber_id: int, article: str) -> FollowedThread | None:
+        row = self.conn.execute(
+            f"{_THREADS} WHERE t.subscriber_id = ? AND t.article = ?", (subscriber_id, article)
+        ).fetchone()
+        return _thread(row)
+
     def awaiting_confirmation(self) -> set[str]:
-        """The comments whose subscriber has not confirmed (nor left) yet."""
+        """The comments whose thread its subscriber has not confirmed (nor left) yet."""
         return {
             row[0]
             for row in self.conn.execute(
                 """SELECT c.comment_id FROM subscriptions c
                    JOIN subscribers s ON s.id = c.subscriber_id
-                   WHERE s.confirmed_at IS NULL AND s.unsubscribed_at IS NULL"""
+                   JOIN comments m ON m.id = c.comment_id
+                   JOIN subscribed_threads t ON t.subscriber_id = s.id AND t.article = m.article
+                   WHERE t.confirmed_at IS NULL AND t.unsubscribed_at IS NULL
+                     AND s.unsubscribed_at IS NULL"""
             )
         }
 
@@ -128,17 +201,9 @@ class Subscriptions(Part):
         row = self.conn.execute("SELECT * FROM subscribers WHERE token = ?", (token,)).fetchone()
         return _subscriber(row) if row is not None else None
 
-    def thread_by_token(self, token: str) -> tuple[Subscriber, str, datetime | None] | None:
-        """The subscriber, article and unsubscribe time of a thread token."""
-        row = self.conn.execute(
-            """SELECT s.*, t.article AS thread_article, t.unsubscribed_at AS thread_left
-               FROM subscribed_threads t JOIN subscribers s ON s.id = t.subscriber_id
-               WHERE t.token = ?""",
-            (token,),
-        ).fetchone()
-        if row is None:
-            return None
-        return _subscriber(row), row["thread_article"], from_text(row["thread_left"])
+    def thread_by_token(self, token: str) -> FollowedThread | None:
+        row = self.conn.execute(f"{_THREADS} WHERE t.token = ?", (token,)).fetchone()
+        return _thread(row)
 
     def thread_token(self, subscriber_id: int, article: str) -> str | None:
         row = self.conn.execute(
@@ -153,19 +218,60 @@ class Subscriptions(Part):
         with self.db.transaction() as conn:
             return conn.execute(sql, params).rowcount == 1
 
-    def mark_confirm_sent(self, subscriber_id: int, now: datetime | None = None) -> None:
-        self._update(
-            "UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?",
-            (to_text(now or utcnow()), subscriber_id),
-        )
+    def mark_confirm_sent(
+        self, subscriber_id: int, article: str, now: datetime | None = None
+    ) -> None:
+        """A confirmation for ``article`` was queued (for the address, and the thread)."""
+        now_text = to_text(now or utcnow())
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?", (now_text, subscriber_id)
+            )
+            conn.execute(
+                """UPDATE subscribed_threads SET confirm_sent_at = ?
+                   WHERE subscriber_id = ? AND article = ?""",
+                (now_text, subscriber_id, article),
+            )
 
-    def confirm(self, subscriber_id: int, now: datetime | None = None) -> bool:
-        """Record the confirmation; False when it was confirmed already."""
-        return self._update(
-            """UPDATE subscribers SET confirmed_at = ?, unsubscribed_at = NULL
-               WHERE id = ? AND confirmed_at IS NULL""",
-            (to_text(now or utcnow()), subscriber_id),
-        )
+    def confirm_thread(self, subscriber_id: int, article: str, now: datetime | None = None) -> bool:
+        """Record the reader's confirmation of one thread (and so of their address);
+        False when it was confirmed already."""
+        now_text = to_text(now or utcnow())
+        with self.db.transaction() as conn:
+            if not conn.execute(
+                """UPDATE subscribed_threads SET confirmed_at = ?, unsubscribed_at = NULL
+                   WHERE subscriber_id = ? AND article = ? AND confirmed_at IS NULL""",
+                (now_text, subscriber_id, article),
+            ).rowcount:
+                return False
+            conn.execute(
+                """UPDATE subscribers SET confirmed_at = coalesce(confirmed_at, ?),
+                       unsubscribed_at = NULL WHERE id = ?""",
+                (now_text, subscriber_id),
+            )
+        return True
+
+    def confirm_address(
+        self, subscriber_id: int, sent_at: datetime, now: datetime | None = None
+    ) -> bool:
+        """A confirmation link for a whole address, as they were before threads were
+        confirmed one by one: it confirms the address and the threads it followed when
+        the link was made (``sent_at``). False when the address was confirmed already."""
+        now_text = to_text(now or utcnow())
+        with self.db.transaction() as conn:
+            if not conn.execute(
+                """UPDATE subscribers SET confirmed_at = ?, unsubscribed_at = NULL
+                   WHERE id = ? AND confirmed_at IS NULL""",
+                (now_text, subscriber_id),
+            ).rowcount:
+                return False
+            conn.execute(
+                """UPDATE subscribed_threads SET confirmed_at = ?
+                   WHERE subscriber_id = ? AND confirmed_at IS NULL AND unsubscribed_at IS NULL
+                     AND created_at <= ?""",
+                (now_text, subscriber_id, to_text(sent_at)),
+            )
+        return True
 
     def unsubscribe_all(self, subscriber_id: int, now: datetime | None = None) -> bool:
         """No more reply emails at all; False when that was already so."""
@@ -200,7 +306,7 @@ class Subscriptions(Part):
                 JOIN subscribed_threads t ON t.subscriber_id = s.id AND t.article = m.article
                 WHERE c.comment_id IN ({marks})
                   AND s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL
-                  AND t.unsubscribed_at IS NULL
+                  AND t.confirmed_at IS NOT NULL AND t.unsubscribed_at IS NULL
                   AND s.email NOT IN (SELECT email FROM mail_bounces)""",
             comment_ids,
         )
@@ -214,7 +320,8 @@ class Subscriptions(Part):
         params: tuple[str, ...] = (email,)
         if article is not None:
             sql += """ AND EXISTS (SELECT 1 FROM subscribed_threads t WHERE t.subscriber_id = s.id
-                       AND t.article = ? AND t.unsubscribed_at IS NULL)"""
+                       AND t.article = ? AND t.confirmed_at IS NOT NULL
+                       AND t.unsubscribed_at IS NULL)"""
             params += (article,)
         return self.conn.execute(sql, params).fetchone() is not None
 
@@ -285,6 +392,7 @@ class Subscriptions(Part):
                     {
                         "article": row["article"],
                         "since": row["created_at"],
+                        "confirmed_at": row["confirmed_at"],
                         "unsubscribed_at": row["unsubscribed_at"],
                     }
                     for row in self.conn.execute(

@@ -7,11 +7,23 @@ password, and is what the login limits count.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..models import utcnow
 from .db import Part, to_text
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A login attempt's place in the failure count (:meth:`Users.reserve_attempt`):
+    ``at`` when it was taken, or refused because ``over`` (``username`` or
+    ``address``) has its limit of ``failures`` (their times, oldest first)."""
+
+    at: datetime | None
+    over: str | None = None
+    failures: list[datetime] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,18 +104,40 @@ class Users(Part):
 
     # -- failed logins ---------------------------------------------------------------
 
-    def record_failure(self, username: str, address: str, at: datetime | None = None) -> None:
+    def reserve_attempt(
+        self, username: str, address: str, limits: Mapping[str, int], since: datetime
+    ) -> LoginAttempt:
+        """Take a place for a login attempt before its password is checked.
+
+        In one transaction: the failures since ``since`` for ``username`` and from
+        ``address`` are counted against ``limits`` (``{"username": 5, "address":
+        20}``), and unless one is reached the attempt is recorded as a failure at
+        once. Parallel attempts each take a place, so no more than the limit are ever
+        checked; a right password gives its place back (:meth:`clear_failures`).
+        """
+        now = utcnow()
+        values = {"username": username, "address": address}
         with self.db.transaction() as conn:
+            for column, limit in limits.items():
+                failures = self._failures(column, values[column], since)
+                if len(failures) >= limit:
+                    return LoginAttempt(None, column, failures)
             conn.execute(
                 "INSERT INTO login_failures (at, username, address) VALUES (?, ?, ?)",
-                (to_text(at or utcnow()), username, address),
+                (to_text(now), username, address),
             )
+        return LoginAttempt(now)
 
     def failures_since(
         self, since: datetime, *, username: str | None = None, address: str | None = None
     ) -> list[datetime]:
         """When the failures for ``username`` (or from ``address``) since ``since`` were."""
-        column, value = ("username", username) if username is not None else ("address", address)
+        if username is not None:
+            return self._failures("username", username, since)
+        return self._failures("address", address or "", since)
+
+    def _failures(self, column: str, value: str, since: datetime) -> list[datetime]:
+        assert column in ("username", "address")
         return [
             datetime.fromisoformat(row[0])
             for row in self.conn.execute(

@@ -64,6 +64,7 @@ from . import languages, parsing
 from .link_pages import LinkPages
 from .middleware import BodyLimitMiddleware, RequestTooLarge, SecurityHeadersMiddleware
 from .own_comment import OwnCommentPages
+from .retrainer import Retrainer
 from .templating import make_templates
 from .webmentions import MentionWorker, WebmentionEndpoint
 from .worker import OutboxWorker, ScreeningWorker
@@ -118,6 +119,7 @@ class IntakeService:
         origins.append(settings["COMMENTS_INTAKE_URL"])
         self.allowed_origins = frozenset(o for o in map(origin_of, origins) if o)
         write_lock = threading.Lock()  # see .locking: the threads queue for SQLite's lock
+        self.write_lock = write_lock
         self.worker = (
             ScreeningWorker(settings, self.db_path, http_client=http_client, write_lock=write_lock)
             if screen_in_background
@@ -147,6 +149,9 @@ class IntakeService:
             if self.worker is not None
             else None
         )
+        # One-click moderation decisions teach the model in the background, as the
+        # review server's do: no request waits for a retrain.
+        self.retrainer = Retrainer(settings, self.db_path, write_lock=write_lock)
         self.templates = make_templates().env
         self.timezone = site_timezone(settings["TIMEZONE"])
         languages.install(self.templates, self.timezone)
@@ -194,6 +199,7 @@ class IntakeService:
                 await run_in_threadpool(self.outbox.stop)
             if self.mentions is not None:
                 await run_in_threadpool(self.mentions.stop)
+            await run_in_threadpool(self.retrainer.stop)
 
     # -- POST /comments ----------------------------------------------------------------
 

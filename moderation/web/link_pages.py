@@ -27,6 +27,7 @@ from ..notify.messages import ArticleLinks
 from ..notify.tokens import LinkError
 from ..store import Store
 from . import languages
+from .locking import SharedLockStore
 
 if TYPE_CHECKING:
     from .intake_app import IntakeService
@@ -60,8 +61,9 @@ class LinkPages:
 
     async def _run(self, work: Callable[[Store], dict[str, Any]]) -> dict[str, Any]:
         def in_thread() -> dict[str, Any]:
-            # Its own connection, like every reader of the intake outside the writer.
-            with Store(self.service.db_path) as store:
+            # Its own connection, like every reader of the intake outside the writer;
+            # what it writes queues on the service's write lock with the other threads.
+            with SharedLockStore(self.service.db_path, self.service.write_lock) as store:
                 return work(store)
 
         return await run_in_threadpool(in_thread)
@@ -128,6 +130,8 @@ class LinkPages:
             report = links.follow_moderation_link(
                 store, settings, token, seen=seen if isinstance(seen, str) else None
             )
+            if report.retrain_needed:
+                self.service.retrainer.request()
             return {
                 "heading": report.headline,
                 "lines": report.lines()[1:],
@@ -145,9 +149,9 @@ class LinkPages:
         token = request.path_params["token"]
 
         def show(store: Store) -> dict[str, Any]:
-            subscriber = links.open_confirmation(store, token)
+            target = links.open_confirmation(store, token)
             if request.method == "GET":
-                if subscriber.confirmed_at is not None and subscriber.unsubscribed_at is None:
+                if target.done_already:
                     return {"heading": Message("Already confirmed"), "paragraphs": [CONFIRMED]}
                 return {
                     "heading": Message("Email me when someone replies"),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..settings import Settings
 from ..store import Store
+from .locking import SharedLockStore
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +26,24 @@ DEBOUNCE_SECONDS = 2.0
 
 
 class Retrainer:
-    """One daemon thread that runs ``learned.retrain`` when asked, debounced."""
+    """One daemon thread that runs ``learned.retrain`` when asked, debounced.
 
-    def __init__(self, settings: Settings, db_path: Path, *, delay: float = DEBOUNCE_SECONDS):
+    In a service whose threads share a write lock (:mod:`.locking`), pass it as
+    ``write_lock``: the model is saved under it like every other write.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        db_path: Path,
+        *,
+        delay: float = DEBOUNCE_SECONDS,
+        write_lock: threading.Lock | None = None,
+    ):
         self.settings = settings
         self.db_path = Path(db_path)
         self.delay = delay
+        self.write_lock = write_lock
         self.runs = 0
         self.last_error: str | None = None
         self._wanted = threading.Event()
@@ -90,7 +103,12 @@ class Retrainer:
 
         started = time.perf_counter()
         try:
-            with Store(self.db_path) as store:
+            store = (
+                Store(self.db_path)
+                if self.write_lock is None
+                else SharedLockStore(self.db_path, self.write_lock)
+            )
+            with store:
                 learned.retrain(store, self.settings)
             self.last_error = None
         except Exception as exc:  # a failed run must not kill the thread

@@ -15,7 +15,15 @@ from tests.site.sitebuild import build_site
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WXR = FIXTURES / "wordpress" / "field-notes.xml"
+#: A trashed comment whose answer is still approved.
+WXR_TRASHED_PARENT = FIXTURES / "wordpress" / "trashed-parent.xml"
+#: A post whose slug this blog already gives to another article, and one that is new.
+WXR_SLUG_CLASH = FIXTURES / "wordpress" / "slug-clash.xml"
 DISQUS = FIXTURES / "disqus" / "field-notes.xml"
+#: The owner's "Thanks!" to two readers, and a reply below the second one.
+DISQUS_SAME_WORDS = FIXTURES / "disqus" / "same-words.xml"
+#: Deleted posts whose replies stayed live on Disqus (one a chain of two).
+DISQUS_DELETED_PARENTS = FIXTURES / "disqus" / "deleted-parents.xml"
 SITE = "https://field-notes.test"
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from comment_format.files import parse_comment_file
 from moderation import cli
+from moderation.errors import ModerationError
 from moderation.importers import XmlError, import_disqus
 from moderation.importers.disqus import read_disqus
 from moderation.importers.plan import imported_id
@@ -12,12 +14,19 @@ from moderation.models import Label, State
 from moderation.settings import load_settings
 from moderation.store import Store
 
-from .conftest import DISQUS, built_page, shown_comments, snapshot
+from .conftest import (
+    DISQUS,
+    DISQUS_DELETED_PARENTS,
+    DISQUS_SAME_WORDS,
+    built_page,
+    shown_comments,
+    snapshot,
+)
 
 
-def dq_ids(settings) -> dict[int, str]:
+def dq_ids(settings, export=DISQUS) -> dict[int, str]:
     """Disqus post number → the id it is stored under."""
-    plan = read_disqus(DISQUS, settings)
+    plan = read_disqus(export, settings)
     return {int(c.key.rpartition(":")[2]): imported_id(c.key, c.received_at) for c in plan.comments}
 
 
@@ -134,3 +143,65 @@ def test_cli_import_disqus(project, tmp_path, capsys):
     assert code == 0, out
     assert "skipped unmatched thread 'Guestbook'" in out
     assert "9 comments stored (6 approved, 1 held, 1 spam, 1 rejected)" in out
+
+
+def test_the_same_words_by_the_same_person_are_two_comments_each_in_its_place(
+    project, store, settings
+):
+    """Only the Disqus id says whether a post was imported: the owner's two "Thanks!"
+    are two comments, and the reply to the second stays below the second."""
+    report = import_disqus(store, settings, DISQUS_SAME_WORDS)
+    assert report.errors == [] and report.warnings == []
+    ids = dq_ids(settings, DISQUS_SAME_WORDS)
+    assert len(report.imported) == 5
+    first, second = store.comments.get(ids[9003]), store.comments.get(ids[9004])
+    assert first.body == second.body == "Thanks!"
+    assert (first.reply_to, second.reply_to) == (ids[9001], ids[9002])
+    assert store.comments.get(ids[9005]).reply_to == ids[9004]
+    folder = project / "content" / "comments" / "lurking-is-learning"
+    assert sorted(p.stem for p in folder.glob("*.md")) == sorted(ids.values())
+    assert f"reply_to: {ids[9004]}\n" in (folder / f"{ids[9005]}.md").read_text(encoding="utf-8")
+
+    files = snapshot(project / "content")
+    again = import_disqus(store, settings, DISQUS_SAME_WORDS)
+    assert again.imported == [] and again.already == 5 and again.warnings == []
+    assert snapshot(project / "content") == files
+
+
+@pytest.mark.slow
+def test_a_deleted_post_with_live_replies_stays_a_tombstone_and_they_keep_their_place(
+    project, store, settings, tmp_path
+):
+    report = import_disqus(store, settings, DISQUS_DELETED_PARENTS)
+    assert report.errors == []
+    ids = dq_ids(settings, DISQUS_DELETED_PARENTS)
+    deleted = (9101, 9201, 9202, 9301)
+    assert {n: store.comments.get(ids[n]).status for n in deleted} == dict.fromkeys(
+        deleted, State.REJECTED
+    )
+    folder = project / "content" / "comments" / "lurking-is-learning"
+    files = {
+        path.stem: parse_comment_file(path.read_bytes(), path.name) for path in folder.glob("*.md")
+    }
+    # Carol's and Fay's live replies are published below their places; Gil's deleted
+    # post, which nobody answered, is not there at all.
+    assert set(files) == {ids[n] for n in (9101, 9102, 9201, 9202, 9203)}
+    assert files[ids[9102]].reply_to == ids[9101] and not files[ids[9102]].removed
+    assert files[ids[9203]].reply_to == ids[9202] and files[ids[9202]].reply_to == ids[9201]
+    for number in (9101, 9201, 9202):
+        tombstone = files[ids[number]]
+        assert tombstone.removed and tombstone.author == "[removed]"
+    assert "Bob" not in (folder / f"{ids[9101]}.md").read_text(encoding="utf-8")
+    assert report.publish is not None and report.publish.skipped == []
+    # A deleted post is never published itself, not even by a moderator's mistake.
+    with pytest.raises(ModerationError, match="withdrew"):
+        store.decisions.moderate(ids[9101], "approve")
+
+    files_before = snapshot(project / "content")
+    again = import_disqus(store, settings, DISQUS_DELETED_PARENTS)
+    assert again.imported == [] and again.already == 6
+    assert snapshot(project / "content") == files_before
+
+    page = built_page(project, tmp_path, "lurking-is-learning.html")
+    assert {ids[9102], ids[9203]} <= shown_comments(page)
+    assert page.select_one(f"#comment-{ids[9101]}").select_one(f"#comment-{ids[9102]}")

@@ -14,14 +14,23 @@ from moderation.models import Label, State
 from moderation.settings import load_settings
 from moderation.store import Store
 
-from .conftest import SITE, WXR, built_page, emptied, shown_comments, snapshot
+from .conftest import (
+    SITE,
+    WXR,
+    WXR_SLUG_CLASH,
+    WXR_TRASHED_PARENT,
+    built_page,
+    emptied,
+    shown_comments,
+    snapshot,
+)
 
 ARTICLES = "content/articles"
 
 
-def wp_id(store: Store, number: int) -> str:
+def wp_id(store: Store, number: int, export=WXR) -> str:
     """The stored id of WordPress comment ``number`` (derived from the export's id)."""
-    plan = read_wordpress(WXR, _settings_of(store))
+    plan = read_wordpress(export, _settings_of(store))
     planned = next(c for c in plan.comments if c.key == f"wordpress:{SITE}:{number}")
     return imported_id(planned.key, planned.received_at)
 
@@ -319,3 +328,52 @@ def test_cli_reports_malformed_xml_as_one_error_line(project, tmp_path, capsys):
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"error: {broken}:line 3, column 3: not well-formed XML (mismatched tag)"]
+
+
+def test_a_trashed_comment_with_an_approved_answer_stays_a_tombstone(project, store, settings):
+    report = import_wordpress(store, settings, WXR_TRASHED_PARENT)
+    assert report.errors == []
+    ids = {n: wp_id(store, n, WXR_TRASHED_PARENT) for n in (501, 502, 503)}
+    assert store.comments.get(ids[502]).status is State.REJECTED
+    folder = project / "content" / "comments" / "study-groups-after-dark"
+    assert sorted(p.stem for p in folder.glob("*.md")) == sorted(ids.values())
+    tombstone = (folder / f"{ids[502]}.md").read_text(encoding="utf-8")
+    assert "removed: true" in tombstone and f"reply_to: {ids[501]}" in tombstone
+    assert "Rowan" not in tombstone
+    answer = (folder / f"{ids[503]}.md").read_text(encoding="utf-8")
+    assert f"reply_to: {ids[502]}" in answer and "thank you for saying it kindly" in answer
+
+
+def test_a_post_whose_slug_another_article_has_is_refused_with_its_comments(
+    project, tmp_path, capsys
+):
+    """The blog's "In defence of lurking" is not the old "Lurking on mailing lists,
+    2009", though both are lurking-is-learning: nothing of the old post is hung on the
+    other article; the import says so, names both, and exits 1. The rest comes in."""
+    article = project / ARTICLES / "lurking-is-learning.md"
+    before = article.read_bytes()
+    command = [
+        "--db",
+        str(tmp_path / "w.db"),
+        "--settings",
+        str(project / "pelicanconf.py"),
+        "import-wordpress",
+        str(WXR_SLUG_CLASH),
+    ]
+    assert cli.main(command) == 1
+    out = "".join(capsys.readouterr())
+    assert "'Lurking on mailing lists, 2009'" in out and "'In defence of lurking'" in out
+    assert str(article) in out and "its 2 comments were not imported" in out
+    assert article.read_bytes() == before
+    with Store(tmp_path / "w.db") as store:
+        assert store.comments.list(article="lurking-is-learning") == []
+        [comment] = store.comments.list()
+        assert comment.article == "study-circles-at-work"
+    assert not (project / "content" / "comments" / "lurking-is-learning").exists()
+    assert (project / ARTICLES / "study-circles-at-work.md").is_file()
+
+    # Running it again adds nothing and says the same.
+    assert cli.main(command) == 1
+    assert "its 2 comments were not imported" in "".join(capsys.readouterr())
+    with Store(tmp_path / "w.db") as store:
+        assert len(store.comments.list()) == 1

@@ -132,6 +132,28 @@ def test_webhook_gets_signed_json_a_chat_channel_can_show(site, store, webhook):
     assert delivery.headers["x-comments-delivery"] == data["id"]
 
 
+def test_webhook_text_cannot_mention_anyone_or_disguise_a_link(site, store, webhook):
+    """A name a commenter chose reaches the channel as text: Slack's <!channel>, <@U…> and
+    <url|label>, and Mattermost's @here and [label](url), are shown, never acted on."""
+    settings = notify_settings(
+        site, None, moderators=[], webhook={"url": webhook.url, "secret_env": "CHAT_HOOK_SECRET"}
+    )
+    name = "<!channel> <@U024BE7LH> @here [Approve all](https://evil.example) Tom & Jerry"
+    held(store, settings, author=name)
+    held(store, settings, author="<https://evil.example|Approve all>")
+    send_due(store, settings)
+    texts = [delivery.json["text"] for delivery in webhook.deliveries]
+    assert len(texts) == 2
+    for text in texts:
+        assert "<" not in text and ">" not in text  # Slack: every <…> is markup
+        assert "@here" not in text and "](" not in text  # Mattermost: mentions, links
+    assert "&lt;!channel&gt; &lt;@\u200bU024BE7LH&gt; @\u200bhere [Approve all]\u200b(" in texts[0]
+    assert "Tom &amp; Jerry" in texts[0]
+    assert "&lt;https://evil.example|Approve all&gt;" in texts[1]
+    # Scripts get the name as it was sent.
+    assert webhook.deliveries[0].json["comments"][0]["author"] == name
+
+
 def test_webhook_signature_fails_when_the_body_is_changed(site, store, webhook):
     settings = notify_settings(
         site, None, moderators=[], webhook={"url": webhook.url, "secret_env": "CHAT_HOOK_SECRET"}

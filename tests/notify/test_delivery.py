@@ -55,6 +55,27 @@ def test_temporary_failures_are_retried_with_backoff_then_given_up_after_a_day(s
     assert mail.messages == []
 
 
+def test_the_day_of_retries_counts_from_the_first_try_not_from_when_it_was_queued(
+    site, store, mail
+):
+    """A daily digest is queued hours before it is due, and the sender may first try it
+    later still: temporary failures get their 24 hours from that first try."""
+    settings = notify_settings(site, mail, mode="digest", digest_minutes=1440)
+    held(store, settings)
+    [message] = store.outbox.in_state("queued")
+    assert message.not_before > message.created_at  # tomorrow's digest
+    mail.data_reply = "451 4.3.0 try again later"
+    first_try = message.not_before + timedelta(hours=3)  # the sender was not running
+
+    assert send_due(store, settings, now=first_try).retrying
+    later = first_try + timedelta(hours=23, minutes=59)
+    report = send_due(store, settings, now=later, waiting_too=True)
+    assert report.failed == [] and report.retrying
+    report = send_due(store, settings, now=first_try + timedelta(hours=24), waiting_too=True)
+    assert report.failed and "gave up after 24 hours" in report.failed[0][1]
+    assert mail.messages == [] and mail.data_calls == 3
+
+
 def test_a_retry_that_succeeds_is_sent_once(site, store, mail):
     settings = notify_settings(site, mail)
     held(store, settings)

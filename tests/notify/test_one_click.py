@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import html
 import re
+import sqlite3
+import threading
 import time
+
+import pytest
 
 from moderation.models import State
 from moderation.notify import LinkSigner, send_due
+from moderation.screening import learned
 
 from .conftest import MODERATOR, held, link_in, notify_settings
 
@@ -99,3 +104,46 @@ def test_a_comment_edited_after_the_link_page_showed_it_is_not_approved(site, st
     seen = re.search(r'name="seen" value="([0-9a-f]{16})"', page.text).group(1)
     assert intake.post(links["Spam"], data={"seen": seen}).status_code == 200
     assert store.comments.get(comment_id).status is State.SPAM
+
+
+def test_the_model_is_retrained_in_the_background_not_in_the_request(
+    site, store, mail, intake, monkeypatch
+):
+    """A labelled decision asks for a retrain: the service's retrainer thread does it
+    (on the service's write lock), after the page has answered."""
+    _comment_id, links = alert_links(site, store, mail)
+    ran_in: list[str] = []
+    release = threading.Event()
+    real = learned.retrain
+
+    def recording(*args, **kwargs):
+        ran_in.append(threading.current_thread().name)
+        if threading.current_thread().name == "retrainer":
+            assert release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(learned, "retrain", recording)
+    assert intake.post(links["Spam"]).status_code == 200
+    assert set(ran_in) <= {"retrainer"}, f"retrained in the request's thread: {ran_in}"
+    release.set()
+    assert intake.service.retrainer.wait(30)
+    assert ran_in == ["retrainer"]
+
+
+def test_a_link_is_not_spent_when_its_action_fails(site, store, mail, intake):
+    comment_id, links = alert_links(site, store, mail)
+    nonce = links["Approve"].rsplit("/", 1)[1].split(".")[0]
+    # The decision's write fails in SQLite itself, as a full or broken disk would make it.
+    store.conn.execute(
+        """CREATE TRIGGER broken_disk BEFORE UPDATE OF status ON comments
+           BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"""
+    )
+    with pytest.raises(sqlite3.DatabaseError, match="disk I/O error"):
+        intake.post(links["Approve"])
+    assert store.outbox.link(nonce).used_at is None
+    assert store.comments.get(comment_id).status is State.HELD
+
+    store.conn.execute("DROP TRIGGER broken_disk")
+    done = intake.post(links["Approve"])
+    assert done.status_code == 200 and "1 comment approved" in done.text
+    assert store.outbox.link(nonce).used_action == "approve"

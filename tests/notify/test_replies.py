@@ -3,13 +3,18 @@ publish, the email arrives over SMTP, and its unsubscribe links work (RFC 8058).
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from datetime import timedelta
 
 from moderation.models import State, utcnow
-from moderation.notify import send_due
+from moderation.notify import on_published, send_due
+from moderation.notify.tokens import LinkSigner
 from moderation.publish import publish
 from moderation.screening import Screener, screen_due
 from moderation.store import Store
+from moderation.store.migrations import MIGRATIONS, split_sql
 from tests.intake.helpers import write_threads
 
 from .conftest import THREADS, link_in, notify_settings
@@ -34,6 +39,11 @@ def post(intake, **fields):
     assert answer.status_code == 303, answer.text
     with Store(intake.service.db_path) as store:
         return store.comments.list(newest_first=True, limit=1)[0]
+
+
+def answer(intake, parent, body, article="first-steps"):
+    """Sam (not a subscriber) replies to ``parent``."""
+    return post(intake, article=article, name="Sam", email=REPLIER, reply_to=parent.id, body=body)
 
 
 def approve_and_publish(store, settings, comment_id):
@@ -130,6 +140,11 @@ def test_the_thread_link_stops_one_article_only(site, store, mail, intake):
         body="A second question, on the other article, about pacing.",
     )
     approve_and_publish(store, settings, elsewhere.id)
+    send_due(store, settings)
+    # Each article's thread is confirmed for itself (a confirmed address is no blank cheque).
+    second_thread = mail.to(READER)[-1]
+    assert "Second thoughts" in second_thread.text
+    assert intake.post(link_in(second_thread.text, "confirm")).status_code == 200
     first = post(
         intake,
         name="Sam",
@@ -257,3 +272,152 @@ def test_a_reader_of_a_german_article_gets_german_emails(site, store, mail, inta
     assert "Stop all reply emails" not in email.text
     # The one-click links work whatever the language.
     assert link_in(email.text, "unsubscribe", "Keine Antwort-E-Mails mehr von")
+
+
+def test_a_confirmed_address_is_not_signed_up_for_another_thread_by_someone_else(
+    site, store, mail, intake
+):
+    """The reader confirmed replies on "First steps". A stranger comments on "Second
+    thoughts" with the reader's address and ticks the box: the reader gets only a
+    confirmation for that thread, never the replies, until they confirm it themselves."""
+    settings, _ = subscribed_reader(site, store, mail, intake)
+    stranger = post(
+        intake,
+        article="second-thoughts",
+        name="Not The Reader",
+        notify_replies="1",
+        body="Typed someone else's address into the form, with the box ticked.",
+    )
+    approve_and_publish(store, settings, stranger.id)
+    reply = answer(intake, stranger, "An answer to the stranger's comment.", "second-thoughts")
+    assert approve_and_publish(store, settings, reply.id).notifications_queued == 0
+    send_due(store, settings)
+    first, second = mail.to(READER)  # the two confirmations, one per thread
+    assert "First steps" in first.text
+    assert "confirm" in second.message["Subject"].lower() and "Second thoughts" in second.text
+    assert "An answer to the stranger's comment." not in second.text
+
+    # Only the reader's own press of the button signs them up for that thread.
+    assert intake.post(link_in(second.text, "confirm")).status_code == 200
+    later = answer(
+        intake, stranger, "A second answer, after the reader confirmed.", "second-thoughts"
+    )
+    assert approve_and_publish(store, settings, later.id).notifications_queued == 1
+    send_due(store, settings)
+    assert "A second answer, after the reader confirmed." in mail.to(READER)[-1].text
+
+
+def test_a_thread_left_is_not_rejoined_by_a_form_post(site, store, mail, intake):
+    """After "stop emails about this article", a form post with the reader's address and
+    the box ticked needs the reader's confirmation again."""
+    settings, parent = subscribed_reader(site, store, mail, intake)
+    subscriber = store.subscriptions.of_comment(parent.id)
+    assert store.subscriptions.unsubscribe_thread(subscriber.id, "first-steps")
+    again = post(intake, notify_replies="1", body="Someone posting with the reader's address.")
+    approve_and_publish(store, settings, again.id)
+    reply = answer(intake, parent, "An answer.")
+    assert approve_and_publish(store, settings, reply.id).notifications_queued == 0
+    assert store.subscriptions.recipients([parent.id, again.id]) == []
+
+
+def test_threads_confirmed_before_the_upgrade_stay_confirmed(tmp_path):
+    """A database from before threads were confirmed one by one: what its readers had
+    confirmed keeps working after the upgrade, and what they had not stays pending."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    for script in MIGRATIONS[:5]:
+        for statement in split_sql(script):
+            old.execute(statement)
+    now = "2026-11-01T10:00:00.000000+00:00"
+    for number, (email, confirmed) in enumerate((("a@example.org", now), ("b@example.org", None))):
+        comment = f"c-2026-11-01-00000{number}"
+        old.execute(
+            """INSERT INTO comments (id, article, author, email, body, status, origin,
+                   received_at, intake_flags, content_hash, updated_at)
+               VALUES (?, 'first-steps', 'A', ?, 'Hello', 'approved', 'form', ?, '[]', ?, ?)""",
+            (comment, email, now, comment, now),
+        )
+        old.execute(
+            """INSERT INTO subscribers (id, email, token, created_at, confirmed_at)
+               VALUES (?, ?, ?, ?, ?)""",
+            (number + 1, email, f"token-{number}", now, confirmed),
+        )
+        old.execute(
+            """INSERT INTO subscribed_threads (subscriber_id, article, token, created_at)
+               VALUES (?, 'first-steps', ?, ?)""",
+            (number + 1, f"thread-{number}", now),
+        )
+        old.execute(
+            "INSERT INTO subscriptions (comment_id, subscriber_id, created_at) VALUES (?, ?, ?)",
+            (comment, number + 1, now),
+        )
+    old.execute("PRAGMA user_version = 5")
+    old.commit()
+    old.close()
+    with Store(path) as upgraded:
+        ids = ["c-2026-11-01-000000", "c-2026-11-01-000001"]
+        assert [r.subscriber.email for r in upgraded.subscriptions.recipients(ids)] == [
+            "a@example.org"
+        ]
+        assert upgraded.subscriptions.awaiting_confirmation() == {ids[1]}
+
+
+def test_a_confirmation_link_sent_before_the_upgrade_confirms_what_it_was_sent_for(
+    site, store, mail, intake
+):
+    """Links mailed before threads were confirmed one by one carry the address's token:
+    they confirm the threads the address followed when the link was made, no later one."""
+    settings = notify_settings(site, mail, moderators=[])
+    parent = post(intake, notify_replies="1")
+    approve_and_publish(store, settings, parent.id)
+    subscriber = store.subscriptions.of_comment(parent.id)
+    made = time.time()
+    old_link = "/comments/confirm/" + LinkSigner(
+        store.keys.secret, clock=lambda: made
+    ).confirm_token(subscriber.token)
+    later = post(intake, article="second-thoughts", notify_replies="1", body="Another one.")
+    store.conn.execute(  # followed a minute after the link was made
+        "UPDATE subscribed_threads SET created_at = ? WHERE article = 'second-thoughts'",
+        ((utcnow() + timedelta(minutes=1)).isoformat(timespec="microseconds"),),
+    )
+    assert intake.post(old_link).status_code == 200
+    assert store.subscriptions.thread(subscriber.id, "first-steps").active
+    assert not store.subscriptions.thread(subscriber.id, "second-thoughts").active
+    assert store.subscriptions.awaiting_confirmation() == {later.id}
+
+
+def test_two_publishes_at_once_mail_a_reply_once(site, store, mail, intake):
+    """Two publishes (the CLI's and the review server's, say) reach the same new reply
+    together; the first queues its email and the sender sends it before the second
+    goes on. The second must not queue it again: it decides in its own transaction."""
+    settings, parent = subscribed_reader(site, store, mail, intake)
+    reply = answer(intake, parent, "One answer.")
+    store.decisions.moderate(reply.id, "approve")
+    reply = store.comments.get(reply.id)
+    second_has_read, first_is_done = threading.Event(), threading.Event()
+    queued: dict[str, int] = {}
+
+    def second_publish() -> None:
+        with Store(site.db) as own:
+            read = own.subscriptions.notified_ids
+
+            def read_then_wait() -> set[str]:
+                seen = read()
+                second_has_read.set()
+                assert first_is_done.wait(30)
+                return seen
+
+            own.subscriptions.notified_ids = read_then_wait  # type: ignore[method-assign]
+            queued["second"] = on_published(own, settings, [reply])
+
+    thread = threading.Thread(target=second_publish)
+    thread.start()
+    assert second_has_read.wait(30)
+    with Store(site.db) as own:
+        queued["first"] = on_published(own, settings, [reply])
+        assert len(send_due(own, settings).sent) == 1
+    first_is_done.set()
+    thread.join(30)
+    send_due(store, settings)
+    assert queued == {"first": 1, "second": 0}
+    assert [m.text.count("One answer.") for m in mail.to(READER)[1:]] == [1]

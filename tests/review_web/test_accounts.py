@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 
 import argon2
@@ -176,6 +179,124 @@ def test_twenty_failures_from_one_address_lock_it(db):
         with pytest.raises(accounts.LoginThrottled, match="from this address"):
             accounts.log_in(store, "alice", PASSWORD, "192.0.2.50")
         assert accounts.log_in(store, "alice", PASSWORD, "192.0.2.51").name == "alice"
+
+
+class HeldChecks:
+    """The test's password hasher: every check waits at ``gate`` until the test opens
+    it, so that racing logins are all in flight at once; ``inside`` counts the checks
+    running now, ``most`` the most that ever ran together, ``checked`` them all."""
+
+    def __init__(self, real: argon2.PasswordHasher) -> None:
+        self.real = real
+        self.gate = threading.Event()
+        self.changed = threading.Condition()
+        self.checked = self.inside = self.most = 0
+
+    def hash(self, password: str) -> str:
+        return self.real.hash(password)
+
+    def check_needs_rehash(self, stored: str) -> bool:
+        return self.real.check_needs_rehash(stored)
+
+    def verify(self, stored: str, password: str) -> bool:
+        with self.changed:
+            self.checked += 1
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+            self.changed.notify_all()
+        try:
+            assert self.gate.wait(30), "the test never opened the gate"
+            return self.real.verify(stored, password)
+        finally:
+            with self.changed:
+                self.inside -= 1
+
+
+def guess_in_threads(
+    db, guesses: list[tuple[str, str]], checks: HeldChecks, ready: Callable[[Counter], bool]
+) -> Counter:
+    """Each (name, address) guesses a wrong password in a thread of its own, with its own
+    connection, all starting together. The gate opens once ``ready(outcomes)`` holds,
+    ``outcomes`` counting the logins over so far ("failed", "throttled")."""
+    start = threading.Barrier(len(guesses))
+    outcomes: Counter = Counter()
+
+    def guess(name: str, address: str) -> None:
+        with Store(db) as store:
+            start.wait()
+            try:
+                accounts.log_in(store, name, "a wrong password", address)
+            except accounts.LoginThrottled:
+                outcome = "throttled"
+            except accounts.LoginFailed:
+                outcome = "failed"
+            with checks.changed:
+                outcomes[outcome] += 1
+                checks.changed.notify_all()
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in guesses]
+    for thread in threads:
+        thread.start()
+    with checks.changed:
+        opened = checks.changed.wait_for(lambda: ready(outcomes), timeout=30)
+    checks.gate.set()
+    for thread in threads:
+        thread.join(30)
+    assert opened, "the guesses never all got under way"
+    return outcomes
+
+
+def test_parallel_guesses_for_one_name_get_no_more_password_checks_than_the_limit(db, monkeypatch):
+    """Thirty wrong passwords for one name at the same moment, from thirty addresses:
+    each attempt takes its place in the count before its password is checked, so five
+    are checked and twenty-five refused, not thirty checked."""
+    with Store(db) as store:
+        accounts.add_moderator(store, "alice", PASSWORD)
+    checks = HeldChecks(accounts.PASSWORD_HASHER)
+    monkeypatch.setattr(accounts, "PASSWORD_HASHER", checks)
+    # As many checks at once as there are guesses: only the limit is under test here.
+    monkeypatch.setattr(accounts, "PASSWORD_CHECKS", threading.BoundedSemaphore(30), raising=False)
+    guesses = [("alice", f"198.51.100.{n}") for n in range(30)]
+    # Open the gate once every guess is either waiting at it or refused already.
+    outcomes = guess_in_threads(
+        db, guesses, checks, lambda over: checks.inside + over.total() == 30
+    )
+    assert checks.checked == accounts.MAX_FAILURES_PER_NAME == 5
+    assert outcomes == {"failed": 5, "throttled": 25}
+    with Store(db) as store, pytest.raises(accounts.LoginThrottled):
+        accounts.log_in(store, "alice", PASSWORD, "203.0.113.9")
+
+
+def test_only_a_few_password_checks_run_at_once(db, monkeypatch):
+    """Each Argon2id check takes 64 MiB: logins for many names from many addresses (no
+    limit applies) queue for a few places instead of all checking at once."""
+    checks = HeldChecks(accounts.PASSWORD_HASHER)
+    monkeypatch.setattr(accounts, "PASSWORD_HASHER", checks)
+    places = accounts.MAX_PASSWORD_CHECKS
+    queued = 0
+
+    class CountedPlaces(threading.BoundedSemaphore):
+        def acquire(self, *args, **kwargs):  # type: ignore[override]
+            nonlocal queued
+            with checks.changed:
+                queued += 1
+                checks.changed.notify_all()
+            try:
+                return super().acquire(*args, **kwargs)
+            finally:
+                with checks.changed:
+                    queued -= 1
+
+        __enter__ = acquire
+
+    monkeypatch.setattr(accounts, "PASSWORD_CHECKS", CountedPlaces(places), raising=False)
+    guesses = [(f"name{n}", f"192.0.2.{n}") for n in range(3 * places)]
+    # Open the gate once every login is checking its password or queued for a place.
+    outcomes = guess_in_threads(
+        db, guesses, checks, lambda _: checks.inside + queued == len(guesses)
+    )
+    assert checks.most == places < len(guesses)
+    assert outcomes == {"failed": len(guesses)} and checks.checked == len(guesses)
 
 
 def test_sessions_expire_when_idle_and_when_old(db):
