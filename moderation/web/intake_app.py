@@ -62,7 +62,7 @@ from ..store.keys import avatar_hash
 from ..submission import parse_submission, wants_reply_emails
 from . import languages, parsing
 from .link_pages import LinkPages
-from .middleware import BodyLimitMiddleware, RequestTooLarge, SecurityHeadersMiddleware
+from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from .own_comment import OwnCommentPages
 from .templating import make_templates
 from .webmentions import MentionWorker, WebmentionEndpoint
@@ -205,7 +205,7 @@ class IntakeService:
         try:
             self._check_origin(request)
             parsing.check_content_type(kind, options)
-            fields = await self._read_fields(request, kind)
+            fields = await parsing.read_fields(request, kind)
             comment = self._comment(request, fields, "json" if kind == parsing.JSON else "form")
             thread = self.index.thread_for(comment.article)
             if _filled(fields.get("preview")):
@@ -233,8 +233,6 @@ class IntakeService:
             return self._error(request, field_error(exc), as_html, fields, thread)
         except IntakeError as exc:
             return self._error(request, exc, as_html, fields, thread)
-        except RequestTooLarge as exc:
-            return self._error(request, parsing.PayloadTooLarge(str(exc)), as_html, {}, None)
         # Issue 13: the answer carries the private link to change or withdraw it.
         token = self.links.mint(stored.id)
         if as_html:
@@ -301,14 +299,6 @@ class IntakeService:
         if flag is not None and flag.startswith("token:"):  # missing, invalid or expired
             token = self.tokens.mint()
         return self._form_page(200, thread, values, preview=preview, token=token)
-
-    async def _read_fields(self, request: Request, kind: str) -> dict[str, Any]:
-        if kind == parsing.MULTIPART:
-            return await parsing.parse_multipart(request)
-        body = await request.body()
-        if kind == parsing.JSON:
-            return parsing.parse_json(body)
-        return parsing.parse_urlencoded(body)
 
     def _comment(self, request: Request, fields: Mapping[str, Any], origin: str) -> Comment:
         headers = request.headers

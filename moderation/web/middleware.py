@@ -68,7 +68,9 @@ class BodyLimitMiddleware:
 
     A declared ``Content-Length`` over the limit is refused before anything is
     read; a chunked body without one is counted as it arrives, and the read that
-    crosses the limit raises :class:`RequestTooLarge` for the route to answer 413.
+    crosses the limit raises :class:`RequestTooLarge`, which
+    :func:`moderation.web.parsing.read_fields` (every route's way to read a body)
+    turns into a 413.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:

@@ -184,7 +184,7 @@ class OwnCommentPages:
             service._check_origin(request)
             kind, options = parsing.media_type(request.headers.get("content-type"))
             parsing.check_content_type(kind, options)
-            fields = await service._read_fields(request, kind)
+            fields = await parsing.read_fields(request, kind)
         except IntakeError as error:
             return service._message_page(
                 error.status_code,
