@@ -20,7 +20,8 @@ The fetch is where a Webmention receiver is dangerous: anyone can make us reques
 any address. :class:`SafeFetcher` resolves the host and refuses loopback, private,
 link-local and other non-public addresses (unless ``COMMENTS_WEBMENTION_ALLOW_PRIVATE``),
 connects to the address it checked (no second lookup to rebind), checks again after
-every redirect, follows at most 5, reads at most 1 MB and gives up after 10 s.
+every redirect, follows at most 5, reads at most 1 MB and gives up after 10 s in all
+(one deadline for every connection, header and byte of the body).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import ssl
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -36,6 +38,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import httpcore
 import httpx
 import mf2py
 from bs4 import BeautifulSoup
@@ -185,11 +188,84 @@ class Fetched:
     truncated: bool  # there was more than MAX_BYTES
 
 
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class _Deadline(httpcore.NetworkBackend):
+    """httpcore's own sockets, except that every connect, TLS handshake, read and write
+    waits at most until ``seconds`` from now: the whole fetch, the answers' status lines
+    and headers included, ends then. (A time-out per operation does not: a server
+    sending one byte a second never lets a single read wait long.)"""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self._sockets = httpcore.SyncBackend()
+
+    def left(self, timeout: float | None, expired: type[Exception]) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise expired("out of time")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._sockets.connect_tcp(
+            host, port, self.left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream, self)
+
+    def sleep(self, seconds: float) -> None:
+        self._sockets.sleep(self.left(seconds, httpcore.PoolTimeout))
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, clock: _Deadline) -> None:
+        self._stream = stream
+        self._clock = clock
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._clock.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._clock.left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        left = self._clock.left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._stream.start_tls(ssl_context, server_hostname, left), self._clock
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+def _header(response: httpcore.Response, name: bytes) -> str:
+    for key, value in response.headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
+
+
 class SafeFetcher:
     """GET an address anyone could have named, without letting them aim it at us.
 
     ``allowed`` decides which resolved addresses may be contacted (default: public
-    ones only; ``allow_private=True`` allows all, for tests on loopback).
+    ones only; ``allow_private=True`` allows all, for tests on loopback). ``timeout``
+    is for the whole fetch: every redirect, and each answer's headers and body.
     """
 
     def __init__(
@@ -207,6 +283,7 @@ class SafeFetcher:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.resolver = resolver
+        self.ssl_context = httpx.create_ssl_context()
 
     def _address(self, host: str, port: int) -> str:
         """One checked address of ``host``: every address it resolves to must be allowed."""
@@ -223,71 +300,83 @@ class SafeFetcher:
         return str(addresses[0])
 
     def fetch(self, url: str) -> Fetched:
-        """The source at ``url``, following at most ``max_redirects`` redirects."""
-        deadline = time.monotonic() + self.timeout
+        """The source at ``url``, following at most ``max_redirects`` redirects, all
+        within ``timeout`` seconds."""
+        clock = _Deadline(self.timeout)
+        try:
+            return self._fetch(url, clock)
+        except httpcore.TimeoutException:
+            raise FetchFailed(f"no complete answer within {self.timeout:g} s") from None
+
+    def _fetch(self, url: str, clock: _Deadline) -> Fetched:
         for _hop in range(self.max_redirects + 1):
-            parts = urlsplit(url)
-            scheme = parts.scheme.lower()
-            if scheme not in ("http", "https") or not parts.hostname:
+            try:
+                parts = urlsplit(url)
+                scheme = parts.scheme.lower()
+                port = parts.port or (443 if scheme == "https" else 80)
+                host = (parts.hostname or "").encode("idna").decode("ascii")
+            except (ValueError, UnicodeError):
+                raise FetchRefused(f"not an address that can be fetched: {url}") from None
+            if scheme not in ("http", "https") or not host:
                 raise FetchRefused(f"not an http(s) address: {url}")
-            host = parts.hostname
-            port = parts.port or (443 if scheme == "https" else 80)
             address = self._address(host, port)
+            clock.left(None, httpcore.ConnectTimeout)  # a slow name server counts too
             # Connect to the address just checked (no second lookup an attacker's DNS
             # could answer differently); the Host header and TLS name stay the host's.
             literal = f"[{address}]" if ":" in address else address
             pinned = urlunsplit((scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
             default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
-            host_header = host if default_port else f"{host}:{port}"
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise FetchFailed(f"no answer within {self.timeout:g} s")
+            name = f"[{host}]" if ":" in host else host
+            headers = {
+                "Host": name if default_port else f"{name}:{port}",
+                "User-Agent": USER_AGENT,
+                "Accept": "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5",
+                "Accept-Encoding": "gzip, deflate",
+            }
             try:
                 with (
-                    httpx.Client(timeout=remaining, follow_redirects=False) as client,
-                    client.stream(
-                        "GET",
-                        pinned,
-                        headers={
-                            "Host": host_header,
-                            "User-Agent": USER_AGENT,
-                            "Accept": "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5",
-                            "Accept-Encoding": "gzip, deflate",
-                        },
-                        extensions={"sni_hostname": host},
+                    httpcore.ConnectionPool(
+                        ssl_context=self.ssl_context, network_backend=clock
+                    ) as pool,
+                    pool.stream(
+                        "GET", pinned, headers=headers, extensions={"sni_hostname": host}
                     ) as response,
                 ):
-                    if response.is_redirect and response.headers.get("location"):
-                        url = urljoin(url, response.headers["location"])
+                    location = _header(response, b"location")
+                    if response.status in _REDIRECTS and location:
+                        url = urljoin(url, location)
                         continue
-                    body, truncated = self._read(response, deadline)
+                    body, truncated = self._read(response)
                     return Fetched(
                         url=url,
-                        status=response.status_code,
-                        content_type=response.headers.get("content-type", ""),
+                        status=response.status,
+                        content_type=_header(response, b"content-type"),
                         body=body,
                         truncated=truncated,
                     )
-            except httpx.HTTPError as exc:
+            except (
+                httpcore.NetworkError,
+                httpcore.ProtocolError,
+                httpcore.UnsupportedProtocol,
+            ) as exc:
                 raise FetchFailed(f"cannot fetch {url}: {exc}") from exc
         raise FetchFailed(f"more than {self.max_redirects} redirects")
 
-    def _read(self, response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
+    def _read(self, response: httpcore.Response) -> tuple[bytes, bool]:
         """At most ``max_bytes`` of the body, decompressed here in bounded steps: a small
-        compressed answer must not grow into gigabytes in memory (httpx's own decoding
-        would inflate each chunk whole)."""
-        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        compressed answer must not grow into gigabytes in memory."""
+        encoding = (_header(response, b"content-encoding") or "identity").strip().lower()
         if encoding in ("gzip", "x-gzip"):
             inflate: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif encoding == "deflate":
             inflate = zlib.decompressobj()
-        elif encoding in ("identity", ""):
+        elif encoding == "identity":
             inflate = None
         else:
             raise FetchFailed(f"the source is sent {encoding}-compressed, which is not read")
         body = bytearray()
         try:
-            for raw in response.iter_raw():
+            for raw in response.iter_stream():
                 data = raw
                 while data:
                     room = self.max_bytes + 1 - len(body)
@@ -299,8 +388,6 @@ class SafeFetcher:
                         data = inflate.unconsumed_tail
                     if len(body) > self.max_bytes:
                         return bytes(body[: self.max_bytes]), True
-                if time.monotonic() > deadline:
-                    raise FetchFailed(f"no complete answer within {self.timeout:g} s")
         except zlib.error as exc:
             raise FetchFailed(f"the source's {encoding} data is broken: {exc}") from exc
         return bytes(body), False

@@ -25,7 +25,7 @@ from moderation.webmention import (
 )
 
 from .conftest import ARTICLE, SITE, parse
-from .sources import Page, reply_page, source_server
+from .sources import Page, drip_server, reply_page, source_server
 
 TARGET = f"{SITE}/2026/open-thread.html"
 LOOPBACK = SafeFetcher(allow_private=True)
@@ -289,11 +289,63 @@ def test_reads_at_most_a_megabyte_and_gives_up_on_slow_sources(sources):
     assert time.monotonic() - started < 1.8
 
 
+@pytest.mark.parametrize(
+    ("head", "drip"),
+    [
+        (b"", b"HTTP/1.1 200 OK\r\n" * 4),  # the status line
+        (b"HTTP/1.1 200 OK\r\n", b"X-Slow: " + b"x" * 60),  # the headers
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n", b"<p>" + b"x" * 57),  # the body
+    ],
+    ids=["status-line", "headers", "body"],
+)
+def test_one_deadline_covers_the_whole_answer_headers_included(head, drip):
+    """A server dripping a byte every 50 ms would hold a fetch for 3 s; the fetch gives
+    up after its 0.3 s, whichever part of the answer is dripping."""
+    with drip_server(head, drip, interval=0.05) as url:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed, match=r"no complete answer within 0\.3 s"):
+            SafeFetcher(allow_private=True, timeout=0.3).fetch(url)
+        assert time.monotonic() - started < 1.0
+
+
 def test_the_checked_address_is_the_one_contacted(sources):
     sources.html("/named", "<p>hello</p>")
     port = sources.httpd.server_port
     LOOPBACK.fetch(f"http://localhost:{port}/named")
     assert sources.requests[-1] == ("/named", f"localhost:{port}"), "Host stays the name"
+
+
+def test_https_sources_are_fetched_by_name_from_the_checked_address(tmp_path, monkeypatch):
+    """TLS through the deadline's sockets: the connection goes to the address checked,
+    the certificate is verified for the name in the URL (sent as SNI and Host)."""
+    import ssl
+    import threading
+
+    import trustme
+
+    from .sources import SourceServer
+
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(server_context)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    server = SourceServer()
+    server.httpd.socket = server_context.wrap_socket(server.httpd.socket, server_side=True)
+    threading.Thread(target=server.httpd.serve_forever, daemon=True).start()
+    try:
+        server.html("/secure", reply_page(TARGET))
+        port = server.httpd.server_port
+        fetched = SafeFetcher(allow_private=True, timeout=5).fetch(
+            f"https://localhost:{port}/secure"
+        )
+        assert fetched.status == 200 and fetched.body == reply_page(TARGET).encode()
+        assert server.requests == [("/secure", f"localhost:{port}")]
+        with pytest.raises(FetchFailed, match="CERTIFICATE_VERIFY_FAILED"):
+            SafeFetcher(allow_private=True).fetch(f"https://127.0.0.1:{port}/secure")
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
 
 
 def test_the_service_verifies_and_screens_in_the_background(reader_site, sources):
