@@ -167,11 +167,41 @@ def _path_on_site(target: str, site_urls: Iterable[str]) -> str | None:
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+#: IPv6 forms whose last 32 bits are the IPv4 host a gateway, relay or the system
+#: itself would reach: that IPv4 address decides.
+_IPV4_IN_LAST_32_BITS = tuple(
+    ipaddress.IPv6Network(network)
+    for network in (
+        "::ffff:0:0/96",  # IPv4-mapped (RFC 4291)
+        "::ffff:0:0:0/96",  # IPv4-translated (RFC 2765)
+        "64:ff9b::/96",  # NAT64, the well-known prefix (RFC 6052)
+        "::/96",  # IPv4-compatible (RFC 4291, deprecated)
+    )
+)
+#: Never public, whatever they carry.
+_NEVER_PUBLIC = tuple(
+    ipaddress.IPv6Network(network)
+    for network in (
+        "64:ff9b:1::/48",  # NAT64 for local use (RFC 8215): the IPv4 part's place varies
+        "2001::/32",  # Teredo (RFC 4380): a tunnel to an obscured IPv4 address
+        "fec0::/10",  # site-local (RFC 3879, deprecated): a private network
+    )
+)
+
+
 def public_address(address: Address) -> bool:
     """Whether ``address`` is on the public internet (not loopback, private, link-local,
-    multicast, reserved, unspecified or shared)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    multicast, reserved, unspecified or shared), IPv4 inside IPv6 included: an IPv6
+    address that carries an IPv4 one (mapped, translated, NAT64, 6to4, compatible) is
+    as public as that IPv4 address; Teredo, local-use NAT64 and site-local never are.
+    The one place that decides which addresses a source may be fetched from."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if any(address in network for network in _NEVER_PUBLIC):
+            return False
+        if address.sixtofour is not None:  # 2002::/16 (RFC 3056)
+            address = address.sixtofour
+        elif any(address in network for network in _IPV4_IN_LAST_32_BITS):
+            address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address.is_global and not address.is_multicast
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import socket
 import time
 
 import pytest
@@ -21,6 +22,7 @@ from moderation.webmention import (
     FetchFailed,
     FetchRefused,
     SafeFetcher,
+    public_address,
     verify_pending,
 )
 
@@ -259,6 +261,54 @@ def test_private_addresses_are_refused_unless_allowed(reader_site, sources):
         fetcher = SafeFetcher(resolver=lambda host, port, answer=answer, **kw: answer)
         with pytest.raises(FetchRefused):
             fetcher.fetch("http://innocent.example/")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254, the cloud metadata service
+        "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+        "64:ff9b:1::808:808",  # local-use NAT64, whatever it carries
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2002:c0a8:1::1",  # 6to4 of 192.168.0.1
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::a00:1",  # IPv4-compatible 10.0.0.1
+        "::ffff:0:7f00:1",  # IPv4-translated 127.0.0.1
+        "::ffff:0:a9fe:a9fe",  # IPv4-translated 169.254.169.254
+        "::ffff:127.0.0.1",  # IPv4-mapped
+        "::ffff:100.64.0.1",  # IPv4-mapped shared address space
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "fec0::1",  # site-local
+        "::",
+        "::1",
+    ],
+)
+def test_ipv4_inside_ipv6_is_judged_by_the_ipv4_address(sources, address):
+    """A name resolving to an IPv6 form that carries a private IPv4 address (which a
+    NAT64 gateway, a 6to4 relay or the system would reach) is refused like that address;
+    the source server on loopback is never contacted."""
+    sources.html("/inner", reply_page(TARGET))
+    answer = [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, 80, 0, 0))]
+    fetcher = SafeFetcher(resolver=lambda host, port, answer=answer, **kw: answer)
+    with pytest.raises(FetchRefused, match="not a public address"):
+        fetcher.fetch("http://innocent.example/inner")
+    assert not public_address(ipaddress.ip_address(address))
+    assert sources.requests == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "93.184.215.14",
+        "2606:4700:4700::1111",
+        "64:ff9b::5db8:d70e",  # NAT64 of 93.184.215.14: an IPv6-only host reaching it
+        "2002:5db8:d70e::1",  # 6to4 of 93.184.215.14
+        "::ffff:93.184.215.14",
+    ],
+)
+def test_public_addresses_in_any_form_are_allowed(address):
+    assert public_address(ipaddress.ip_address(address))
 
 
 def test_every_redirect_is_checked_again_and_at_most_five_are_followed(sources):
