@@ -13,8 +13,9 @@ and keeps what it finds:
   if it was verified before and changed, the comment is edited and screened again;
 - it does not link (any more), or answers 404 or 410: refused, or, if it was
   verified before, its comment is withdrawn (removed at the next publish);
-- it cannot be fetched (down, refused as a private address, too slow): refused,
-  or left as it was when it was verified before.
+- it cannot be fetched (down, refused as a private address, too slow) or read (any
+  failure while reading it): refused with the reason, or left as it was when it was
+  verified before; either way the mentions behind it are checked.
 
 The fetch is where a Webmention receiver is dangerous: anyone can make us request
 any address. :class:`SafeFetcher` resolves the host and refuses loopback, private,
@@ -29,6 +30,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import sqlite3
 import ssl
 import time
 import zlib
@@ -41,6 +43,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpcore
 import httpx
 import mf2py
+import webencodings
 from bs4 import BeautifulSoup
 
 from comment_format.i18n import Message
@@ -477,7 +480,7 @@ def _one_line(text: str, limit: int) -> str:
 
 def read_source(fetched: Fetched, target: str) -> Source:
     """Whether the fetched page links to ``target``, and what its microformats say."""
-    text = fetched.body.decode(_charset(fetched.content_type), "replace")
+    text = _text_of(fetched)
     wanted = _normalised(target)
     kind_of_page = fetched.content_type.split(";", 1)[0].strip().lower()
     host = urlsplit(fetched.url).hostname or fetched.url
@@ -528,16 +531,21 @@ def _all_urls(entry: dict) -> list[str]:
     return [u for name in _PROPERTY_OF_KIND.values() for u in _urls(properties.get(name, []))]
 
 
-def _charset(content_type: str) -> str:
-    for param in content_type.split(";")[1:]:
+def _text_of(fetched: Fetched) -> str:
+    """The body as text, decoded as a browser would: a byte-order mark first, then the
+    ``charset`` of the Content-Type if it is a label of the WHATWG Encoding Standard
+    (``idna``, ``undefined`` or ``utf-7`` are not), else UTF-8; undecodable bytes
+    become U+FFFD."""
+    label = None
+    for param in fetched.content_type.split(";")[1:]:
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset":
-            try:
-                "".encode(value.strip().strip('"'))
-            except LookupError:
-                return "utf-8"
-            return value.strip().strip('"')
-    return "utf-8"
+            label = value.strip().strip('"')
+    encoding = (webencodings.lookup(label) if label else None) or webencodings.UTF8
+    try:
+        return webencodings.decode(fetched.body, encoding, errors="replace")[0]
+    except (UnicodeError, LookupError):  # a codec that fails even so: the bytes as UTF-8
+        return fetched.body.decode("utf-8", "replace")
 
 
 # -- from source to comment ------------------------------------------------------------------
@@ -578,9 +586,27 @@ class Outcome:
 def verify(
     store: Store, mention: Mention, fetcher: SafeFetcher, now: datetime | None = None
 ) -> Outcome:
-    """Fetch one mention's source and keep what it says (see the module docstring)."""
+    """Fetch one mention's source and keep what it says (see the module docstring).
+
+    Whatever a source makes go wrong is that source's outcome, with the reason: it is
+    refused (or keeps what it had when it was verified before), so the mentions behind
+    it are checked. Only the database's own errors leave it pending for the next turn.
+    """
     now = now or utcnow()
     was_verified = mention.comment_id is not None and mention.state != GONE
+    try:
+        return _verify(store, mention, fetcher, was_verified, now)
+    except sqlite3.Error:
+        raise
+    except Exception as exc:
+        logger.exception("webmention %s → %s: reading it failed", mention.source, mention.target)
+        why = f"the source could not be read ({type(exc).__name__}: {exc})"
+        return _failed(store, mention, _one_line(why, 300), was_verified, now)
+
+
+def _verify(
+    store: Store, mention: Mention, fetcher: SafeFetcher, was_verified: bool, now: datetime
+) -> Outcome:
     try:
         fetched = fetcher.fetch(mention.source)
     except (FetchRefused, FetchFailed) as problem:

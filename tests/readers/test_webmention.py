@@ -10,6 +10,7 @@ import ipaddress
 import socket
 import time
 
+import mf2py
 import pytest
 
 from moderation import cli
@@ -166,6 +167,67 @@ def test_a_source_that_does_not_link_is_refused(reader_site, sources):
     assert outcome.state == "refused" and "does not link" in outcome.problem
     with Store(reader_site.db) as store:
         assert store.comments.count() == 0
+
+
+def test_charsets_browsers_do_not_know_are_read_as_utf8_and_block_nothing(reader_site, sources):
+    """``charset=idna`` or ``undefined`` made decoding raise, which left the mention
+    pending and stopped every check behind it. A charset is now one a browser knows
+    (WHATWG labels: latin1 is windows-1252), else UTF-8, and every mention is checked."""
+    client = reader_site.client()
+    page = reply_page(TARGET, author="Zoë Ünder").encode("utf-8") + b"\xff"
+    for path, charset in [
+        ("/idna", "idna"),
+        ("/undefined", "undefined"),
+        ("/punycode", "punycode"),
+        ("/utf-7", "utf-7"),
+        ("/rot13", "rot13"),
+        ("/nonsense", '"no such thing"'),
+    ]:
+        sources.pages[path] = Page(page, content_type=f"text/html; charset={charset}")
+        assert send(client, sources.url + path).status_code == 202
+    sources.pages["/latin1"] = Page(
+        reply_page(TARGET, author="Zoë Ünder — “quoted”").encode("cp1252"),
+        content_type="text/html; charset=latin1",
+    )
+    send(client, sources.url + "/latin1")
+    send(client, sources.html("/fine", reply_page(TARGET, author="Fine Person")))
+    outcomes = check(reader_site)
+    assert [o.state for o in outcomes] == ["verified"] * 8, [o.problem for o in outcomes]
+    with Store(reader_site.db) as store:
+        assert store.mentions.pending() == []
+        authors = [store.comments.get(o.comment_id).author for o in outcomes]
+    assert authors == ["Zoë Ünder"] * 6 + ["Zoë Ünder — “quoted”", "Fine Person"]
+
+
+def test_a_source_that_breaks_the_reader_is_refused_and_the_rest_are_checked(
+    reader_site, sources, monkeypatch
+):
+    """Whatever goes wrong reading a source is that mention's outcome, with the reason;
+    one verified before keeps its comment; the mentions behind it are checked."""
+    client = reader_site.client()
+    before = sources.html("/verified-before", reply_page(TARGET))
+    send(client, before)
+    [first] = check(reader_site)
+    assert first.state == "verified"
+    parse = mf2py.parse
+
+    def breaks(doc, url, **options):
+        if "/breaks" in url or "/verified-before" in url:
+            raise ValueError("the parser tripped")
+        return parse(doc=doc, url=url, **options)
+
+    monkeypatch.setattr(mf2py, "parse", breaks)
+    sources.html("/breaks", reply_page(TARGET))
+    for source in (sources.url + "/breaks", before, sources.html("/after", reply_page(TARGET))):
+        send(client, source)
+    outcomes = check(reader_site)
+    assert [o.state for o in outcomes] == ["refused", "verified", "verified"]
+    assert outcomes[0].problem == "the source could not be read (ValueError: the parser tripped)"
+    assert "could not be read" in outcomes[1].problem
+    assert outcomes[1].comment_id == first.comment_id
+    with Store(reader_site.db) as store:
+        assert store.mentions.pending() == []
+        assert store.comments.get(first.comment_id).withdrawn_at is None
 
 
 def test_a_source_that_disappears_is_withdrawn_on_the_next_check(reader_site, sources, approve):
