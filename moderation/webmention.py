@@ -7,15 +7,17 @@ and answers 202 at once. Later, :func:`verify_pending` (the intake's mention
 worker, or ``moderation screen``) fetches each source with :class:`SafeFetcher`
 and keeps what it finds:
 
-- the source links to the target: its microformats2 (mf2py) give the author,
+- the source links to the target: its microformats2 (mf2py, over the tree libxml2
+  builds in time linear in the page) give the author,
   the text and the kind (a reply, like, repost or plain mention), and it becomes
   a comment (origin ``webmention``) that is screened and moderated like any other;
   if it was verified before and changed, the comment is edited and screened again;
 - it does not link (any more), or answers 404 or 410: refused, or, if it was
   verified before, its comment is withdrawn (removed at the next publish);
-- it cannot be fetched (down, refused as a private address, too slow) or read (any
-  failure while reading it): refused with the reason, or left as it was when it was
-  verified before; either way the mentions behind it are checked.
+- it cannot be fetched (down, refused as a private address, too slow) or read (its
+  elements nest deeper than :data:`MAX_DEPTH`, or anything else fails while reading
+  it): refused with the reason, or left as it was when it was verified before; either
+  way the mentions behind it are checked.
 
 The fetch is where a Webmention receiver is dangerous: anyone can make us request
 any address. :class:`SafeFetcher` resolves the host and refuses loopback, private,
@@ -44,7 +46,7 @@ import httpcore
 import httpx
 import mf2py
 import webencodings
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 from comment_format.i18n import Message
 from comment_format.render import render_problem, safe_author_url
@@ -63,6 +65,9 @@ logger = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
 MAX_BYTES = 1_000_000
 TIMEOUT_SECONDS = 10.0
+#: A source whose elements nest deeper than this is refused unread: pages people write
+#: stay far below it, and mf2py reads the tree recursively (about 2 frames a level).
+MAX_DEPTH = 200
 USER_AGENT = "Webmention receiver (Learning Out Loud; +verifies that your page links here)"
 KINDS = ("reply", "like", "repost")  # checked in this order; otherwise a "mention"
 _PROPERTY_OF_KIND = {"reply": "in-reply-to", "like": "like-of", "repost": "repost-of"}
@@ -78,6 +83,10 @@ class FetchRefused(ModerationError):
 
 class FetchFailed(ModerationError):
     """The source could not be fetched (network, timeout, too many redirects)."""
+
+
+class SourceUnreadable(ModerationError):
+    """The source was fetched but is not read (its elements nest too deeply)."""
 
 
 # -- the request -----------------------------------------------------------------------
@@ -488,7 +497,13 @@ def read_source(fetched: Fetched, target: str) -> Source:
         return Source(target in text, "mention", host, None, "")
     if kind_of_page not in ("text/html", "application/xhtml+xml", ""):
         return Source(False, "mention", host, None, "")
-    soup = BeautifulSoup(text, "html5lib")
+    # libxml2 (lxml) builds the tree in time linear in the page, whatever its shape;
+    # html5lib's tree building walks the open elements again and again (each tag, each
+    # attribute), which hostile nesting turns into minutes. Then the depth is measured
+    # (a linear walk), before mf2py reads the tree recursively.
+    soup = BeautifulSoup(text, "lxml")
+    if _deeper_than(soup, MAX_DEPTH):
+        raise SourceUnreadable(f"the source's elements nest more than {MAX_DEPTH} deep")
     links = any(
         _normalised(urljoin(fetched.url, element.get("href") or "")) == wanted
         for element in soup.find_all(["a", "link", "area"], href=True)
@@ -524,6 +539,17 @@ def read_source(fetched: Fetched, target: str) -> Source:
             if body:
                 break
     return Source(links, kind, _one_line(author, MAX_NAME), author_url, body)
+
+
+def _deeper_than(soup: BeautifulSoup, limit: int) -> bool:
+    """Whether some element of ``soup`` lies more than ``limit`` levels down (a linear walk)."""
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in element.contents if isinstance(child, Tag))
+    return False
 
 
 def _all_urls(entry: dict) -> list[str]:
@@ -615,7 +641,10 @@ def _verify(
         return _gone(store, mention, f"the source answers {fetched.status}", was_verified, now)
     if not 200 <= fetched.status < 300:
         return _failed(store, mention, f"the source answers {fetched.status}", was_verified, now)
-    source = read_source(fetched, mention.target)
+    try:
+        source = read_source(fetched, mention.target)
+    except SourceUnreadable as problem:
+        return _failed(store, mention, str(problem), was_verified, now)
     if not source.links:
         why = "the source does not link to the target"
         if fetched.truncated:

@@ -18,14 +18,19 @@ from moderation.models import Origin, State
 from moderation.store import Store
 from moderation.webmention import (
     MAX_BYTES,
+    MAX_DEPTH,
     MAX_REDIRECTS,
     TIMEOUT_SECONDS,
+    Fetched,
     FetchFailed,
     FetchRefused,
     SafeFetcher,
+    SourceUnreadable,
     public_address,
+    read_source,
     verify_pending,
 )
+from tests.hostile import SOURCE_CHARSETS, hostile_sources
 
 from .conftest import ARTICLE, SITE, parse
 from .sources import Page, drip_server, reply_page, source_server
@@ -175,16 +180,9 @@ def test_charsets_browsers_do_not_know_are_read_as_utf8_and_block_nothing(reader
     (WHATWG labels: latin1 is windows-1252), else UTF-8, and every mention is checked."""
     client = reader_site.client()
     page = reply_page(TARGET, author="Zoë Ünder").encode("utf-8") + b"\xff"
-    for path, charset in [
-        ("/idna", "idna"),
-        ("/undefined", "undefined"),
-        ("/punycode", "punycode"),
-        ("/utf-7", "utf-7"),
-        ("/rot13", "rot13"),
-        ("/nonsense", '"no such thing"'),
-    ]:
-        sources.pages[path] = Page(page, content_type=f"text/html; charset={charset}")
-        assert send(client, sources.url + path).status_code == 202
+    for charset in SOURCE_CHARSETS:
+        sources.pages[f"/{charset}"] = Page(page, content_type=f"text/html; charset={charset}")
+        assert send(client, f"{sources.url}/{charset}").status_code == 202
     sources.pages["/latin1"] = Page(
         reply_page(TARGET, author="Zoë Ünder — “quoted”").encode("cp1252"),
         content_type="text/html; charset=latin1",
@@ -192,11 +190,12 @@ def test_charsets_browsers_do_not_know_are_read_as_utf8_and_block_nothing(reader
     send(client, sources.url + "/latin1")
     send(client, sources.html("/fine", reply_page(TARGET, author="Fine Person")))
     outcomes = check(reader_site)
-    assert [o.state for o in outcomes] == ["verified"] * 8, [o.problem for o in outcomes]
+    count = len(SOURCE_CHARSETS)
+    assert [o.state for o in outcomes] == ["verified"] * (count + 2), [o.problem for o in outcomes]
     with Store(reader_site.db) as store:
         assert store.mentions.pending() == []
         authors = [store.comments.get(o.comment_id).author for o in outcomes]
-    assert authors == ["Zoë Ünder"] * 6 + ["Zoë Ünder — “quoted”", "Fine Person"]
+    assert authors == ["Zoë Ünder"] * count + ["Zoë Ünder — “quoted”", "Fine Person"]
 
 
 def test_a_source_that_breaks_the_reader_is_refused_and_the_rest_are_checked(
@@ -228,6 +227,45 @@ def test_a_source_that_breaks_the_reader_is_refused_and_the_rest_are_checked(
     with Store(reader_site.db) as store:
         assert store.mentions.pending() == []
         assert store.comments.get(first.comment_id).withdrawn_at is None
+
+
+def test_a_deeply_nested_source_is_refused_with_the_reason_and_blocks_nothing(reader_site, sources):
+    """1,000 nested divs (6 KB) made mf2py raise RecursionError, and 8,000 took html5lib
+    7 s; now the page is refused, saying why, and the next mention is checked."""
+    client = reader_site.client()
+    deep = "<div>" * 1000 + reply_page(TARGET)
+    send(client, sources.html("/deep", deep))
+    send(client, sources.html("/fine", reply_page(TARGET)))
+    deep_one, fine = check(reader_site)
+    assert deep_one.state == "refused"
+    assert deep_one.problem == f"the source's elements nest more than {MAX_DEPTH} deep"
+    assert fine.state == "verified"
+    # Nesting a page people write would have is read.
+    send(client, sources.html("/nested", "<div>" * (MAX_DEPTH - 20) + reply_page(TARGET)))
+    [nested] = check(reader_site)
+    assert nested.state == "verified"
+
+
+#: The hostile pages of tests/hostile.py at a tenth of the most that is read (the
+#: benchmark reads them whole: benchmarks/worst_case.py), and a tenth of the fetch's time.
+SMALLER_SOURCES = hostile_sources(MAX_BYTES // 10)
+
+
+@pytest.mark.parametrize("shape", sorted(SMALLER_SOURCES))
+def test_reading_a_hostile_source_takes_time_linear_in_its_size(shape):
+    """Each hostile page is read, or refused for its nesting, in time linear in its size:
+    html5lib walked its open elements (or the tag's attributes) again for each tag,
+    seconds to hours of CPU on these shapes; libxml2 builds the tree in linear time."""
+    fetched = Fetched("https://a.example/post", 200, "text/html", SMALLER_SOURCES[shape], False)
+    started = time.process_time()
+    try:
+        source = read_source(fetched, TARGET)
+    except SourceUnreadable as refused:
+        assert shape.startswith("deep: ")
+        assert str(refused) == f"the source's elements nest more than {MAX_DEPTH} deep"
+    else:
+        assert not shape.startswith("deep: ") and not source.links
+    assert time.process_time() - started < TIMEOUT_SECONDS / 10
 
 
 def test_a_source_that_disappears_is_withdrawn_on_the_next_check(reader_site, sources, approve):
