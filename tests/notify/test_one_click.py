@@ -77,3 +77,22 @@ def test_a_link_older_than_seven_days_has_expired(site, store, mail, intake):
     assert store.comments.get(comment_id).status is State.HELD
     assert intake.post(recent).status_code == 200
     assert store.comments.get(comment_id).status is State.APPROVED
+
+
+def test_pages_behind_email_links_never_send_their_token_on(site, store, mail, intake):
+    """The token in the address is the whole authority: no Referer from these pages (a
+    link on them followed, the site's own pages included) may carry it, so the policy is
+    strict-origin (origin at most), on every answer: the page, the result, a refusal."""
+    _, links = alert_links(site, store, mail)
+    answers = [
+        intake.get(links["Approve"]),
+        intake.post(links["Approve"]),
+        intake.post(links["Approve"]),  # spent: 410
+        intake.get(links["Spam"][:-10]),  # tampered: 403
+        intake.get("/comments/confirm/not-a-token"),
+        intake.post("/comments/unsubscribe/not-a-token"),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 410, 403, 403, 403]
+    for answer in answers:
+        assert answer.headers["referrer-policy"] == "strict-origin", answer.request.url
+        assert answer.headers["cache-control"] == "no-store"
