@@ -117,6 +117,7 @@ class IntakeService:
         origins = [*settings["COMMENTS_ALLOWED_ORIGINS"], self.site_url]
         origins.append(settings["COMMENTS_INTAKE_URL"])
         self.allowed_origins = frozenset(o for o in map(origin_of, origins) if o)
+        self.allow_null_origin = settings["COMMENTS_ALLOW_NULL_ORIGIN"]
         write_lock = threading.Lock()  # see .locking: the threads queue for SQLite's lock
         self.worker = (
             ScreeningWorker(settings, self.db_path, http_client=http_client, write_lock=write_lock)
@@ -319,11 +320,22 @@ class IntakeService:
         return comment.with_changes(intake_flags=(flag,)) if flag else comment
 
     def _check_origin(self, request: Request) -> None:
-        """403 for a post that says it comes from a page on another site."""
+        """403 for a post that says it comes from a page on another site, or from an
+        opaque origin ("null"): a sandboxed frame or a data: page, which anyone can
+        make a visitor's browser post from. A reader's form post carries the page's
+        real Origin (the site's, or the intake's own pages'); no Origin at all (an old
+        browser, curl) is let through, to the Referer check and the rest of intake."""
         host = request.headers.get("host", "")
+        if request.headers.get("origin") == "null" and not self.allow_null_origin:
+            raise Forbidden(
+                Message(
+                    "comments are only accepted from the site's own pages, not from a page "
+                    "without an origin (Origin: null)"
+                )
+            )
         for header in ("origin", "referer"):
             value = request.headers.get(header)
-            if not value or value == "null":  # "null": a privacy-minded browser
+            if not value or value == "null":  # allowed by COMMENTS_ALLOW_NULL_ORIGIN
                 continue
             origin = origin_of(value)
             if origin is None or origin in self.allowed_origins:
