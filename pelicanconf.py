@@ -111,6 +111,7 @@ COMMENTS_RATE_LIMIT = 5  # submissions per minute per IP; 0 turns it off
 COMMENTS_MIN_SECONDS = 3  # faster than this after the form was served: held
 COMMENTS_TRUSTED_PROXIES = ["127.0.0.1", "::1"]
 COMMENTS_ALLOWED_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
+COMMENTS_ALLOW_NULL_ORIGIN = False  # "Origin: null" (sandboxed pages, anyone's): 403
 # 10,000 characters of CJK or emoji, urlencoded, need about 120 KiB.
 COMMENTS_MAX_REQUEST_BYTES = 160 * 1024
 

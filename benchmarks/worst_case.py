@@ -1,8 +1,8 @@
-"""Worst cases: rendering and screening the largest comment of every hostile shape.
+"""Worst cases: the largest comment and Webmention source of every hostile shape.
 
     .venv/bin/python benchmarks/worst_case.py [--check]
 
-Each shape (``tests/hostile.py``) is a body of the maximum size (10,000
+Each comment shape (``tests/hostile.py``) is a body of the maximum size (10,000
 characters) built to make a backtracking pattern or a naive parser work hard.
 For each: rendering it as the build does (``comment_format.render.render_body``;
 a refusal counts, it is what the build does with it), screening it with every
@@ -10,8 +10,14 @@ signal and the policy (no Akismet, no database), and the slowest single pattern
 of ``moderation.screening.patterns.REGISTRY`` on it. Times are CPU seconds of
 this process, fastest of three, so the shared machine's other work does not count.
 
-Targets (issue 7): rendering at most 100 ms, screening at most 50 ms.
-``--check`` exits 1 when a shape misses one.
+Each source shape is a page of the most the Webmention fetcher reads (1 MB), built
+to make an HTML parser or mf2py work hard (nesting, tags that walk the open
+elements, attributes), and each charset one a decoder could choke on; the time is
+``moderation.webmention.read_source`` on it, as the mention thread reads a fetched
+source (a refusal counts), CPU seconds of one run.
+
+Targets: rendering at most 100 ms, screening at most 50 ms (issue 7); reading a
+source at most the fetch's own 10 s. ``--check`` exits 1 when a shape misses one.
 """
 
 from __future__ import annotations
@@ -33,10 +39,20 @@ from moderation.models import Comment  # noqa: E402
 from moderation.screening import Screener  # noqa: E402
 from moderation.screening.patterns import REGISTRY  # noqa: E402
 from moderation.settings import load_settings  # noqa: E402
-from tests.hostile import ADVERSARIAL, NESTED  # noqa: E402
+from moderation.webmention import (  # noqa: E402
+    MAX_BYTES,
+    TIMEOUT_SECONDS,
+    Fetched,
+    SourceUnreadable,
+    read_source,
+)
+from tests.hostile import ADVERSARIAL, NESTED, SOURCE_CHARSETS, SOURCES  # noqa: E402
 
 RENDER_TARGET = 0.100
 SCREENING_TARGET = 0.050
+#: Reading a fetched source costs no more than fetching it may take.
+SOURCE_TARGET = TIMEOUT_SECONDS
+TARGET = "https://blog.example/2026/an-article.html"
 
 
 def cpu_seconds(function: Callable[..., Any], *args: Any, repeat: int = 3) -> float:
@@ -62,6 +78,42 @@ def slowest_pattern(body: str) -> tuple[float, str]:
             pattern.Match(body)
 
     return max((cpu_seconds(run, pattern, repeat=1), name) for name, pattern in REGISTRY.items())
+
+
+def read(body: bytes, content_type: str) -> str:
+    """What the mention thread makes of ``body``, fetched with ``content_type``."""
+    try:
+        source = read_source(
+            Fetched("https://source.example/post", 200, content_type, body, False), TARGET
+        )
+    except SourceUnreadable as refused:
+        return f"refused: {refused}"
+    return "links" if source.links else "read, no link"
+
+
+def sources_table(missed: list[str]) -> Any:
+    from rich.table import Table
+
+    # A page that links, with a byte no charset decodes alike: 1 MB, what is read.
+    page = SOURCES["flat h-entries"].replace(b"/x", TARGET.encode())[: MAX_BYTES - 2] + "é".encode()
+    shapes = {name: (body, "text/html") for name, body in SOURCES.items()}
+    shapes |= {
+        f"charset={label}": (page, f"text/html; charset={label}") for label in SOURCE_CHARSETS
+    }
+    table = Table(title=f"Worst cases: {len(shapes)} hostile Webmention sources")
+    for column in ("shape", "bytes", "read s", "outcome"):
+        table.add_column(column, justify="left" if column in ("shape", "outcome") else "right")
+    worst = 0.0
+    for name, (body, content_type) in shapes.items():
+        started = time.process_time()
+        outcome = read(body, content_type)
+        seconds = time.process_time() - started
+        worst = max(worst, seconds)
+        if seconds > SOURCE_TARGET:
+            missed.append(f"source {name}: {seconds:.1f} s")
+        table.add_row(name, f"{len(body):,}", f"{seconds:.2f}", outcome)
+    table.caption = f"worst: {worst:.2f} s (≤ {SOURCE_TARGET:g}); CPU time, one run"
+    return table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "CPU time, fastest of 3"
     )
     Console(width=120).print(table)
+    Console(width=120).print(sources_table(missed))
     for miss in missed:
         print(f"missed target: {miss}")
     return 1 if args.check and missed else 0

@@ -182,6 +182,8 @@ SETTINGS: dict[str, Setting] = {
         ["http://127.0.0.1:8000", "http://localhost:8000"], (list,), _urls
     ),
     "COMMENTS_MAX_REQUEST_BYTES": Setting(160 * 1024, (int,), between(1024, 16 * 1024 * 1024)),
+    # "Origin: null" (a sandboxed frame or a data: page, anyone's): refused unless true.
+    "COMMENTS_ALLOW_NULL_ORIGIN": Setting(False, (bool,)),
     # Screening.
     "COMMENTS_MODERATION": Setting(DEFAULT_MODERATION, (dict,), _moderation),
     "COMMENTS_AKISMET_RECHECK_MINUTES": Setting(20.0, (int, float), between(0.001, 7 * 24 * 60)),

@@ -7,20 +7,24 @@ and answers 202 at once. Later, :func:`verify_pending` (the intake's mention
 worker, or ``moderation screen``) fetches each source with :class:`SafeFetcher`
 and keeps what it finds:
 
-- the source links to the target: its microformats2 (mf2py) give the author,
+- the source links to the target: its microformats2 (mf2py, over the tree libxml2
+  builds in time linear in the page) give the author,
   the text and the kind (a reply, like, repost or plain mention), and it becomes
   a comment (origin ``webmention``) that is screened and moderated like any other;
   if it was verified before and changed, the comment is edited and screened again;
 - it does not link (any more), or answers 404 or 410: refused, or, if it was
   verified before, its comment is withdrawn (removed at the next publish);
-- it cannot be fetched (down, refused as a private address, too slow): refused,
-  or left as it was when it was verified before.
+- it cannot be fetched (down, refused as a private address, too slow) or read (its
+  elements nest deeper than :data:`MAX_DEPTH`, or anything else fails while reading
+  it): refused with the reason, or left as it was when it was verified before; either
+  way the mentions behind it are checked.
 
 The fetch is where a Webmention receiver is dangerous: anyone can make us request
 any address. :class:`SafeFetcher` resolves the host and refuses loopback, private,
 link-local and other non-public addresses (unless ``COMMENTS_WEBMENTION_ALLOW_PRIVATE``),
 connects to the address it checked (no second lookup to rebind), checks again after
-every redirect, follows at most 5, reads at most 1 MB and gives up after 10 s.
+every redirect, follows at most 5, reads at most 1 MB and gives up after 10 s in all
+(one deadline for every connection, header and byte of the body).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import sqlite3
+import ssl
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -36,9 +42,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import httpcore
 import httpx
 import mf2py
-from bs4 import BeautifulSoup
+import webencodings
+from bs4 import BeautifulSoup, Tag
 
 from comment_format.i18n import Message
 from comment_format.render import render_problem, safe_author_url
@@ -57,6 +65,9 @@ logger = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
 MAX_BYTES = 1_000_000
 TIMEOUT_SECONDS = 10.0
+#: A source whose elements nest deeper than this is refused unread: pages people write
+#: stay far below it, and mf2py reads the tree recursively (about 2 frames a level).
+MAX_DEPTH = 200
 USER_AGENT = "Webmention receiver (Learning Out Loud; +verifies that your page links here)"
 KINDS = ("reply", "like", "repost")  # checked in this order; otherwise a "mention"
 _PROPERTY_OF_KIND = {"reply": "in-reply-to", "like": "like-of", "repost": "repost-of"}
@@ -72,6 +83,10 @@ class FetchRefused(ModerationError):
 
 class FetchFailed(ModerationError):
     """The source could not be fetched (network, timeout, too many redirects)."""
+
+
+class SourceUnreadable(ModerationError):
+    """The source was fetched but is not read (its elements nest too deeply)."""
 
 
 # -- the request -----------------------------------------------------------------------
@@ -164,11 +179,41 @@ def _path_on_site(target: str, site_urls: Iterable[str]) -> str | None:
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+#: IPv6 forms whose last 32 bits are the IPv4 host a gateway, relay or the system
+#: itself would reach: that IPv4 address decides.
+_IPV4_IN_LAST_32_BITS = tuple(
+    ipaddress.IPv6Network(network)
+    for network in (
+        "::ffff:0:0/96",  # IPv4-mapped (RFC 4291)
+        "::ffff:0:0:0/96",  # IPv4-translated (RFC 2765)
+        "64:ff9b::/96",  # NAT64, the well-known prefix (RFC 6052)
+        "::/96",  # IPv4-compatible (RFC 4291, deprecated)
+    )
+)
+#: Never public, whatever they carry.
+_NEVER_PUBLIC = tuple(
+    ipaddress.IPv6Network(network)
+    for network in (
+        "64:ff9b:1::/48",  # NAT64 for local use (RFC 8215): the IPv4 part's place varies
+        "2001::/32",  # Teredo (RFC 4380): a tunnel to an obscured IPv4 address
+        "fec0::/10",  # site-local (RFC 3879, deprecated): a private network
+    )
+)
+
+
 def public_address(address: Address) -> bool:
     """Whether ``address`` is on the public internet (not loopback, private, link-local,
-    multicast, reserved, unspecified or shared)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    multicast, reserved, unspecified or shared), IPv4 inside IPv6 included: an IPv6
+    address that carries an IPv4 one (mapped, translated, NAT64, 6to4, compatible) is
+    as public as that IPv4 address; Teredo, local-use NAT64 and site-local never are.
+    The one place that decides which addresses a source may be fetched from."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if any(address in network for network in _NEVER_PUBLIC):
+            return False
+        if address.sixtofour is not None:  # 2002::/16 (RFC 3056)
+            address = address.sixtofour
+        elif any(address in network for network in _IPV4_IN_LAST_32_BITS):
+            address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address.is_global and not address.is_multicast
 
 
@@ -185,11 +230,84 @@ class Fetched:
     truncated: bool  # there was more than MAX_BYTES
 
 
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class _Deadline(httpcore.NetworkBackend):
+    """httpcore's own sockets, except that every connect, TLS handshake, read and write
+    waits at most until ``seconds`` from now: the whole fetch, the answers' status lines
+    and headers included, ends then. (A time-out per operation does not: a server
+    sending one byte a second never lets a single read wait long.)"""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self._sockets = httpcore.SyncBackend()
+
+    def left(self, timeout: float | None, expired: type[Exception]) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise expired("out of time")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._sockets.connect_tcp(
+            host, port, self.left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream, self)
+
+    def sleep(self, seconds: float) -> None:
+        self._sockets.sleep(self.left(seconds, httpcore.PoolTimeout))
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, clock: _Deadline) -> None:
+        self._stream = stream
+        self._clock = clock
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._clock.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._clock.left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        left = self._clock.left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._stream.start_tls(ssl_context, server_hostname, left), self._clock
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+def _header(response: httpcore.Response, name: bytes) -> str:
+    for key, value in response.headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
+
+
 class SafeFetcher:
     """GET an address anyone could have named, without letting them aim it at us.
 
     ``allowed`` decides which resolved addresses may be contacted (default: public
-    ones only; ``allow_private=True`` allows all, for tests on loopback).
+    ones only; ``allow_private=True`` allows all, for tests on loopback). ``timeout``
+    is for the whole fetch: every redirect, and each answer's headers and body.
     """
 
     def __init__(
@@ -207,6 +325,7 @@ class SafeFetcher:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.resolver = resolver
+        self.ssl_context = httpx.create_ssl_context()
 
     def _address(self, host: str, port: int) -> str:
         """One checked address of ``host``: every address it resolves to must be allowed."""
@@ -223,71 +342,83 @@ class SafeFetcher:
         return str(addresses[0])
 
     def fetch(self, url: str) -> Fetched:
-        """The source at ``url``, following at most ``max_redirects`` redirects."""
-        deadline = time.monotonic() + self.timeout
+        """The source at ``url``, following at most ``max_redirects`` redirects, all
+        within ``timeout`` seconds."""
+        clock = _Deadline(self.timeout)
+        try:
+            return self._fetch(url, clock)
+        except httpcore.TimeoutException:
+            raise FetchFailed(f"no complete answer within {self.timeout:g} s") from None
+
+    def _fetch(self, url: str, clock: _Deadline) -> Fetched:
         for _hop in range(self.max_redirects + 1):
-            parts = urlsplit(url)
-            scheme = parts.scheme.lower()
-            if scheme not in ("http", "https") or not parts.hostname:
+            try:
+                parts = urlsplit(url)
+                scheme = parts.scheme.lower()
+                port = parts.port or (443 if scheme == "https" else 80)
+                host = (parts.hostname or "").encode("idna").decode("ascii")
+            except (ValueError, UnicodeError):
+                raise FetchRefused(f"not an address that can be fetched: {url}") from None
+            if scheme not in ("http", "https") or not host:
                 raise FetchRefused(f"not an http(s) address: {url}")
-            host = parts.hostname
-            port = parts.port or (443 if scheme == "https" else 80)
             address = self._address(host, port)
+            clock.left(None, httpcore.ConnectTimeout)  # a slow name server counts too
             # Connect to the address just checked (no second lookup an attacker's DNS
             # could answer differently); the Host header and TLS name stay the host's.
             literal = f"[{address}]" if ":" in address else address
             pinned = urlunsplit((scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
             default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
-            host_header = host if default_port else f"{host}:{port}"
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise FetchFailed(f"no answer within {self.timeout:g} s")
+            name = f"[{host}]" if ":" in host else host
+            headers = {
+                "Host": name if default_port else f"{name}:{port}",
+                "User-Agent": USER_AGENT,
+                "Accept": "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5",
+                "Accept-Encoding": "gzip, deflate",
+            }
             try:
                 with (
-                    httpx.Client(timeout=remaining, follow_redirects=False) as client,
-                    client.stream(
-                        "GET",
-                        pinned,
-                        headers={
-                            "Host": host_header,
-                            "User-Agent": USER_AGENT,
-                            "Accept": "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5",
-                            "Accept-Encoding": "gzip, deflate",
-                        },
-                        extensions={"sni_hostname": host},
+                    httpcore.ConnectionPool(
+                        ssl_context=self.ssl_context, network_backend=clock
+                    ) as pool,
+                    pool.stream(
+                        "GET", pinned, headers=headers, extensions={"sni_hostname": host}
                     ) as response,
                 ):
-                    if response.is_redirect and response.headers.get("location"):
-                        url = urljoin(url, response.headers["location"])
+                    location = _header(response, b"location")
+                    if response.status in _REDIRECTS and location:
+                        url = urljoin(url, location)
                         continue
-                    body, truncated = self._read(response, deadline)
+                    body, truncated = self._read(response)
                     return Fetched(
                         url=url,
-                        status=response.status_code,
-                        content_type=response.headers.get("content-type", ""),
+                        status=response.status,
+                        content_type=_header(response, b"content-type"),
                         body=body,
                         truncated=truncated,
                     )
-            except httpx.HTTPError as exc:
+            except (
+                httpcore.NetworkError,
+                httpcore.ProtocolError,
+                httpcore.UnsupportedProtocol,
+            ) as exc:
                 raise FetchFailed(f"cannot fetch {url}: {exc}") from exc
         raise FetchFailed(f"more than {self.max_redirects} redirects")
 
-    def _read(self, response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
+    def _read(self, response: httpcore.Response) -> tuple[bytes, bool]:
         """At most ``max_bytes`` of the body, decompressed here in bounded steps: a small
-        compressed answer must not grow into gigabytes in memory (httpx's own decoding
-        would inflate each chunk whole)."""
-        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        compressed answer must not grow into gigabytes in memory."""
+        encoding = (_header(response, b"content-encoding") or "identity").strip().lower()
         if encoding in ("gzip", "x-gzip"):
             inflate: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif encoding == "deflate":
             inflate = zlib.decompressobj()
-        elif encoding in ("identity", ""):
+        elif encoding == "identity":
             inflate = None
         else:
             raise FetchFailed(f"the source is sent {encoding}-compressed, which is not read")
         body = bytearray()
         try:
-            for raw in response.iter_raw():
+            for raw in response.iter_stream():
                 data = raw
                 while data:
                     room = self.max_bytes + 1 - len(body)
@@ -299,8 +430,6 @@ class SafeFetcher:
                         data = inflate.unconsumed_tail
                     if len(body) > self.max_bytes:
                         return bytes(body[: self.max_bytes]), True
-                if time.monotonic() > deadline:
-                    raise FetchFailed(f"no complete answer within {self.timeout:g} s")
         except zlib.error as exc:
             raise FetchFailed(f"the source's {encoding} data is broken: {exc}") from exc
         return bytes(body), False
@@ -360,7 +489,7 @@ def _one_line(text: str, limit: int) -> str:
 
 def read_source(fetched: Fetched, target: str) -> Source:
     """Whether the fetched page links to ``target``, and what its microformats say."""
-    text = fetched.body.decode(_charset(fetched.content_type), "replace")
+    text = _text_of(fetched)
     wanted = _normalised(target)
     kind_of_page = fetched.content_type.split(";", 1)[0].strip().lower()
     host = urlsplit(fetched.url).hostname or fetched.url
@@ -368,7 +497,13 @@ def read_source(fetched: Fetched, target: str) -> Source:
         return Source(target in text, "mention", host, None, "")
     if kind_of_page not in ("text/html", "application/xhtml+xml", ""):
         return Source(False, "mention", host, None, "")
-    soup = BeautifulSoup(text, "html5lib")
+    # libxml2 (lxml) builds the tree in time linear in the page, whatever its shape;
+    # html5lib's tree building walks the open elements again and again (each tag, each
+    # attribute), which hostile nesting turns into minutes. Then the depth is measured
+    # (a linear walk), before mf2py reads the tree recursively.
+    soup = BeautifulSoup(text, "lxml")
+    if _deeper_than(soup, MAX_DEPTH):
+        raise SourceUnreadable(f"the source's elements nest more than {MAX_DEPTH} deep")
     links = any(
         _normalised(urljoin(fetched.url, element.get("href") or "")) == wanted
         for element in soup.find_all(["a", "link", "area"], href=True)
@@ -406,21 +541,37 @@ def read_source(fetched: Fetched, target: str) -> Source:
     return Source(links, kind, _one_line(author, MAX_NAME), author_url, body)
 
 
+def _deeper_than(soup: BeautifulSoup, limit: int) -> bool:
+    """Whether some element of ``soup`` lies more than ``limit`` levels down (a linear walk)."""
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in element.contents if isinstance(child, Tag))
+    return False
+
+
 def _all_urls(entry: dict) -> list[str]:
     properties = entry.get("properties", {})
     return [u for name in _PROPERTY_OF_KIND.values() for u in _urls(properties.get(name, []))]
 
 
-def _charset(content_type: str) -> str:
-    for param in content_type.split(";")[1:]:
+def _text_of(fetched: Fetched) -> str:
+    """The body as text, decoded as a browser would: a byte-order mark first, then the
+    ``charset`` of the Content-Type if it is a label of the WHATWG Encoding Standard
+    (``idna``, ``undefined`` or ``utf-7`` are not), else UTF-8; undecodable bytes
+    become U+FFFD."""
+    label = None
+    for param in fetched.content_type.split(";")[1:]:
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset":
-            try:
-                "".encode(value.strip().strip('"'))
-            except LookupError:
-                return "utf-8"
-            return value.strip().strip('"')
-    return "utf-8"
+            label = value.strip().strip('"')
+    encoding = (webencodings.lookup(label) if label else None) or webencodings.UTF8
+    try:
+        return webencodings.decode(fetched.body, encoding, errors="replace")[0]
+    except (UnicodeError, LookupError):  # a codec that fails even so: the bytes as UTF-8
+        return fetched.body.decode("utf-8", "replace")
 
 
 # -- from source to comment ------------------------------------------------------------------
@@ -461,9 +612,27 @@ class Outcome:
 def verify(
     store: Store, mention: Mention, fetcher: SafeFetcher, now: datetime | None = None
 ) -> Outcome:
-    """Fetch one mention's source and keep what it says (see the module docstring)."""
+    """Fetch one mention's source and keep what it says (see the module docstring).
+
+    Whatever a source makes go wrong is that source's outcome, with the reason: it is
+    refused (or keeps what it had when it was verified before), so the mentions behind
+    it are checked. Only the database's own errors leave it pending for the next turn.
+    """
     now = now or utcnow()
     was_verified = mention.comment_id is not None and mention.state != GONE
+    try:
+        return _verify(store, mention, fetcher, was_verified, now)
+    except sqlite3.Error:
+        raise
+    except Exception as exc:
+        logger.exception("webmention %s → %s: reading it failed", mention.source, mention.target)
+        why = f"the source could not be read ({type(exc).__name__}: {exc})"
+        return _failed(store, mention, _one_line(why, 300), was_verified, now)
+
+
+def _verify(
+    store: Store, mention: Mention, fetcher: SafeFetcher, was_verified: bool, now: datetime
+) -> Outcome:
     try:
         fetched = fetcher.fetch(mention.source)
     except (FetchRefused, FetchFailed) as problem:
@@ -472,7 +641,10 @@ def verify(
         return _gone(store, mention, f"the source answers {fetched.status}", was_verified, now)
     if not 200 <= fetched.status < 300:
         return _failed(store, mention, f"the source answers {fetched.status}", was_verified, now)
-    source = read_source(fetched, mention.target)
+    try:
+        source = read_source(fetched, mention.target)
+    except SourceUnreadable as problem:
+        return _failed(store, mention, str(problem), was_verified, now)
     if not source.links:
         why = "the source does not link to the target"
         if fetched.truncated:

@@ -62,7 +62,7 @@ from ..store.keys import avatar_hash
 from ..submission import parse_submission, wants_reply_emails
 from . import languages, parsing
 from .link_pages import LinkPages
-from .middleware import BodyLimitMiddleware, RequestTooLarge, SecurityHeadersMiddleware
+from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from .own_comment import OwnCommentPages
 from .retrainer import Retrainer
 from .templating import make_templates
@@ -118,6 +118,7 @@ class IntakeService:
         origins = [*settings["COMMENTS_ALLOWED_ORIGINS"], self.site_url]
         origins.append(settings["COMMENTS_INTAKE_URL"])
         self.allowed_origins = frozenset(o for o in map(origin_of, origins) if o)
+        self.allow_null_origin = settings["COMMENTS_ALLOW_NULL_ORIGIN"]
         write_lock = threading.Lock()  # see .locking: the threads queue for SQLite's lock
         self.write_lock = write_lock
         self.worker = (
@@ -211,7 +212,7 @@ class IntakeService:
         try:
             self._check_origin(request)
             parsing.check_content_type(kind, options)
-            fields = await self._read_fields(request, kind)
+            fields = await parsing.read_fields(request, kind)
             comment = self._comment(request, fields, "json" if kind == parsing.JSON else "form")
             thread = self.index.thread_for(comment.article)
             if _filled(fields.get("preview")):
@@ -239,8 +240,6 @@ class IntakeService:
             return self._error(request, field_error(exc), as_html, fields, thread)
         except IntakeError as exc:
             return self._error(request, exc, as_html, fields, thread)
-        except RequestTooLarge as exc:
-            return self._error(request, parsing.PayloadTooLarge(str(exc)), as_html, {}, None)
         # Issue 13: the answer carries the private link to change or withdraw it.
         token = self.links.mint(stored.id)
         if as_html:
@@ -308,14 +307,6 @@ class IntakeService:
             token = self.tokens.mint()
         return self._form_page(200, thread, values, preview=preview, token=token)
 
-    async def _read_fields(self, request: Request, kind: str) -> dict[str, Any]:
-        if kind == parsing.MULTIPART:
-            return await parsing.parse_multipart(request)
-        body = await request.body()
-        if kind == parsing.JSON:
-            return parsing.parse_json(body)
-        return parsing.parse_urlencoded(body)
-
     def _comment(self, request: Request, fields: Mapping[str, Any], origin: str) -> Comment:
         headers = request.headers
         peer = request.client.host if request.client else None
@@ -335,11 +326,22 @@ class IntakeService:
         return comment.with_changes(intake_flags=(flag,)) if flag else comment
 
     def _check_origin(self, request: Request) -> None:
-        """403 for a post that says it comes from a page on another site."""
+        """403 for a post that says it comes from a page on another site, or from an
+        opaque origin ("null"): a sandboxed frame or a data: page, which anyone can
+        make a visitor's browser post from. A reader's form post carries the page's
+        real Origin (the site's, or the intake's own pages'); no Origin at all (an old
+        browser, curl) is let through, to the Referer check and the rest of intake."""
         host = request.headers.get("host", "")
+        if request.headers.get("origin") == "null" and not self.allow_null_origin:
+            raise Forbidden(
+                Message(
+                    "comments are only accepted from the site's own pages, not from a page "
+                    "without an origin (Origin: null)"
+                )
+            )
         for header in ("origin", "referer"):
             value = request.headers.get(header)
-            if not value or value == "null":  # "null": a privacy-minded browser
+            if not value or value == "null":  # allowed by COMMENTS_ALLOW_NULL_ORIGIN
                 continue
             origin = origin_of(value)
             if origin is None or origin in self.allowed_origins:

@@ -28,6 +28,7 @@ from ..notify.tokens import LinkError
 from ..store import Store
 from . import languages
 from .locking import SharedLockStore
+from .middleware import TOKEN_PAGE_HEADERS
 
 if TYPE_CHECKING:
     from .intake_app import IntakeService
@@ -84,7 +85,8 @@ class LinkPages:
             back_text=languages.say(Message("Go to the site"), lang),
             **values,
         )
-        return self.service._html(html, status, None)
+        # The token is the whole authority: never cached, never sent on in a Referer.
+        return self.service._html(html, status, TOKEN_PAGE_HEADERS)
 
     async def _answer(
         self, request: Request, work: Callable[[Store], dict[str, Any]], failed: str = FAILED

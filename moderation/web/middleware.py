@@ -24,6 +24,14 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
+#: The answers of a page whose address holds a secret token (the reader's private link;
+#: the links of emails: one-click moderation, confirming, unsubscribing): never cached,
+#: and a request from the page (a link followed, an image) carries at most the origin
+#: as its Referer, never the address. Not ``no-referrer``: a browser then sends
+#: ``Origin: null`` with the page's own form, which the intake refuses (Chromium does).
+TOKEN_PAGE_HEADERS = {"cache-control": "no-store", "referrer-policy": "strict-origin"}
+
+
 class SecurityHeadersMiddleware:
     """Adds the security headers (and a default CSP and ``no-store``) to every answer.
 
@@ -68,7 +76,9 @@ class BodyLimitMiddleware:
 
     A declared ``Content-Length`` over the limit is refused before anything is
     read; a chunked body without one is counted as it arrives, and the read that
-    crosses the limit raises :class:`RequestTooLarge` for the route to answer 413.
+    crosses the limit raises :class:`RequestTooLarge`, which
+    :func:`moderation.web.parsing.read_fields` (every route's way to read a body)
+    turns into a 413.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:

@@ -7,7 +7,7 @@
 
 A link that is not ours gets 403; one for a comment that can no longer be changed
 gets 410 with a page that says why; one for an erased comment 404. Pages that
-show the link are never cached and send no referrer.
+show the link are never cached and never send it in a Referer.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ..models import Comment
 from ..store import Store
 from ..submission import parse_submission
 from . import languages, parsing
+from .middleware import TOKEN_PAGE_HEADERS
 
 if TYPE_CHECKING:
     from .intake_app import IntakeService
@@ -39,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 #: Pages that show the private link: never cached, and no link on them leaks the
 #: address in a Referer.
-PRIVATE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
+PRIVATE = TOKEN_PAGE_HEADERS
 
 
 class OwnCommentPages:
@@ -184,7 +185,7 @@ class OwnCommentPages:
             service._check_origin(request)
             kind, options = parsing.media_type(request.headers.get("content-type"))
             parsing.check_content_type(kind, options)
-            fields = await service._read_fields(request, kind)
+            fields = await parsing.read_fields(request, kind)
         except IntakeError as error:
             return service._message_page(
                 error.status_code,

@@ -1,8 +1,8 @@
 """Request bodies → submitted fields: urlencoded and multipart forms, and JSON.
 
 Every problem is an :class:`~moderation.intake.IntakeError` with the HTTP status
-to answer (400 for a malformed body, 415 for an unsupported type) and, where
-there is one, the field it concerns.
+to answer (400 for a malformed body, 413 for one over the size limit, 415 for an
+unsupported type or charset) and, where there is one, the field it concerns.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from starlette.requests import Request
 from comment_format.i18n import Message
 
 from ..intake import IntakeError
+from .middleware import RequestTooLarge
 
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -57,7 +58,8 @@ def check_content_type(kind: str, options: dict[str, str]) -> None:
             None,
         )
     charset = options.get("charset")
-    if charset and charset not in ("utf-8", "utf8") and kind != MULTIPART:
+    # Multipart too: Starlette would decode its fields with any codec the header names.
+    if charset and charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(
             Message("unsupported charset {charset}: send UTF-8", charset=repr(charset)), None
         )
@@ -120,12 +122,30 @@ def parse_json(body: bytes) -> dict[str, str]:
     return {key: value for key, value in data.items() if value is not None}
 
 
+async def read_fields(request: Request, kind: str) -> dict[str, str]:
+    """The fields of a request body of media type ``kind`` (checked before by
+    :func:`check_content_type`); a body over the size limit is a 413 here, for every route."""
+    try:
+        if kind == MULTIPART:
+            return await parse_multipart(request)
+        body = await request.body()
+    except RequestTooLarge as exc:
+        raise PayloadTooLarge(str(exc)) from None
+    if kind == JSON:
+        return parse_json(body)
+    return parse_urlencoded(body)
+
+
 async def parse_multipart(request: Request) -> dict[str, str]:
     try:
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
     except MultiPartException as exc:
         raise IntakeError(
             Message("the multipart form cannot be read: {problem}", problem=exc.message)
+        ) from None
+    except (UnicodeError, LookupError) as exc:  # a part's text in a codec that cannot read it
+        raise IntakeError(
+            Message("the multipart form cannot be read: {problem}", problem=exc)
         ) from None
     fields: dict[str, str] = {}
     for name, value in form.multi_items():

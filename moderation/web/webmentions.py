@@ -34,7 +34,6 @@ from ..webmention import (
     verify_pending,
 )
 from . import languages, parsing
-from .middleware import RequestTooLarge
 from .periodic import PeriodicWorker
 
 if TYPE_CHECKING:
@@ -110,7 +109,7 @@ class WebmentionEndpoint:
                     Message("send the form fields source and target, urlencoded")
                 )
             parsing.check_content_type(kind, options)
-            fields = await service._read_fields(request, kind)
+            fields = await parsing.read_fields(request, kind)
             source, target, thread = check_request(fields, service.index, self.site_urls)
             lang = service.lang_of(thread)
             peer = request.client.host if request.client else None
@@ -130,8 +129,6 @@ class WebmentionEndpoint:
             await service.writer.call(
                 lambda store: store.mentions.receive(source, target, thread.slug, sender_ip=ip)
             )
-        except RequestTooLarge as exc:
-            return self._answer(413, str(exc))
         except IntakeError as error:
             headers = (
                 {"retry-after": str(error.retry_after)} if isinstance(error, RateLimited) else None

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from moderation.intake import origin_of
 from tests.browser.test_form_to_intake import live_site, moderation
 
 pytestmark = pytest.mark.slow
@@ -16,6 +17,10 @@ pytestmark = pytest.mark.slow
 ARTICLE_PATH = "2026/open-thread.html"
 FIRST = "Asking *out loud* helped me: my question was **half** of the answer."
 CHANGED = "Asking out loud helped me; writing the question down was half of the work."
+
+
+def is_post(path: str):
+    return lambda request: request.method == "POST" and path in request.url
 
 
 @pytest.fixture
@@ -56,9 +61,13 @@ def test_preview_post_edit_and_see_the_change(browser, site, javascript):
     assert preview.locator(".comment__content strong").inner_text() == "half"
     assert "<script>alert('no')</script>" in preview.locator(".comment__content").inner_text()
 
-    # 2. Post.
-    with page.expect_navigation():
+    # 2. Post: a real Origin (the article's page with JavaScript, the intake's preview
+    # page without), never "null", which the intake refuses.
+    intake_origin = origin_of(site.intake_url)
+    with page.expect_navigation(), page.expect_request(is_post("/comments")) as posted:
         page.get_by_role("button", name="Send comment").click()
+    sent_from = origin_of(site.url) if javascript else intake_origin
+    assert posted.value.all_headers()["origin"] == sent_from
     assert page.locator("h1").inner_text() == "Thank you for your comment"
 
     # 3. Follow the private link.
@@ -66,9 +75,15 @@ def test_preview_post_edit_and_see_the_change(browser, site, javascript):
     page.wait_for_url(re.compile(r".*/comments/edit/[\w.-]+$"))
     assert page.locator("#comment-body").input_value().startswith(FIRST)
 
-    # 4. Change the text.
+    # 4. Change the text. The private link's page keeps its address (the token) out of
+    # every Referer, yet its form still posts with the page's Origin (strict-origin; a
+    # no-referrer page makes Chromium send "Origin: null").
     page.fill("#comment-body", CHANGED)
-    page.get_by_role("button", name="Save changes").click()
+    with page.expect_request(is_post("/comments/edit/")) as posted:
+        page.get_by_role("button", name="Save changes").click()
+    sent = posted.value.all_headers()
+    assert sent["origin"] == intake_origin
+    assert sent["referer"] == intake_origin + "/"
     page.wait_for_url(re.compile(r".*\?saved=1$"))
     assert "Your changes are saved" in page.locator(".done").inner_text()
     assert page.locator("#comment-body").input_value() == CHANGED

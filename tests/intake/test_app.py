@@ -221,7 +221,6 @@ def test_posts_from_another_site_are_forbidden(client, db, headers):
         {},
         {"Origin": SITE_ORIGIN},
         {"Origin": "http://localhost:8000"},
-        {"Origin": "null"},
         {"Referer": SITE_ORIGIN + "/2026/social-not-sales.html"},
         {"Origin": "http://127.0.0.1:8080"},  # the service's own form page
     ],
@@ -229,6 +228,25 @@ def test_posts_from_another_site_are_forbidden(client, db, headers):
 def test_posts_from_the_site_or_without_origin_are_accepted(client, db, headers):
     response = client.post("/comments", json=form(), headers=headers)
     assert response.status_code == 202, response.text
+
+
+def test_origin_null_is_refused_unless_the_setting_allows_it(make_client, db):
+    """An "Origin: null" is what a sandboxed frame or a data: page sends; anyone can make
+    a visitor's browser post from one; a reader's form post carries its page's real
+    Origin (tests/browser/test_readers_in_browser.py watches Chromium send it). A site
+    whose own pages send null (Referrer-Policy: no-referrer) sets the setting."""
+    client = make_client()
+    null = {"Origin": "null", "Referer": SITE_ORIGIN + "/2026/social-not-sales.html"}
+    refused = client.post("/comments", json=form(), headers=null)
+    assert refused.status_code == 403
+    assert "Origin: null" in refused.json()["error"]
+    page = client.post("/comments", data=form(), headers=null)
+    assert page.status_code == 403 and "Origin: null" in page.text
+    assert stored(db) == []
+    allowing = make_client(COMMENTS_ALLOW_NULL_ORIGIN=True)
+    assert allowing.post("/comments", json=form(), headers={"Origin": "null"}).status_code == 202
+    evil = {"Origin": "null", "Referer": "https://evil.example/page"}
+    assert allowing.post("/comments", json=form(), headers=evil).status_code == 403
 
 
 def test_rate_limit_answers_429_with_retry_after_per_ip(make_client, db):

@@ -114,3 +114,46 @@ def test_request_heads_are_capped_and_memory_does_not_grow(site, db):
     finally:
         service.stop()
     assert after - before < 20_000, (before, after)
+
+
+def test_bodies_no_route_can_read_get_413_or_415_not_500(site, db):
+    """Over the real socket: a body over the size limit on the private link's page, and
+    a multipart form in a charset Starlette cannot decode, are refused naming what was
+    wrong; nothing crashes (the service logs no unexpected error) and nothing is stored."""
+    env = {"COMMENTS_MAX_REQUEST_BYTES": "4096", "COMMENTS_MIN_SECONDS": "0"}
+    service = ServiceProcess(site, db, env=env).start()
+    origin = {"Origin": "http://127.0.0.1:8000"}
+    try:
+        posted = httpx.post(f"{service.url}/comments", data=form(), headers=origin)
+        assert posted.status_code == 303
+        edit = "/comments/edit/" + posted.headers["location"].rsplit("/", 1)[1]
+        too_large = httpx.post(
+            service.url + edit, data={"action": "save", "body": "x" * 5000}, headers=origin
+        )
+        assert too_large.status_code == 413, too_large.text
+        assert "Your changes were not saved" in too_large.text
+        assert "4,096 bytes" in too_large.text
+        mention = httpx.post(
+            f"{service.url}/webmention", data={"source": "https://a.example/" + "p" * 5000}
+        )
+        assert mention.status_code == 413 and "4,096 bytes" in mention.text
+        for charset in ("undefined", "idna"):
+            answer = httpx.post(
+                f"{service.url}/comments",
+                content=(
+                    b'--B\r\nContent-Disposition: form-data; name="body"\r\n\r\n'
+                    b"hello\xff\r\n--B--\r\n"
+                ),
+                headers={
+                    **origin,
+                    "Content-Type": f"multipart/form-data; boundary=B; charset={charset}",
+                },
+            )
+            assert answer.status_code == 415, answer.text
+            assert f"unsupported charset &#39;{charset}&#39;" in answer.text
+        with Store(db) as store:
+            [comment] = store.comments.list()
+            assert comment.body == form()["body"], "the oversized edit changed nothing"
+    finally:
+        service.stop()
+    assert "unexpected error" not in service.log.read_text()

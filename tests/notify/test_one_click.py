@@ -147,3 +147,22 @@ def test_a_link_is_not_spent_when_its_action_fails(site, store, mail, intake):
     done = intake.post(links["Approve"])
     assert done.status_code == 200 and "1 comment approved" in done.text
     assert store.outbox.link(nonce).used_action == "approve"
+
+
+def test_pages_behind_email_links_never_send_their_token_on(site, store, mail, intake):
+    """The token in the address is the whole authority: no Referer from these pages (a
+    link on them followed, the site's own pages included) may carry it, so the policy is
+    strict-origin (origin at most), on every answer: the page, the result, a refusal."""
+    _, links = alert_links(site, store, mail)
+    answers = [
+        intake.get(links["Approve"]),
+        intake.post(links["Approve"]),
+        intake.post(links["Approve"]),  # spent: 410
+        intake.get(links["Spam"][:-10]),  # tampered: 403
+        intake.get("/comments/confirm/not-a-token"),
+        intake.post("/comments/unsubscribe/not-a-token"),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 410, 403, 403, 403]
+    for answer in answers:
+        assert answer.headers["referrer-policy"] == "strict-origin", answer.request.url
+        assert answer.headers["cache-control"] == "no-store"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -95,3 +96,37 @@ def reply_page(
   <time class="dt-published" datetime="2026-11-20T10:00:00+01:00">20 November</time>
 </article>
 </body></html>"""
+
+
+@contextmanager
+def drip_server(head: bytes, drip: bytes, interval: float) -> Iterator[str]:
+    """A server on 127.0.0.1 that answers every request with ``head`` at once, then
+    ``drip`` one byte every ``interval`` seconds (a server that is never quite silent,
+    so no single read waits long); the address, while the block runs."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+
+    def answer(connection: socket.socket) -> None:
+        with connection, suppress(OSError):  # the client gave up: done
+            connection.recv(65536)
+            connection.sendall(head)
+            for byte in drip:
+                if stop.wait(interval):
+                    return
+                connection.sendall(bytes([byte]))
+
+    def serve() -> None:
+        while not stop.is_set():
+            with suppress(TimeoutError):
+                connection, _ = listener.accept()
+                threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/dripping"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()

@@ -45,7 +45,7 @@ def post_and_follow(client) -> tuple[str, str]:
     thanks = client.get(answer.headers["location"])
     assert thanks.status_code == 200
     assert thanks.headers["cache-control"] == "no-store"
-    assert thanks.headers["referrer-policy"] == "no-referrer"
+    assert thanks.headers["referrer-policy"] == "strict-origin"
     link = re.search(r'id="edit-link" href="([^"]+)"', thanks.text).group(1)
     assert link.startswith("http://127.0.0.1:8080/comments/edit/"), link
     path = link.removeprefix("http://127.0.0.1:8080")

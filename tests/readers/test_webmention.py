@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import socket
 import time
 
+import mf2py
 import pytest
 
 from moderation import cli
@@ -16,16 +18,22 @@ from moderation.models import Origin, State
 from moderation.store import Store
 from moderation.webmention import (
     MAX_BYTES,
+    MAX_DEPTH,
     MAX_REDIRECTS,
     TIMEOUT_SECONDS,
+    Fetched,
     FetchFailed,
     FetchRefused,
     SafeFetcher,
+    SourceUnreadable,
+    public_address,
+    read_source,
     verify_pending,
 )
+from tests.hostile import SOURCE_CHARSETS, hostile_sources
 
 from .conftest import ARTICLE, SITE, parse
-from .sources import Page, reply_page, source_server
+from .sources import Page, drip_server, reply_page, source_server
 
 TARGET = f"{SITE}/2026/open-thread.html"
 LOOPBACK = SafeFetcher(allow_private=True)
@@ -166,6 +174,100 @@ def test_a_source_that_does_not_link_is_refused(reader_site, sources):
         assert store.comments.count() == 0
 
 
+def test_charsets_browsers_do_not_know_are_read_as_utf8_and_block_nothing(reader_site, sources):
+    """``charset=idna`` or ``undefined`` made decoding raise, which left the mention
+    pending and stopped every check behind it. A charset is now one a browser knows
+    (WHATWG labels: latin1 is windows-1252), else UTF-8, and every mention is checked."""
+    client = reader_site.client()
+    page = reply_page(TARGET, author="Zoë Ünder").encode("utf-8") + b"\xff"
+    for charset in SOURCE_CHARSETS:
+        sources.pages[f"/{charset}"] = Page(page, content_type=f"text/html; charset={charset}")
+        assert send(client, f"{sources.url}/{charset}").status_code == 202
+    sources.pages["/latin1"] = Page(
+        reply_page(TARGET, author="Zoë Ünder — “quoted”").encode("cp1252"),
+        content_type="text/html; charset=latin1",
+    )
+    send(client, sources.url + "/latin1")
+    send(client, sources.html("/fine", reply_page(TARGET, author="Fine Person")))
+    outcomes = check(reader_site)
+    count = len(SOURCE_CHARSETS)
+    assert [o.state for o in outcomes] == ["verified"] * (count + 2), [o.problem for o in outcomes]
+    with Store(reader_site.db) as store:
+        assert store.mentions.pending() == []
+        authors = [store.comments.get(o.comment_id).author for o in outcomes]
+    assert authors == ["Zoë Ünder"] * count + ["Zoë Ünder — “quoted”", "Fine Person"]
+
+
+def test_a_source_that_breaks_the_reader_is_refused_and_the_rest_are_checked(
+    reader_site, sources, monkeypatch
+):
+    """Whatever goes wrong reading a source is that mention's outcome, with the reason;
+    one verified before keeps its comment; the mentions behind it are checked."""
+    client = reader_site.client()
+    before = sources.html("/verified-before", reply_page(TARGET))
+    send(client, before)
+    [first] = check(reader_site)
+    assert first.state == "verified"
+    parse = mf2py.parse
+
+    def breaks(doc, url, **options):
+        if "/breaks" in url or "/verified-before" in url:
+            raise ValueError("the parser tripped")
+        return parse(doc=doc, url=url, **options)
+
+    monkeypatch.setattr(mf2py, "parse", breaks)
+    sources.html("/breaks", reply_page(TARGET))
+    for source in (sources.url + "/breaks", before, sources.html("/after", reply_page(TARGET))):
+        send(client, source)
+    outcomes = check(reader_site)
+    assert [o.state for o in outcomes] == ["refused", "verified", "verified"]
+    assert outcomes[0].problem == "the source could not be read (ValueError: the parser tripped)"
+    assert "could not be read" in outcomes[1].problem
+    assert outcomes[1].comment_id == first.comment_id
+    with Store(reader_site.db) as store:
+        assert store.mentions.pending() == []
+        assert store.comments.get(first.comment_id).withdrawn_at is None
+
+
+def test_a_deeply_nested_source_is_refused_with_the_reason_and_blocks_nothing(reader_site, sources):
+    """1,000 nested divs (6 KB) made mf2py raise RecursionError, and 8,000 took html5lib
+    7 s; now the page is refused, saying why, and the next mention is checked."""
+    client = reader_site.client()
+    deep = "<div>" * 1000 + reply_page(TARGET)
+    send(client, sources.html("/deep", deep))
+    send(client, sources.html("/fine", reply_page(TARGET)))
+    deep_one, fine = check(reader_site)
+    assert deep_one.state == "refused"
+    assert deep_one.problem == f"the source's elements nest more than {MAX_DEPTH} deep"
+    assert fine.state == "verified"
+    # Nesting a page people write would have is read.
+    send(client, sources.html("/nested", "<div>" * (MAX_DEPTH - 20) + reply_page(TARGET)))
+    [nested] = check(reader_site)
+    assert nested.state == "verified"
+
+
+#: The hostile pages of tests/hostile.py at a tenth of the most that is read (the
+#: benchmark reads them whole: benchmarks/worst_case.py), and a tenth of the fetch's time.
+SMALLER_SOURCES = hostile_sources(MAX_BYTES // 10)
+
+
+@pytest.mark.parametrize("shape", sorted(SMALLER_SOURCES))
+def test_reading_a_hostile_source_takes_time_linear_in_its_size(shape):
+    """Each hostile page is read, or refused for its nesting, in time linear in its size:
+    html5lib walked its open elements (or the tag's attributes) again for each tag,
+    seconds to hours of CPU on these shapes; libxml2 builds the tree in linear time."""
+    fetched = Fetched("https://a.example/post", 200, "text/html", SMALLER_SOURCES[shape], False)
+    started = time.process_time()
+    try:
+        source = read_source(fetched, TARGET)
+    except SourceUnreadable as refused:
+        assert shape.startswith("deep: ")
+        assert str(refused) == f"the source's elements nest more than {MAX_DEPTH} deep"
+    else:
+        assert not shape.startswith("deep: ") and not source.links
+    assert time.process_time() - started < TIMEOUT_SECONDS / 10
+
+
 def test_a_source_that_disappears_is_withdrawn_on_the_next_check(reader_site, sources, approve):
     client = reader_site.client()
     source = sources.html("/gone-later", reply_page(TARGET))
@@ -261,6 +363,54 @@ def test_private_addresses_are_refused_unless_allowed(reader_site, sources):
             fetcher.fetch("http://innocent.example/")
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254, the cloud metadata service
+        "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+        "64:ff9b:1::808:808",  # local-use NAT64, whatever it carries
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2002:c0a8:1::1",  # 6to4 of 192.168.0.1
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::a00:1",  # IPv4-compatible 10.0.0.1
+        "::ffff:0:7f00:1",  # IPv4-translated 127.0.0.1
+        "::ffff:0:a9fe:a9fe",  # IPv4-translated 169.254.169.254
+        "::ffff:127.0.0.1",  # IPv4-mapped
+        "::ffff:100.64.0.1",  # IPv4-mapped shared address space
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "fec0::1",  # site-local
+        "::",
+        "::1",
+    ],
+)
+def test_ipv4_inside_ipv6_is_judged_by_the_ipv4_address(sources, address):
+    """A name resolving to an IPv6 form that carries a private IPv4 address (which a
+    NAT64 gateway, a 6to4 relay or the system would reach) is refused like that address;
+    the source server on loopback is never contacted."""
+    sources.html("/inner", reply_page(TARGET))
+    answer = [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, 80, 0, 0))]
+    fetcher = SafeFetcher(resolver=lambda host, port, answer=answer, **kw: answer)
+    with pytest.raises(FetchRefused, match="not a public address"):
+        fetcher.fetch("http://innocent.example/inner")
+    assert not public_address(ipaddress.ip_address(address))
+    assert sources.requests == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "93.184.215.14",
+        "2606:4700:4700::1111",
+        "64:ff9b::5db8:d70e",  # NAT64 of 93.184.215.14: an IPv6-only host reaching it
+        "2002:5db8:d70e::1",  # 6to4 of 93.184.215.14
+        "::ffff:93.184.215.14",
+    ],
+)
+def test_public_addresses_in_any_form_are_allowed(address):
+    assert public_address(ipaddress.ip_address(address))
+
+
 def test_every_redirect_is_checked_again_and_at_most_five_are_followed(sources):
     only_one = SafeFetcher(allowed=lambda a: a == ipaddress.ip_address("127.0.0.1"))
     port = sources.httpd.server_port
@@ -289,11 +439,63 @@ def test_reads_at_most_a_megabyte_and_gives_up_on_slow_sources(sources):
     assert time.monotonic() - started < 1.8
 
 
+@pytest.mark.parametrize(
+    ("head", "drip"),
+    [
+        (b"", b"HTTP/1.1 200 OK\r\n" * 4),  # the status line
+        (b"HTTP/1.1 200 OK\r\n", b"X-Slow: " + b"x" * 60),  # the headers
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n", b"<p>" + b"x" * 57),  # the body
+    ],
+    ids=["status-line", "headers", "body"],
+)
+def test_one_deadline_covers_the_whole_answer_headers_included(head, drip):
+    """A server dripping a byte every 50 ms would hold a fetch for 3 s; the fetch gives
+    up after its 0.3 s, whichever part of the answer is dripping."""
+    with drip_server(head, drip, interval=0.05) as url:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed, match=r"no complete answer within 0\.3 s"):
+            SafeFetcher(allow_private=True, timeout=0.3).fetch(url)
+        assert time.monotonic() - started < 1.0
+
+
 def test_the_checked_address_is_the_one_contacted(sources):
     sources.html("/named", "<p>hello</p>")
     port = sources.httpd.server_port
     LOOPBACK.fetch(f"http://localhost:{port}/named")
     assert sources.requests[-1] == ("/named", f"localhost:{port}"), "Host stays the name"
+
+
+def test_https_sources_are_fetched_by_name_from_the_checked_address(tmp_path, monkeypatch):
+    """TLS through the deadline's sockets: the connection goes to the address checked,
+    the certificate is verified for the name in the URL (sent as SNI and Host)."""
+    import ssl
+    import threading
+
+    import trustme
+
+    from .sources import SourceServer
+
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(server_context)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    server = SourceServer()
+    server.httpd.socket = server_context.wrap_socket(server.httpd.socket, server_side=True)
+    threading.Thread(target=server.httpd.serve_forever, daemon=True).start()
+    try:
+        server.html("/secure", reply_page(TARGET))
+        port = server.httpd.server_port
+        fetched = SafeFetcher(allow_private=True, timeout=5).fetch(
+            f"https://localhost:{port}/secure"
+        )
+        assert fetched.status == 200 and fetched.body == reply_page(TARGET).encode()
+        assert server.requests == [("/secure", f"localhost:{port}")]
+        with pytest.raises(FetchFailed, match="CERTIFICATE_VERIFY_FAILED"):
+            SafeFetcher(allow_private=True).fetch(f"https://127.0.0.1:{port}/secure")
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
 
 
 def test_the_service_verifies_and_screens_in_the_background(reader_site, sources):
