@@ -229,11 +229,18 @@ def refuse_csrf(request: Request) -> HTTPException:
     )
 
 
+async def _read_form(request: Request, max_fields: int) -> FormData:
+    try:
+        return await request.form(max_files=0, max_fields=max_fields)
+    except (UnicodeError, LookupError) as exc:  # a part's text in a codec that cannot read it
+        raise HTTPException(400, f"the form cannot be read: {exc}") from None
+
+
 async def checked_form(request: Request, *, max_fields: int = 1000) -> FormData:
     """The posted form of a logged-in moderator, once it is known to come from our own
     page in this session (same origin, the session's CSRF token)."""
     check_same_origin(request)
-    form = await request.form(max_files=0, max_fields=max_fields)
+    form = await _read_form(request, max_fields)
     user = request.user
     expected = user.session.csrf_token if isinstance(user, SessionUser) else None
     given = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
@@ -245,7 +252,7 @@ async def checked_form(request: Request, *, max_fields: int = 1000) -> FormData:
 async def checked_login_form(request: Request, secret: bytes) -> FormData:
     """The posted login form, once its token matches the login page's cookie."""
     check_same_origin(request)
-    form = await request.form(max_files=0, max_fields=10)
+    form = await _read_form(request, 10)
     nonce = request.cookies.get(LOGIN_COOKIE)
     expected = login_form_token(secret, nonce) if nonce else None
     if not _token_matches(form.get(CSRF_FIELD), expected):

@@ -220,3 +220,25 @@ def test_only_known_host_names_are_answered(app):
     with ReviewClient(app) as client:
         assert client.get("/login", headers={"host": "attacker.example:8081"}).status_code == 400
         assert client.get("/login", headers={"host": "localhost:8081"}).status_code == 200
+
+
+@pytest.mark.parametrize("charset", ["undefined"])
+def test_a_form_in_a_charset_nobody_reads_is_a_400_not_a_500(app, charset):
+    with ReviewClient(app) as client:
+        _soup, token = login_form(client)
+        parts = {"csrf_token": token.encode(), "username": b"moder\xffator", "password": b"x"}
+        answer = client.post(
+            "/login",
+            content=b"".join(
+                b'--B\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+                % (name.encode(), value)
+                for name, value in parts.items()
+            )
+            + b"--B--\r\n",
+            headers={
+                "Origin": BASE_URL,
+                "Content-Type": f"multipart/form-data; boundary=B; charset={charset}",
+            },
+        )
+    assert answer.status_code == 400, answer.text
+    assert "the form cannot be read" in answer.text
