@@ -22,11 +22,12 @@ from starlette.routing import Route
 from comment_format.i18n import Message
 
 from ..errors import ModerationError
+from ..intake import IntakeError
 from ..notify import links
 from ..notify.messages import ArticleLinks
 from ..notify.tokens import LinkError
 from ..store import Store
-from . import languages
+from . import languages, parsing
 from .locking import SharedLockStore
 from .middleware import TOKEN_PAGE_HEADERS
 
@@ -106,7 +107,15 @@ class LinkPages:
         token = request.path_params["token"]
         settings = self.service.settings
         # The version of the text the GET page showed: edited since, nothing is done.
-        seen = (await request.form()).get("seen") if request.method == "POST" else None
+        seen = None
+        # A bare POST (no body, no type) is a click on a page older than the "seen" field.
+        if request.method == "POST" and request.headers.get("content-type"):
+            try:
+                kind, options = parsing.media_type(request.headers.get("content-type"))
+                parsing.check_content_type(kind, options)
+                seen = (await parsing.read_fields(request, kind)).get("seen")
+            except IntakeError as exc:  # too large, or in a form no browser sends
+                return self._page(exc.status_code, request, heading=FAILED, problem=exc.message)
 
         def show(store: Store) -> dict[str, Any]:
             pending = links.open_moderation_link(store, token)

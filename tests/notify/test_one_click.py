@@ -166,3 +166,13 @@ def test_pages_behind_email_links_never_send_their_token_on(site, store, mail, i
     for answer in answers:
         assert answer.headers["referrer-policy"] == "strict-origin", answer.request.url
         assert answer.headers["cache-control"] == "no-store"
+
+
+def test_an_oversized_post_to_a_link_is_a_413_that_spends_nothing(site, store, mail, intake):
+    comment_id, links = alert_links(site, store, mail)
+    nonce = links["Approve"].rsplit("/", 1)[1].split(".")[0]
+    for path in (links["Approve"], "/comments/moderate/not-a-token"):
+        answer = intake.post(path, data={"seen": "x" * (200 * 1024)})
+        assert answer.status_code == 413, answer.text
+    assert store.outbox.link(nonce).used_at is None
+    assert store.comments.get(comment_id).status is State.HELD
