@@ -41,6 +41,7 @@ from .policy import verdict_for
 from .promotion import PromotionSignal
 from .relevance import RelevanceSignal
 from .rules import RulesSignal
+from .text import shared_for_batch
 
 __all__ = [
     "ScreenReport",
@@ -187,7 +188,8 @@ class Screener:
             recheck=recheck,
             progress=progress,
         )
-        per_signal = [signal.check_many(comments, context) for signal in self.signals]
+        with shared_for_batch():
+            per_signal = [signal.check_many(comments, context) for signal in self.signals]
         options = self.settings.moderation
         verdicts = [
             verdict_for([results[index] for results in per_signal], options)

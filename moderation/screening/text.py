@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from .patterns import linear, runs
@@ -21,12 +25,46 @@ LINK = linear(
 WORD = runs("word", r"[^\W\d_]", 3)
 
 
-@functools.lru_cache(maxsize=1024)
+_T = TypeVar("_T")
+#: What the signals screening one batch found out about its texts (see shared_for_batch).
+_BATCH: ContextVar[dict[tuple[str, str], Any] | None] = ContextVar("batch_texts", default=None)
+
+
+@contextmanager
+def shared_for_batch() -> Iterator[None]:
+    """While one batch is screened, the signals share what they work out about its texts.
+
+    Each signal reads the whole batch before the next starts, so the small caches
+    below miss on any batch larger than they are; this lives as long as the batch.
+    """
+    token = _BATCH.set({})
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+
+
+def _shared(kind: str, text: str, work: Callable[[str], _T]) -> _T:
+    memo = _BATCH.get()
+    if memo is None:
+        return work(text)
+    key = (kind, text)
+    if key not in memo:
+        memo[key] = work(text)
+    return memo[key]
+
+
 def find_links(text: str) -> tuple[str, ...]:
     """Every distinct link in ``text`` (an HTML anchor showing its own URL counts once).
 
-    Cached: the rules and the promotion signal both ask about the same comment.
+    Shared: the rules, commercial, promotion and blocklist signals all ask about the
+    same comment.
     """
+    return _shared("links", text, _find_links)
+
+
+@functools.lru_cache(maxsize=1024)
+def _find_links(text: str) -> tuple[str, ...]:
     links: list[str] = []
     for match in LINK.finditer(text):
         link = match.group(0).rstrip(".,;:!?")
@@ -95,15 +133,20 @@ def _split_code(text: str) -> tuple[str, list[str]]:
     return text, list(dict.fromkeys(kinds))
 
 
-@functools.lru_cache(maxsize=256)
 def prose(text: str) -> str:
     """``text`` without code: fenced blocks, indented lines and inline spans.
 
-    Cached: several signals ask about the same comment.
+    Shared: several signals ask about the same comment.
     """
-    return _split_code(text)[0]
+    return _shared("code", text, _split_code_cached)[0]
 
 
 def code_in(text: str) -> list[str]:
     """What kinds of code ``text`` quotes: 'code block', 'inline code'."""
-    return _split_code(text)[1]
+    return list(_shared("code", text, _split_code_cached)[1])
+
+
+@functools.lru_cache(maxsize=256)
+def _split_code_cached(text: str) -> tuple[str, tuple[str, ...]]:
+    kept, kinds = _split_code(text)
+    return kept, tuple(kinds)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moderation.models import Decision, SignalResult, State
+from moderation.models import Comment, Decision, SignalResult, State
 from moderation.screening import (
     SCREEN_AGAIN_ROUNDS,
     Screener,
@@ -142,3 +142,29 @@ def test_a_text_that_keeps_changing_waits_received_for_the_next_sweep(
     assert [c.id for c in store.screenings.due(NOW)] == [comment.id]
     screen_due(store, screener_with(settings, store, signal), now=NOW)  # no more edits
     assert store.comments.get(comment.id).status is State.APPROVED
+
+
+def test_a_batch_works_out_each_texts_links_and_code_once(settings, monkeypatch):
+    """The signals share what they find out about a text for the whole batch, however
+    much larger the batch is than the small caches of single calls."""
+    from moderation.screening import Screener, text
+
+    counted = {"links": 0, "code": 0}
+    find_links, split_code = text._find_links.__wrapped__, text._split_code_cached.__wrapped__
+
+    def counting(kind, work):
+        def run(body):
+            counted[kind] += 1
+            return work(body)
+
+        return run
+
+    monkeypatch.setattr(text, "_find_links", counting("links", find_links))
+    monkeypatch.setattr(text, "_split_code_cached", counting("code", split_code))
+    bodies = [f"Comment {n}: see example{n}.com and `code {n}` for more." for n in range(1500)]
+    screener = Screener(settings, None, articles={})
+    verdicts = screener.screen_many([Comment("a", "Reader", body) for body in bodies])
+    assert len(verdicts) == len(bodies)
+    assert counted == {"links": len(bodies), "code": len(bodies)}
+    # Outside a batch nothing is kept for it.
+    assert text._BATCH.get() is None
