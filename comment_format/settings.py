@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -183,3 +184,22 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
                 f"environment variable {name} is not valid JSON{where}: {raw[:200]!r}"
             ) from exc
     return overrides
+
+
+def stable_repr(value: Any) -> str:
+    """``repr(value)`` the same in every process, for digests of settings.
+
+    Sets and dicts print in an order that follows string hashing, which changes from one
+    process to the next, and functions and modules print their addresses.
+    """
+    return re.sub(r" at 0x[0-9a-f]+", "", repr(_canonical(value)))
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return sorted(((repr(k), _canonical(v)) for k, v in value.items()), key=lambda i: i[0])
+    if isinstance(value, set | frozenset):
+        return sorted(repr(_canonical(v)) for v in value)
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value

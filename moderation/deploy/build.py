@@ -27,7 +27,6 @@ import importlib.metadata
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from comment_format.settings import stable_repr
 
 from .errors import DeployError
 
@@ -76,9 +77,7 @@ def _stamps(folder: Path) -> list[tuple[str, int, int]]:
 
 def fingerprint(settings: Mapping[str, Any], settings_file: Path) -> str:
     """What the caches depend on besides the content files themselves."""
-    # Settings can hold functions and modules; their addresses change every run.
-    described = re.sub(r" at 0x[0-9a-f]+", "", repr(sorted(settings.items(), key=str)))
-    parts: list[Any] = [described]
+    parts: list[Any] = [stable_repr(dict(settings))]
     for name in sorted({settings_file.name, "pelicanconf.py"}):
         path = settings_file.parent / name
         parts.append(path.read_text(encoding="utf-8") if path.is_file() else "")

@@ -47,7 +47,6 @@ import importlib.metadata
 import json
 import logging
 import os
-import re
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -58,6 +57,7 @@ from pelican.utils import clean_output_dir, sanitised_join
 from pelican.writers import Writer
 
 import comment_format
+from comment_format.settings import stable_repr
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +95,7 @@ def inputs_digest(settings: Mapping[str, Any]) -> str:
     """What every page depends on besides comments: content, theme, plugins, settings."""
     content = settings["PATH"]
     comments = os.path.normpath(os.path.join(content, settings["COMMENTS_PATH"]))
-    described = sorted((k, v) for k, v in settings.items() if k not in _OWN_PATHS)
-    # Settings can hold functions and modules, whose addresses change every run.
-    parts: list[Any] = [re.sub(r" at 0x[0-9a-f]+", "", repr(described))]
+    parts: list[Any] = [stable_repr({k: v for k, v in settings.items() if k not in _OWN_PATHS})]
     parts.append(_stamps(content, skip=comments))
     folders = [
         settings.get("THEME", ""),

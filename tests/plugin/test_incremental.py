@@ -353,3 +353,37 @@ def test_incremental_off_renders_everything_and_remembers_nothing(
     write_comment(content, article=3, number=22)
     build(content, output, state, COMMENTS_INCREMENTAL=False)
     assert written.kept == [] and not state.exists()
+
+
+def test_the_digests_of_settings_are_the_same_in_every_process(content: Path) -> None:
+    """Sets and dicts in settings print in an order that follows string hashing, which
+    changes from one process to the next: the plugin's inputs digest and the publish
+    cache's fingerprint must not."""
+    import subprocess
+    import sys
+
+    from tests.site.sitebuild import ROOT
+
+    script = (
+        "import sys; sys.path[:0] = ['plugins', '.']\n"
+        "from comments.incremental import inputs_digest\n"
+        f"settings = {{'PATH': {str(content)!r}, 'COMMENTS_PATH': 'comments',\n"
+        "    'WORDS': {'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta'},\n"
+        "    'MAP': {'b': {'x', 'y', 'z'}, 'a': 1}}\n"
+        "print(inputs_digest(settings))\n"
+        "from pathlib import Path\n"
+        "from moderation.deploy.build import fingerprint\n"
+        "print(fingerprint(settings, Path('pelicanconf.py')))\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1, digests
