@@ -2,6 +2,7 @@
 
 import os
 import sqlite3
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +23,31 @@ def test_nested_transactions_commit_together(tmp_path):
             store.comments.add(comment("first"))
             store.comments.add(comment("second"), status=State.SPAM, note="honeypot")
         assert store.comments.counts()["received"] == 1 and store.comments.counts()["spam"] == 1
+
+
+def test_services_opening_a_new_database_together_all_get_it(tmp_path):
+    """The intake and the review server may start at once on a fresh install. Turning
+    a new file to WAL needs it alone, and SQLite does not wait for that by itself: one
+    of them failed with "database is locked" before the store waited for it too."""
+    failures: list[Exception] = []
+    for attempt in range(20):
+        path = tmp_path / str(attempt) / "moderation.db"
+        start = threading.Barrier(8, timeout=30)
+
+        def open_it(path: Path = path, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                with Store(path) as store:
+                    store.comments.counts()
+            except Exception as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert failures == []
 
 
 def test_a_failure_inside_rolls_back_the_whole_unit(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -67,7 +68,7 @@ class Database:
         try:
             self.conn.row_factory = sqlite3.Row
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            self._use_wal(timeout)
             self.conn.execute(f"PRAGMA synchronous = {synchronous}")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
@@ -81,6 +82,23 @@ class Database:
 
     def __enter__(self) -> Database:
         return self
+
+    def _use_wal(self, timeout: float) -> None:
+        """Turn WAL on, waiting for the file as every other statement does.
+
+        Switching a new file to WAL needs it to itself, and SQLite gives up at once
+        there instead of calling the busy handler: two services opening a new
+        database together would fail with "database is locked".
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.005)
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()

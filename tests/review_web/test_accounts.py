@@ -218,30 +218,37 @@ def guess_in_threads(
     """Each (name, address) guesses a wrong password in a thread of its own, with its own
     connection, all starting together. The gate opens once ``ready(outcomes)`` holds,
     ``outcomes`` counting the logins over so far ("failed", "throttled")."""
-    start = threading.Barrier(len(guesses))
+    start = threading.Barrier(len(guesses), timeout=30)
     outcomes: Counter = Counter()
+    errors: list[BaseException] = []
 
     def guess(name: str, address: str) -> None:
-        with Store(db) as store:
-            start.wait()
-            try:
-                accounts.log_in(store, name, "a wrong password", address)
-            except accounts.LoginThrottled:
-                outcome = "throttled"
-            except accounts.LoginFailed:
-                outcome = "failed"
-            with checks.changed:
-                outcomes[outcome] += 1
-                checks.changed.notify_all()
+        try:
+            with Store(db) as store:
+                start.wait()
+                try:
+                    accounts.log_in(store, name, "a wrong password", address)
+                except accounts.LoginThrottled:
+                    outcome = "throttled"
+                except accounts.LoginFailed:
+                    outcome = "failed"
+        except BaseException as exc:  # the test fails at once with it, not on a timeout
+            start.abort()
+            outcome = "error"
+            errors.append(exc)
+        with checks.changed:
+            outcomes[outcome] += 1
+            checks.changed.notify_all()
 
     threads = [threading.Thread(target=guess, args=pair) for pair in guesses]
     for thread in threads:
         thread.start()
     with checks.changed:
-        opened = checks.changed.wait_for(lambda: ready(outcomes), timeout=30)
+        opened = checks.changed.wait_for(lambda: errors or ready(outcomes), timeout=30)
     checks.gate.set()
     for thread in threads:
         thread.join(30)
+    assert not errors, f"a guess failed: {errors[0]!r}"
     assert opened, "the guesses never all got under way"
     return outcomes
 

@@ -530,11 +530,14 @@ def test_a_burst_of_requests_makes_one_retrain(site, seeded, monkeypatch):
 
     runs = []
     monkeypatch.setattr(learned, "retrain", lambda store, settings=None: runs.append(1))
-    retrainer = Retrainer(site.settings(), site.db, delay=0.5)
+    # The pause is long enough that the burst falls inside it even on a loaded machine
+    # (at 0.5 s, CI once saw the last requests arrive after the run had started).
+    retrainer = Retrainer(site.settings(), site.db, delay=3)
     for _ in range(10):
         retrainer.request()
     assert retrainer.pending
-    assert retrainer.wait(10) and runs == [1]
+    assert retrainer.wait(20) and runs == [1]
+    retrainer.delay = 0.05
     retrainer.request()  # a later request: one more run
     assert retrainer.wait(10) and runs == [1, 1]
     retrainer.stop()
