@@ -179,8 +179,9 @@ class Database:
                 f"{self.path} has schema version {self.schema_version}, newer than this "
                 f"program knows ({len(MIGRATIONS)}); upgrade the program"
             )
-        while self.schema_version < len(MIGRATIONS):
-            version = self.schema_version
+        # Read the version once a round: read twice, another process could migrate
+        # in between, and this one would run a migration past the last.
+        while (version := self.schema_version) < len(MIGRATIONS):
             with self.transaction() as conn:
                 # Re-check under the lock: another process may have migrated meanwhile.
                 if conn.execute("PRAGMA user_version").fetchone()[0] != version:
