@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from invoke import Context, Exit, task
@@ -383,18 +383,33 @@ def _prepare_demo(env: Mapping[str, str]) -> None:
             )
 
 
-def port_problem(port: int, what: str, option: str) -> str | None:
-    """Why ``port`` cannot be listened on (it is taken), or None when it is free."""
+def _bind_error(port: int) -> OSError | None:
+    """Why ``port`` cannot be listened on, or None when it is free."""
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((SITE_HOST, port))
         except OSError as error:
-            return (
-                f"demo: port {port} for the {what} is not free ({error.strerror}): stop what "
-                f"uses it, or choose another, e.g. make serve {option}={port + 1}"
-            )
+            return error
     return None
+
+
+def port_problem(port: int, what: str, option: str, others: Iterable[int] = ()) -> str | None:
+    """Why ``port`` cannot be listened on (it is taken), or None when it is free.
+
+    The port suggested instead is free now and is none of the demo's ``others``.
+    """
+    error = _bind_error(port)
+    if error is None:
+        return None
+    taken = {port, *others}
+    candidates = range(port + 1, min(port + 200, 65536))
+    instead = next((n for n in candidates if n not in taken and not _bind_error(n)), None)
+    advice = f", e.g. make serve {option}={instead}" if instead else ""
+    return (
+        f"demo: port {port} for the {what} is not free ({error.strerror}): stop what "
+        f"uses it, or choose another{advice}"
+    )
 
 
 def _stop_with_parent() -> None:
@@ -487,9 +502,9 @@ def demo(c, port=SITE_PORT, intake_port=INTAKE_PORT, review_port=REVIEW_PORT):
     problems = [
         problem
         for problem in (
-            port_problem(port, "blog", "PORT"),
-            port_problem(intake_port, "comment intake", "INTAKE_PORT"),
-            port_problem(review_port, "review queue", "REVIEW_PORT"),
+            port_problem(port, "blog", "PORT", (intake_port, review_port)),
+            port_problem(intake_port, "comment intake", "INTAKE_PORT", (port, review_port)),
+            port_problem(review_port, "review queue", "REVIEW_PORT", (port, intake_port)),
         )
         if problem
     ]

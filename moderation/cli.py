@@ -606,7 +606,8 @@ def cmd_actions(run: CommandRun, args: argparse.Namespace) -> int:
     if not records:
         run.say(f"{actor} has not acted on any comment yet")
         return 0
-    table = Table(title=Text(f"The last {len(records)} actions of {actor}, newest first"))
+    last = "The last action" if len(records) == 1 else f"The last {len(records)} actions"
+    table = Table(title=Text(f"{last} of {actor}, newest first"))
     for name in ("action id", "at", "action", "comments", "undo"):
         table.add_column(name, no_wrap=name == "action id")
     for record in records:

@@ -148,14 +148,20 @@ def _refuse_if_changed(
     row: sqlite3.Row, comment_id: str, action: Action | str, seen: str | None
 ) -> None:
     """:class:`CommentChanged` when ``seen`` is not the version of the text in ``row``."""
-    if seen is None or seen == text_version(row["author"], row["author_url"], row["body"]):
+    current = text_version(row["author"], row["author_url"], row["body"])
+    if seen is None or seen == current:
         return
     edited = from_text(row["edited_at"])
-    when = f" at {edited:%Y-%m-%d %H:%M:%S} UTC" if edited else ""
+    if edited is None:  # never edited: the version given is simply not this text's
+        raise CommentChanged(
+            comment_id,
+            f"comment {comment_id} is at version {current}, not {seen}: "
+            f"show it again and read it before you {action} it",
+        )
     raise CommentChanged(
         comment_id,
-        f"comment {comment_id} was edited{when}, after it was shown to you: "
-        f"read its new text before you {action} it",
+        f"comment {comment_id} was edited at {edited:%Y-%m-%d %H:%M:%S} UTC, after it was "
+        f"shown to you: read its new text before you {action} it",
     )
 
 

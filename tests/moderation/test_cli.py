@@ -521,3 +521,7 @@ def test_an_action_on_the_version_show_printed_is_refused_once_the_text_changed(
     assert f"{held.id}@{edited.version}" in run("show", held.id).out
     assert run("approve", f"{held.id}@{edited.version}").code == 0
     assert run("reject", f"{held.id}@not-a-version").code == 2
+    # A version that was never this comment's (a typo): said so, not "edited".
+    wrong = run("approve", f"{_other.id}@0000000000000000")
+    assert wrong.code == 1 and "was edited" not in wrong.err
+    assert f"comment {_other.id} is at version {_other.version}, not 0000000000000000" in wrong.err

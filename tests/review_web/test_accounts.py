@@ -348,6 +348,7 @@ def test_actions_and_undo_from_the_command_line(tmp_path, db):
     assert code == 0 and f"marked as spam {held.id} (held → spam)" in out
     code, out, _ = run(db, "actions", "--as", "carol")
     assert code == 0 and "spam" in out and "1 can be undone" in out
+    assert "The last action of carol, newest first" in out
 
     code, out, _ = run(db, "--settings", settings, "undo", "--as", "carol")
     assert code == 0

@@ -138,6 +138,20 @@ def test_login_needs_its_csrf_token(app):
         assert answer.status_code == 403
 
 
+def test_a_refused_login_page_offers_no_logout_to_someone_not_signed_in(app):
+    with ReviewClient(app) as client:
+        _soup, token = login_form(client)
+        answer = client.post(
+            "/login",
+            data={"username": MODERATOR, "password": PASSWORD, "csrf_token": token},
+            headers={},  # neither Origin nor Referer
+        )
+        assert answer.status_code == 403 and "neither where it comes from" in answer.text
+        assert "Signed in as" not in answer.text and 'action="/logout"' not in answer.text
+        client.login()
+        assert "Signed in as" in client.get("/").text  # a signed-in page still has it
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_refuses_without_a_session(app, path):
     with ReviewClient(app) as client:

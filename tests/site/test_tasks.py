@@ -171,3 +171,19 @@ def test_invoke_moderate_passes_box_drawing_characters_through_untouched(tmp_pat
     assert len(result.stdout.encode("utf-8")) > 6_000
     assert result.stdout.count("│") > 300
     assert "\ufffd" not in result.stdout
+
+
+def test_a_busy_demo_port_suggests_one_that_is_free_and_not_the_demos_other_ports():
+    import socket
+
+    with socket.socket() as taken, socket.socket() as next_one:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        problem = tasks.port_problem(busy, "blog", "PORT", others=(busy + 1,))
+        assert problem and f"port {busy} for the blog is not free" in problem
+        assert f"PORT={busy + 1}" not in problem  # the intake's port, say
+        suggested = int(problem.rsplit("PORT=", 1)[1])
+        assert suggested > busy + 1
+        next_one.bind(("127.0.0.1", suggested))  # really free
+    assert tasks.port_problem(busy, "blog", "PORT") is None  # freed: no problem
