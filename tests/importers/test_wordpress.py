@@ -377,3 +377,42 @@ def test_a_post_whose_slug_another_article_has_is_refused_with_its_comments(
     assert "its 2 comments were not imported" in "".join(capsys.readouterr())
     with Store(tmp_path / "w.db") as store:
         assert len(store.comments.list()) == 1
+
+
+def test_a_post_without_an_excerpt_is_summarised_by_its_first_paragraph(imported):
+    empty_project, _ = imported
+    tables = metadata(empty_project / ARTICLES / "tables-pictures-furniture.md")
+    # Its excerpt is empty: the first paragraph of prose, as plain text, is the summary.
+    assert tables["Summary"] == (
+        "Our learning room was rearranged four times in one summer. Each layout changed "
+        "who talked to whom; the reading circle noticed first."
+    )
+
+
+def test_a_long_first_paragraph_is_cut_at_a_word_and_markup_is_shown_as_text():
+    from moderation.importers.markup import SUMMARY_LENGTH, summary_text
+
+    words = " ".join(["circle"] * 60)
+    figure = "<figure><img src=a.png alt=''><figcaption>Cap</figcaption></figure>"
+    html = f"<h2>Intro</h2>\n\n{figure}\n\n{words}\n\nThe second paragraph."
+    summary = summary_text("", html)
+    assert summary.endswith("circle\u2026") and len(summary) <= SUMMARY_LENGTH
+    assert "Intro" not in summary and "Cap" not in summary
+    # Plain text: what would be Markdown or HTML is escaped, so it reads as written.
+    assert summary_text("", "<p>a <code>*star*</code> &lt;b&gt; [x]</p>") == (
+        r"a \*star\* &lt;b> \[x\]"
+    )
+    assert summary_text("The <em>excerpt</em> wins", "<p>Body</p>") == "The excerpt wins"
+
+
+def test_imported_posts_pass_the_publish_content_check(project, store, settings):
+    """``invoke publish`` checks the content first: what an import wrote must pass."""
+    from pelican.settings import read_settings
+
+    from moderation.deploy.preflight import content_problems
+
+    report = import_wordpress(store, settings, WXR)
+    written = {path.name for path in report.written}
+    assert "tables-pictures-furniture.md" in written
+    problems = content_problems(read_settings(str(project / "publishconf.py")))
+    assert [p for p in problems if any(name in p for name in written)] == []
