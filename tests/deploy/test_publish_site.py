@@ -191,6 +191,22 @@ def test_a_publish_with_nothing_new_changes_no_file_on_the_target(project, tmp_p
     assert abs(datetime.now(UTC) - newest_comment) < timedelta(minutes=10)
 
 
+def test_a_dry_run_after_a_publish_with_nothing_new_lists_no_change(project, tmp_path):
+    db = project / "var" / "moderation.db"
+    add_comments(db, State.APPROVED, *KIND_WORDS)
+    www = tmp_path / "www"
+    publish_site(project, target=str(www), db_path=db)
+    time.sleep(1.1)  # a date taken from the clock (seconds) would differ now
+
+    report = publish_site(project, target=str(www), db_path=db, dry_run=True)
+
+    # The dry run builds what a real publish would: images keep their sizes, and so on.
+    assert report.changes.lines() == []
+    assert report.published == 0 and report.pages_written > 40
+    page = (www / "2026" / "lurking-is-learning.html").read_text(encoding="utf-8")
+    assert re.search(r'<img [^>]*participation\.png"[^>]* width="\d+" height="\d+"', page)
+
+
 def test_two_publishes_at_once_are_refused(project, tmp_path):
     holding = threading.Event()
     release = threading.Event()
