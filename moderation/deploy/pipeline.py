@@ -51,6 +51,11 @@ STEPS = ("checking", "screening", "publishing", "building", "search index", "dep
 PUBLISH_DIR = Path("var") / "publish"
 
 
+def _counted(count: int, thing: str) -> str:
+    """``1 file``, ``2 files``, ``1,204 files``."""
+    return f"{count:,} {thing}{'' if count == 1 else 's'}"
+
+
 @dataclass
 class DeployReport:
     """What a publish did (or, for a dry run, would do)."""
@@ -78,8 +83,14 @@ class DeployReport:
         return self.build.pages_written if self.build else 0
 
     def summary(self) -> str:
-        """A few lines for a person: screened, held, published, pages written, seconds."""
-        verb = "would change" if self.dry_run else "changed"
+        """A few lines for a person: screened, held, published, pages written, seconds.
+
+        A dry run says what would be written and would change: it changed nothing."""
+        written, removed_verb, verb = (
+            ("would be written", "would be removed", "would change")
+            if self.dry_run
+            else ("written", "removed", "changed")
+        )
         heading = (
             f"Dry run for {self.target}: nothing was changed ({self.seconds:.1f} s)."
             if self.dry_run
@@ -95,9 +106,12 @@ class DeployReport:
         rows = [
             ("screened", f"{self.screened}" + (f" ({outcomes})" if outcomes else "")),
             ("held", f"{self.held} waiting for a moderator"),
-            ("published", f"{self.published} comment files written, {removed} removed"),
-            ("pages", f"{self.pages_written:,} written{search}"),
-            ("target", f"{self.changes.count:,} files {verb}: {self.changes.summary()}"),
+            (
+                "published",
+                f"{_counted(self.published, 'comment file')} {written}, {removed} {removed_verb}",
+            ),
+            ("pages", f"{self.pages_written:,} {written}{search}"),
+            ("target", f"{_counted(self.changes.count, 'file')} {verb}: {self.changes.summary()}"),
         ]
         return "\n".join([heading, *(f"  {label:<10} {text}" for label, text in rows)])
 
