@@ -13,7 +13,8 @@
 - **Comments** keep their threads (``comment_parent``), dates, authors, author
   URLs and IP addresses; emails stay in the database. WordPress states map to
   ours: ``1`` approved (and published), ``0`` held, ``spam`` spam, ``trash``
-  rejected (a tombstone keeps the place of its replies). Pingbacks and trackbacks
+  rejected, as its moderators decided there (restorable here; a tombstone saying it
+  was removed keeps the place of its replies). Pingbacks and trackbacks
   are held whatever their state, with an intake flag that says what they are
   (shown by ``moderation show``, and a reason screening keeps them held for).
 """
@@ -227,6 +228,8 @@ class _Reader:
                 f"{label} ({comment.where()}): unknown state {approved!r}; held for review"
             )
             state = State.HELD
+        if state is State.REJECTED:
+            note = f"it was {approved!r} in {SYSTEM}: rejected by its moderators there"
         if kind in LINKBACKS:
             flags = (f"{kind}: imported from {SYSTEM}, where it was {state}",)
             note = f"a {kind}, held for review; it was {state} in {SYSTEM}"
@@ -248,7 +251,6 @@ class _Reader:
                 ip=comment.text_of("wp-comment_author_IP"),
                 flags=flags,
                 note=note,
-                deleted=state is State.REJECTED,
             )
         )
 
