@@ -56,6 +56,9 @@ publish: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/invoke lint
 
-# Removes what builds and the demo made; content/comments/ (yours) stays.
+# Removes what builds, publishes and the demo made: output/, the caches (cache/, and
+# var/publish/ with the last build), the publish lock and the demo's database with its
+# side files. Your own data stays: content/comments/ and var/moderation.db*.
 clean:
-	rm -rf output cache var/demo.db var/demo.db-wal var/demo.db-shm content/demo-comments
+	rm -rf output cache var/publish var/publish.lock content/demo-comments
+	rm -f var/demo.db var/demo.db-* var/demo.db.*

@@ -26,6 +26,11 @@ REACTIONS = ("like", "repost")
 #: An ``email_hash``: the SHA-256 of the lower-cased email, as Libravatar and Gravatar use it.
 EMAIL_HASH = re.compile(r"[0-9a-f]{64}")
 _TRUE = frozenset({"true", "yes", "1"})
+#: Who removed a tombstone's comment (``removed_by``): its author (withdrawn or erased
+#: at their request, the default) or the site's moderators (deleted on an old system).
+REMOVED_BY_AUTHOR = "author"
+REMOVED_BY_MODERATOR = "moderator"
+REMOVED_BY = (REMOVED_BY_AUTHOR, REMOVED_BY_MODERATOR)
 #: A comment id: letters, digits and hyphens (it becomes a file name and an anchor).
 COMMENT_ID = re.compile(r"[A-Za-z0-9-]{1,100}")
 AVATAR = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -60,6 +65,8 @@ class CommentFile(NamedTuple):
     #: A Webmention: the page that mentioned the article, and how (``MENTION_KINDS``).
     source: str | None = None
     mention: str | None = None
+    #: For a tombstone, who removed it (``REMOVED_BY``); None for any other comment.
+    removed_by: str | None = None
 
 
 class FileProblem(NamedTuple):
@@ -174,6 +181,13 @@ def parse_comment_file(raw: bytes, file_name: str) -> CommentFile | FileProblem:
             "and no spaces, quotes or angle brackets"
         )
 
+    removed = fields.get("removed", "").lower() in _TRUE
+    removed_by = (fields.get("removed_by") or REMOVED_BY_AUTHOR).lower() if removed else None
+    if removed_by is not None and removed_by not in REMOVED_BY:
+        return FileProblem(
+            f"bad removed_by {removed_by!r}: expected one of {', '.join(REMOVED_BY)}"
+        )
+
     body = body.strip()
     if body or mention not in REACTIONS:
         if not body:
@@ -192,9 +206,10 @@ def parse_comment_file(raw: bytes, file_name: str) -> CommentFile | FileProblem:
         edited=edited,
         body=body,
         email_hash=email_hash,
-        removed=fields.get("removed", "").lower() in _TRUE,
+        removed=removed,
         source=source,
         mention=mention,
+        removed_by=removed_by,
     )
 
 
@@ -217,6 +232,7 @@ def comment_file_text(
     removed: bool = False,
     source: str | None = None,
     mention: str | None = None,
+    removed_by: str | None = None,
 ) -> str:
     """The text of one comment file: metadata lines, a blank line, the Markdown body."""
     lines = [
@@ -239,6 +255,8 @@ def comment_file_text(
         lines.append(f"mention: {mention}")
     if removed:
         lines.append("removed: true")
+        if removed_by and removed_by != REMOVED_BY_AUTHOR:
+            lines.append(f"removed_by: {removed_by}")
     lines.append(f"status: {APPROVED}")
     return "\n".join(lines) + "\n\n" + body.strip("\n") + "\n"
 

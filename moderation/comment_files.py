@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Set
 from pathlib import Path
 
-from comment_format.files import comment_file_text, reply_to_of
+from comment_format.files import REMOVED_BY_MODERATOR, comment_file_text, reply_to_of
 
 from .errors import ModerationError
 from .models import Comment
@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 FILE_MODE = 0o644
 REMOVED_AUTHOR = "[removed]"
 REMOVED_BODY = "This comment was removed at its author's request."
+#: A tombstone of a comment its moderators removed (deleted on the blog's old system).
+REMOVED_BY_MODERATOR_BODY = "This comment was removed."
 
 
 class PublishError(ModerationError):
@@ -34,17 +36,19 @@ def comment_path(comments_dir: Path, article: str, comment_id: str) -> Path:
     return comments_dir / article / f"{comment_id}.md"
 
 
-def tombstone_text(comment: Comment) -> str:
+def tombstone_text(comment: Comment, *, by_author: bool = True) -> str:
     """What stays of an erased or withdrawn comment that others replied to: its place
     in the thread. ``removed: true`` lets the theme say so in the page's language;
-    the English name and text are for readers of the file."""
+    the English name and text are for readers of the file. ``by_author`` False: its
+    moderators removed it (``removed_by: moderator``), and nobody says the author asked."""
     return comment_file_text(
         comment_id=comment.id or "",
         author=REMOVED_AUTHOR,
         date=comment.received_at,
-        body=REMOVED_BODY,
+        body=REMOVED_BODY if by_author else REMOVED_BY_MODERATOR_BODY,
         reply_to=comment.reply_to,
         removed=True,
+        removed_by=None if by_author else REMOVED_BY_MODERATOR,
     )
 
 

@@ -58,6 +58,12 @@ class Origin(StrEnum):
     WEBMENTION = "webmention"  # another site's page that mentions an article (verified)
 
 
+#: Decision-log actors that record what a blog's old system had decided (the imports
+#: of a WordPress or Disqus export): a comment they left rejected was deleted there by
+#: its moderators (WordPress's trash, a deleted Disqus post), not withdrawn by its author.
+OLD_SYSTEM_ACTORS = ("import-wordpress", "import-disqus")
+
+
 class Action(StrEnum):
     """What a moderator can do to a comment."""
 

@@ -173,12 +173,13 @@ def _tombstones(
     return tombstones_needed(set(standing), children)
 
 
-def _withdrawn_parents(
+def _removed_parents(
     store: Store, approved: Iterable[Comment], known: Mapping[str, State]
 ) -> dict[str, Comment]:
-    """Withdrawn comments above approved replies, up the thread, that publishing has
-    not met yet: a comment deleted on the blog's old system (WordPress, Disqus) while
-    its replies stayed live there is imported withdrawn, and was never written here."""
+    """Comments that may stay as tombstones above approved replies, up the thread,
+    that publishing has not met yet: a comment deleted on the blog's old system
+    (WordPress, Disqus) while its replies stayed live there is imported rejected, and
+    was never written here (and, before migration 8, withdrawn ones like it)."""
     found: dict[str, Comment] = {}
     wanted = {c.reply_to for c in approved if c.reply_to}
     while wanted:
@@ -189,7 +190,7 @@ def _withdrawn_parents(
             parent = store.comments.get(parent_id)
         except UnknownComment:
             continue
-        if parent.withdrawn_at is not None:
+        if parent.withdrawn_at is not None or store.decisions.removed_on_old_system([parent_id]):
             found[parent_id] = parent
             if parent.reply_to:
                 wanted.add(parent.reply_to)
@@ -216,6 +217,7 @@ def publish(
     approved = [c for c in approved if c.withdrawn_at is None]
     # The other files are few (comments unpublished since, or written by hand): look
     # each one up rather than load every stored comment.
+    rejected: dict[str, Comment] = {}
     for path in files:
         if path.stem not in state_of:
             with contextlib.suppress(UnknownComment):
@@ -223,14 +225,20 @@ def publish(
                 state_of[path.stem] = stored.status
                 if stored.withdrawn_at is not None:
                     withdrawn[stored.id] = stored
+                elif stored.status is State.REJECTED:
+                    rejected[stored.id] = stored
+    # Deleted on the blog's old system while its replies stayed: its tombstone stays
+    # like a withdrawn comment's, as long as that rejection stands.
+    for comment_id in store.decisions.removed_on_old_system(rejected):
+        withdrawn[comment_id] = rejected[comment_id]
     foreign_files = [path for path in files if path.stem not in state_of]
     foreign = {(path.parent.name, path.stem) for path in foreign_files}
-    # A withdrawn comment may stay as a tombstone, so its replies can be written as
-    # if it were there: one that was published, or one deleted on the old system
-    # while its replies stayed; which ones stay is decided below.
+    # A withdrawn (or, on the old system, deleted) comment may stay as a tombstone, so
+    # its replies can be written as if it were there: one that was published, or one
+    # deleted on the old system while its replies stayed; which ones stay is decided below.
     on_disk = {(p.parent.name, p.stem) for p in files}
     placeholders = {i: c for i, c in withdrawn.items() if (c.article, i) in on_disk}
-    placeholders.update(_withdrawn_parents(store, approved, state_of))
+    placeholders.update(_removed_parents(store, approved, state_of))
     ready, standing, report.skipped = publishable(approved, articles, foreign, placeholders)
     mentions = store.mentions.of_comments(
         [c.id for c in ready.values() if c.origin is Origin.WEBMENTION]
@@ -251,9 +259,10 @@ def publish(
         comment = standing[comment_id]
         path = comment_path(comments_dir, comment.article, comment_id)
         wanted.add(path)
-        if write_atomically(path, tombstone_text(comment)):
+        by_author = comment.withdrawn_at is not None
+        if write_atomically(path, tombstone_text(comment, by_author=by_author)):
             report.written.append(path)
-            logger.info("withdrawn %s: a tombstone stays for its replies", path)
+            logger.info("removed %s: a tombstone stays for its replies", path)
         else:
             report.unchanged.append(path)
 

@@ -51,6 +51,11 @@ STEPS = ("checking", "screening", "publishing", "building", "search index", "dep
 PUBLISH_DIR = Path("var") / "publish"
 
 
+def _counted(count: int, thing: str) -> str:
+    """``1 file``, ``2 files``, ``1,204 files``."""
+    return f"{count:,} {thing}{'' if count == 1 else 's'}"
+
+
 @dataclass
 class DeployReport:
     """What a publish did (or, for a dry run, would do)."""
@@ -78,8 +83,14 @@ class DeployReport:
         return self.build.pages_written if self.build else 0
 
     def summary(self) -> str:
-        """A few lines for a person: screened, held, published, pages written, seconds."""
-        verb = "would change" if self.dry_run else "changed"
+        """A few lines for a person: screened, held, published, pages written, seconds.
+
+        A dry run says what would be written and would change: it changed nothing."""
+        written, removed_verb, verb = (
+            ("would be written", "would be removed", "would change")
+            if self.dry_run
+            else ("written", "removed", "changed")
+        )
         heading = (
             f"Dry run for {self.target}: nothing was changed ({self.seconds:.1f} s)."
             if self.dry_run
@@ -95,9 +106,12 @@ class DeployReport:
         rows = [
             ("screened", f"{self.screened}" + (f" ({outcomes})" if outcomes else "")),
             ("held", f"{self.held} waiting for a moderator"),
-            ("published", f"{self.published} comment files written, {removed} removed"),
-            ("pages", f"{self.pages_written:,} written{search}"),
-            ("target", f"{self.changes.count:,} files {verb}: {self.changes.summary()}"),
+            (
+                "published",
+                f"{_counted(self.published, 'comment file')} {written}, {removed} {removed_verb}",
+            ),
+            ("pages", f"{self.pages_written:,} {written}{search}"),
+            ("target", f"{_counted(self.changes.count, 'file')} {verb}: {self.changes.summary()}"),
         ]
         return "\n".join([heading, *(f"  {label:<10} {text}" for label, text in rows)])
 
@@ -148,25 +162,34 @@ def _database(root: Path, db_path: str | Path | None) -> Path:
     return path if path.is_absolute() else root / path
 
 
+def _link_or_copy(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
+
+
 @contextmanager
-def _sandbox(
-    content: Path, comments_path: str, db: Path | None, scratch: Path
-) -> Iterator[tuple[Path, Path | None]]:
+def _sandbox(content: Path, db: Path | None, scratch: Path) -> Iterator[tuple[Path, Path | None]]:
     """A content folder and database to run a dry run on: copies where it writes.
 
-    The content folder's entries are symlinked, except the comment folder, whose
-    files are hard-linked: publishing replaces files (write to a temporary file,
-    rename), so the originals are never touched.
+    The content folder is copied as hard links (a file copied only where a link
+    cannot be made, across file systems): publishing replaces comment files (write
+    to a temporary file, rename), so the originals are never touched, and the build
+    reads the same files, stamps and sizes as a real publish. Symlinks to the
+    original entries would not do: a plugin that resolves a path (the image sizes)
+    lands outside the copied folder and leaves the file out, and the build differs.
     """
     overlay = scratch / "content"
-    overlay.mkdir()
-    comments_top = Path(comments_path).parts[0]
-    for entry in content.iterdir():
-        if entry.name != comments_top:
-            (overlay / entry.name).symlink_to(entry)
-    source = content / comments_top
-    if source.is_dir():
-        shutil.copytree(source, overlay / comments_top, copy_function=os.link)
+    here = scratch.resolve()
+
+    def not_this_run(folder: str, names: list[str]) -> set[str]:
+        # A content folder that holds var/publish (PATH = the project) holds this copy.
+        return {name for name in names if here.is_relative_to(Path(folder, name).resolve())}
+
+    shutil.copytree(
+        content, overlay, symlinks=True, ignore=not_this_run, copy_function=_link_or_copy
+    )
     db_copy = None
     if db is not None:
         db_copy = scratch / "moderation.db"
@@ -289,7 +312,7 @@ def _run(
 ) -> None:
     content = Path(pelican_settings["PATH"])
     overrides: dict[str, Any] = {}
-    with _maybe_sandbox(dry_run, content, settings, db, scratch) as (content_dir, db_used):
+    with _maybe_sandbox(dry_run, content, db, scratch) as (content_dir, db_used):
         if content_dir != content:
             overrides["PATH"] = str(content_dir)
         if db_used is None:
@@ -353,11 +376,11 @@ def _relocated(report: PublishReport, old: Path, new: Path) -> PublishReport:
 
 @contextmanager
 def _maybe_sandbox(
-    dry_run: bool, content: Path, settings: Settings, db: Path, scratch: Path
+    dry_run: bool, content: Path, db: Path, scratch: Path
 ) -> Iterator[tuple[Path, Path | None]]:
     existing_db = db if db.exists() else None
     if not dry_run:
         yield content, existing_db
         return
-    with _sandbox(content, settings["COMMENTS_PATH"], existing_db, scratch) as sandboxed:
+    with _sandbox(content, existing_db, scratch) as sandboxed:
         yield sandboxed

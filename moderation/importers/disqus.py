@@ -10,8 +10,10 @@ article (or fix its slug) and import again.
 
 States: a deleted post becomes rejected, a spam post spam, a post Disqus had
 not approved (``isApproved`` false) held, every other post approved and
-published. A deleted post that others replied to stays as a tombstone, so its
-replies keep their place. Emails stay in the database.
+published. A deleted post is a moderator's rejection (the export does not say
+who deleted it, and its moderators or Disqus itself may have), which a moderator
+here may restore; one that others replied to stays as a tombstone saying it was
+removed, so its replies keep their place. Emails stay in the database.
 """
 
 from __future__ import annotations
@@ -159,7 +161,7 @@ class _Reader:
                 state=state,
                 where=post.where(),
                 ip=post.text_of("ipAddress"),
-                deleted=state is State.REJECTED,
+                note="deleted on Disqus" if state is State.REJECTED else "",
             )
         )
 

@@ -12,6 +12,9 @@ habit of the exports we read:
   the form this blog's build turns into ``<figure>`` with ``<figcaption>``.
 - A ``|`` inside a table cell is escaped, so it cannot split the Markdown row.
 
+:func:`summary_text` makes a post's ``Summary:`` line: the excerpt, or for a post
+without one (most of them) its first paragraph, as plain text cut at a word.
+
 Patterns that read the export run in linear time (google-re2): an export file
 is untrusted input.
 """
@@ -31,6 +34,10 @@ _BLOCK_START = re2.compile(
 _CAPTION = re2.compile(r"(?is)\[caption\b[^\]]*\](.*?)\[/caption\]")
 _IMAGE = re2.compile(r"(?is)^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$")
 _BLANK_LINES = re2.compile(r"\n{3,}")
+#: A summary derived from a post's text is cut at a word to at most this many characters.
+SUMMARY_LENGTH = 200
+#: Blocks whose text is no summary: a summary is the post's own prose.
+_NOT_PROSE = ("figure", "figcaption", "pre", "table", "blockquote", "script", "style")
 
 
 def _captions(html: str) -> str:
@@ -100,3 +107,36 @@ def html_to_markdown(html: str, *, paragraphs: bool = True) -> str:
 def html_to_text(html: str) -> str:
     """The text of ``html`` on one line (for a summary)."""
     return " ".join(BeautifulSoup(html or "", "html.parser").get_text(" ").split())
+
+
+def _markdown_safe(text: str) -> str:
+    """Plain ``text`` that Pelican's Markdown reader of a ``Summary:`` shows as it is."""
+    text = text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;")
+    for char in "`*_[]":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _shortened(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-\u2013\u2014") + "\u2026"
+
+
+def summary_text(excerpt: str, html: str, limit: int = SUMMARY_LENGTH) -> str:
+    """A post's summary, one line of Markdown that reads as plain text: its
+    ``excerpt`` when it has one, else the first paragraph of its ``html`` (prose, not
+    a caption, table, code or quotation), cut at a word to ``limit`` characters with
+    an ellipsis. Empty only for a post without any text."""
+    text = html_to_text(excerpt)
+    if not text:
+        soup = BeautifulSoup(auto_paragraphs(_captions(html or "")), "html.parser")
+        for unwanted in soup.find_all(_NOT_PROSE):
+            unwanted.decompose()
+        paragraphs = (" ".join(p.get_text(" ").split()) for p in soup.find_all("p"))
+        text = next((p for p in paragraphs if p), "") or " ".join(soup.get_text(" ").split())
+        text = _shortened(text, limit)
+    return _markdown_safe(text)

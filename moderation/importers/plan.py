@@ -20,9 +20,12 @@ the old system. :func:`apply_plan` then:
 5. retrains the learned model once, when labelled decisions were added, so the
    blog arrives with its own moderation history.
 
-A comment deleted on the old system is rejected; when others replied to it, it is
-also withdrawn, so publishing writes a tombstone in its place and its replies
-keep theirs (as they did on the old site), while it is never published itself.
+A comment deleted on the old system (WordPress's trash, a deleted Disqus post) is
+rejected, a moderator's decision logged as the import's, which a moderator here may
+restore. While that decision stands and others replied to it, publishing writes a
+tombstone in its place ("removed", not "at its author's request": its moderators
+removed it) and its replies keep theirs, as they did on the old site
+(:meth:`~moderation.store.decisions.Decisions.removed_on_old_system`).
 
 The database is committed before the files appear because the comment files are
 derived from it: should writing them fail after the commit, running the import
@@ -48,7 +51,7 @@ from pathlib import Path
 from ..articles import ArticleInfo, load_articles
 from ..comment_files import FILE_MODE
 from ..errors import ModerationError, UnknownComment, ValidationError
-from ..models import Comment, Label, Origin, State, utcnow
+from ..models import Comment, Label, Origin, State
 from ..publish import PublishReport, publish
 from ..settings import Settings
 from ..store import Store
@@ -96,8 +99,6 @@ class PlannedComment:
     ip: str = ""
     flags: tuple[str, ...] = ()
     note: str = ""
-    #: Deleted on the old system (a Disqus post's ``isDeleted``, WordPress's trash).
-    deleted: bool = False
 
 
 @dataclass
@@ -200,8 +201,6 @@ class _Resolver:
         self.left_out: dict[str, int] = {}  # slug in ``clashes`` → its comments left out
         self.skipped: list[str] = []
         self.by_key = {comment.key: comment for comment in plan.comments}
-        self.answered = {comment.parent_key for comment in plan.comments if comment.parent_key}
-        self.now = utcnow()
         self.ids: dict[str, str | None] = {}  # key → stored id, None when left out
         self.new: list[tuple[PlannedComment, Comment]] = []
         self.already = 0
@@ -292,10 +291,6 @@ class _Resolver:
         comment = comment.with_changes(
             id=comment_id, reply_to=parent_id, intake_flags=planned.flags, status=planned.state
         )
-        if planned.deleted and planned.key in self.answered:
-            # Its replies were live on the old system: withdrawn, it stays a tombstone
-            # that keeps their place (publish), and is never published itself.
-            comment = comment.with_changes(withdrawn_at=self.now)
         # Only the old system's own id says whether a comment was imported before (it
         # is what the stored id is derived from): the same words by the same person
         # ("Thanks!" to two readers) are two comments, each in its own place.

@@ -4,14 +4,17 @@
   ``PAGE_PATHS[0]/<slug>.md``) with ``Title``, ``Date`` (with its UTC offset, from
   the local and GMT dates WordPress keeps), ``Author`` (the display name),
   ``Category`` (the first category; Pelican has one, so the others join the
-  tags), ``Tags``, ``Slug``, ``Summary`` (the excerpt), ``Status: draft`` for
+  tags), ``Tags``, ``Slug``, ``Summary`` (the excerpt, or for a post without
+  one its first paragraph, cut at a word: a summary is what ``invoke publish``'s
+  content check asks every article for), ``Status: draft`` for
   drafts, pending and private posts, and ``Comments: closed`` where WordPress had
   them closed. The HTML becomes Markdown (:mod:`.markup`). Attachments, menu
   items and other item types are skipped and listed; so are trashed posts.
 - **Comments** keep their threads (``comment_parent``), dates, authors, author
   URLs and IP addresses; emails stay in the database. WordPress states map to
   ours: ``1`` approved (and published), ``0`` held, ``spam`` spam, ``trash``
-  rejected (a tombstone keeps the place of its replies). Pingbacks and trackbacks
+  rejected, as its moderators decided there (restorable here; a tombstone saying it
+  was removed keeps the place of its replies). Pingbacks and trackbacks
   are held whatever their state, with an intake flag that says what they are
   (shown by ``moderation show``, and a reason screening keeps them held for).
 """
@@ -32,7 +35,7 @@ from comment_format.closing import site_timezone
 
 from ..models import State
 from ..settings import Settings
-from .markup import html_to_markdown, html_to_text
+from .markup import html_to_markdown, html_to_text, summary_text
 from .plan import ImportPlan, PlannedComment, PlannedFile
 from .xmlfile import Element, XmlError, read_xml
 
@@ -151,15 +154,15 @@ class _Reader:
                 ("Category", categories[0] if categories else ""),
                 ("Tags", ", ".join(dict.fromkeys(categories[1:] + tags))),
             ]
+        html = _HTML_COMMENT.sub("", item.text_of("content-encoded"))
         metadata += [
             ("Slug", slug),
-            ("Summary", html_to_text(item.text_of("excerpt-encoded"))),
+            ("Summary", summary_text(item.text_of("excerpt-encoded"), html)),
         ]
         if status in DRAFTS:
             metadata.append(("Status", "draft"))
         if item.text_of("wp-comment_status") == "closed":
             metadata.append(("Comments", "closed"))
-        html = _HTML_COMMENT.sub("", item.text_of("content-encoded"))
         body = html_to_markdown(html)
         text = "\n".join(f"{key}: {_one_line(value)}" for key, value in metadata if value.strip())
         folder_key = "ARTICLE_PATHS" if kind == "post" else "PAGE_PATHS"
@@ -225,6 +228,8 @@ class _Reader:
                 f"{label} ({comment.where()}): unknown state {approved!r}; held for review"
             )
             state = State.HELD
+        if state is State.REJECTED:
+            note = f"it was {approved!r} in {SYSTEM}: rejected by its moderators there"
         if kind in LINKBACKS:
             flags = (f"{kind}: imported from {SYSTEM}, where it was {state}",)
             note = f"a {kind}, held for review; it was {state} in {SYSTEM}"
@@ -246,7 +251,6 @@ class _Reader:
                 ip=comment.text_of("wp-comment_author_IP"),
                 flags=flags,
                 note=note,
-                deleted=state is State.REJECTED,
             )
         )
 

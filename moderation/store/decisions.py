@@ -16,11 +16,20 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..errors import CommentChanged, InvalidTransition, ModerationError, UnknownComment
-from ..models import Action, Label, State, text_version, transition, utcnow
+from ..models import (
+    OLD_SYSTEM_ACTORS,
+    Action,
+    Label,
+    State,
+    text_version,
+    transition,
+    utcnow,
+)
 from .db import Part, from_text, to_text
 
 #: The ``action`` of a line written by an undo.
@@ -350,6 +359,27 @@ class Decisions(Part):
             undone=undone,
             undoable=undoable,
         )
+
+    def removed_on_old_system(self, comment_ids: Iterable[str]) -> set[str]:
+        """Of ``comment_ids``, the rejected comments whose standing decision is an import's
+        (:data:`~moderation.models.OLD_SYSTEM_ACTORS`): deleted on the blog's old system,
+        where their replies stayed, so they stay as tombstones here. A moderator's later
+        decision here (a restore, say) takes over; undoing it brings the import's back."""
+        ids = list(dict.fromkeys(comment_ids))
+        found: set[str] = set()
+        actors = ", ".join("?" for _ in OLD_SYSTEM_ACTORS)
+        for start in range(0, len(ids), 500):  # far below SQLite's limit on parameters
+            chunk = ids[start : start + 500]
+            rows = self.conn.execute(
+                f"""SELECT c.id FROM comments c
+                    WHERE c.id IN ({", ".join("?" for _ in chunk)}) AND c.status = ?
+                    AND (SELECT d.actor FROM decisions d WHERE d.comment_id = c.id
+                         AND {STANDING.format(alias="d")} ORDER BY d.id DESC LIMIT 1)
+                        IN ({actors})""",
+                (*chunk, str(State.REJECTED), *OLD_SYSTEM_ACTORS),
+            )
+            found.update(row[0] for row in rows)
+        return found
 
     def of(self, comment_id: str | None = None) -> list[DecisionEntry]:
         """The decision log, oldest first, for one comment or all."""

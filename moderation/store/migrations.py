@@ -316,6 +316,17 @@ MIGRATIONS: list[str] = [
     UPDATE subscribed_threads SET confirmed_at = (
         SELECT s.confirmed_at FROM subscribers s WHERE s.id = subscribed_threads.subscriber_id);
     """,
+    # 8: a comment deleted on the blog's old system (WordPress's trash, a deleted Disqus
+    # post) is a moderator's rejection, which a moderator here may restore; imports
+    # before marked the ones others had replied to as withdrawn by their authors, which
+    # nobody may restore and whose tombstone said the author had asked. Only an import
+    # of an export did that (no imported comment has a private link to withdraw it by).
+    """
+    UPDATE comments SET withdrawn_at = NULL
+    WHERE origin = 'import' AND withdrawn_at IS NOT NULL
+    AND EXISTS (SELECT 1 FROM decisions d WHERE d.comment_id = comments.id
+                AND d.actor IN ('import-wordpress', 'import-disqus'));
+    """,
 ]
 
 

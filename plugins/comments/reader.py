@@ -35,6 +35,7 @@ class CommentRecord(NamedTuple):
     removed: bool = False  # a tombstone: withdrawn or erased, replies hang from it
     source: str | None = None  # a Webmention's source page (safe http(s) URL)
     mention: str | None = None  # reply, mention, like or repost; None for a comment
+    removed_by: str | None = None  # a tombstone's: "author" or "moderator"
 
 
 class ReadTimes(NamedTuple):
@@ -71,6 +72,7 @@ def record_from_file(raw: bytes, file_name: str) -> CommentRecord | FileProblem:
         removed=parsed.removed,
         source=parsed.source,  # parse_comment_file refuses a file whose source is unsafe
         mention=parsed.mention,
+        removed_by=parsed.removed_by,
     )
 
 

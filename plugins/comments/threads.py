@@ -48,6 +48,7 @@ class Comment:
         "id",
         "mention",
         "removed",
+        "removed_by",
         "replies",
         "reply_to",
         "source",
@@ -73,6 +74,7 @@ class Comment:
             service_url(avatar_service, record.email_hash) if record.email_hash else None
         )
         self.removed = record.removed
+        self.removed_by = record.removed_by
         self.source = record.source
         self.mention = record.mention
         self.date = record.date.astimezone(tz) if tz is not None else record.date

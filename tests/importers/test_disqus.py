@@ -6,7 +6,6 @@ import pytest
 
 from comment_format.files import parse_comment_file
 from moderation import cli
-from moderation.errors import ModerationError
 from moderation.importers import XmlError, import_disqus
 from moderation.importers.disqus import read_disqus
 from moderation.importers.plan import imported_id
@@ -191,11 +190,18 @@ def test_a_deleted_post_with_live_replies_stays_a_tombstone_and_they_keep_their_
     for number in (9101, 9201, 9202):
         tombstone = files[ids[number]]
         assert tombstone.removed and tombstone.author == "[removed]"
+        # Deleted on Disqus by its moderators (or Disqus): nobody says its author asked.
+        assert tombstone.removed_by == "moderator"
+        assert tombstone.body == "This comment was removed."
     assert "Bob" not in (folder / f"{ids[9101]}.md").read_text(encoding="utf-8")
     assert report.publish is not None and report.publish.skipped == []
-    # A deleted post is never published itself, not even by a moderator's mistake.
-    with pytest.raises(ModerationError, match="withdrew"):
-        store.decisions.moderate(ids[9101], "approve")
+    # A moderator's rejection, logged as the import's: not withdrawn by its author.
+    for number in deleted:
+        comment = store.comments.get(ids[number])
+        assert comment.withdrawn_at is None
+        assert [(d.actor, d.to_state) for d in store.decisions.of(ids[number])] == [
+            ("import-disqus", State.REJECTED)
+        ]
 
     files_before = snapshot(project / "content")
     again = import_disqus(store, settings, DISQUS_DELETED_PARENTS)
@@ -205,3 +211,5 @@ def test_a_deleted_post_with_live_replies_stays_a_tombstone_and_they_keep_their_
     page = built_page(project, tmp_path, "lurking-is-learning.html")
     assert {ids[9102], ids[9203]} <= shown_comments(page)
     assert page.select_one(f"#comment-{ids[9101]}").select_one(f"#comment-{ids[9102]}")
+    removed = page.select_one(f"#comment-{ids[9101]} .comment__content").get_text()
+    assert "This comment was removed." in removed and "request" not in removed

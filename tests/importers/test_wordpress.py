@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 
 import pytest
 
@@ -344,6 +345,78 @@ def test_a_trashed_comment_with_an_approved_answer_stays_a_tombstone(project, st
     assert f"reply_to: {ids[502]}" in answer and "thank you for saying it kindly" in answer
 
 
+def test_a_trashed_comment_is_a_moderators_rejection_that_can_be_restored(
+    project, store, settings, capsys
+):
+    """WordPress's trash is its moderators' doing: the tombstone does not say the author
+    asked, the decision log names the import, and a moderator here may restore it."""
+    import_wordpress(store, settings, WXR_TRASHED_PARENT)
+    ids = {n: wp_id(store, n, WXR_TRASHED_PARENT) for n in (501, 502, 503)}
+    trashed = store.comments.get(ids[502])
+    assert trashed.status is State.REJECTED and trashed.withdrawn_at is None
+    [decision] = store.decisions.of(ids[502])
+    assert (decision.actor, decision.from_state, decision.to_state) == (
+        "import-wordpress",
+        None,
+        State.REJECTED,
+    )
+    assert "'trash' in WordPress" in decision.note
+    folder = project / "content" / "comments" / "study-groups-after-dark"
+    tombstone = (folder / f"{ids[502]}.md").read_text(encoding="utf-8")
+    assert "removed_by: moderator" in tombstone and "request" not in tombstone
+
+    # A second run changes nothing: no file, no row, no decision.
+    files = snapshot(project / "content")
+    again = import_wordpress(store, settings, WXR_TRASHED_PARENT)
+    assert again.imported == [] and again.already == 3
+    assert snapshot(project / "content") == files
+    assert len(store.decisions.of(ids[502])) == 1
+
+    db = str(store.path)
+    assert cli.main(["--db", db, "show", ids[502]]) == 0
+    assert "withdrawn" not in capsys.readouterr().out
+    assert cli.main(["--db", db, "restore", ids[502]]) == 0
+    assert store.comments.get(ids[502]).status is State.HELD
+    assert cli.main(["--db", db, "approve", ids[502]]) == 0
+    settings_file = str(project / "pelicanconf.py")
+    assert cli.main(["--db", db, "--settings", settings_file, "publish"]) == 0
+    restored = (folder / f"{ids[502]}.md").read_text(encoding="utf-8")
+    assert "removed: true" not in restored and "author: Rowan" in restored
+
+
+def test_imports_before_migration_8_are_restorable_rejections_too(project, settings):
+    """Earlier imports marked a trashed comment with replies as withdrawn by its author;
+    opening such a database turns it into the moderator's rejection it was, and leaves
+    a comment its author did withdraw (through the private link) as it is."""
+    from datetime import UTC, datetime
+
+    from moderation.models import Comment
+
+    db = project / "var" / "moderation.db"
+    with Store(db) as store:
+        import_wordpress(store, settings, WXR_TRASHED_PARENT)
+        trashed = wp_id(store, 502, WXR_TRASHED_PARENT)
+        own = store.comments.add(
+            Comment(article="study-groups-after-dark", author="Ada", email="", body="Mine."),
+            status=State.APPROVED,
+        )
+        store.revisions.withdraw(own.id, now=datetime.now(UTC))
+    connection = sqlite3.connect(db)
+    with connection:
+        connection.execute(
+            "UPDATE comments SET withdrawn_at = ? WHERE id = ?",
+            ("2026-01-01T00:00:00+00:00", trashed),
+        )
+        connection.execute("PRAGMA user_version = 7")
+    connection.close()
+
+    with Store(db) as store:
+        assert store.comments.get(trashed).withdrawn_at is None
+        assert store.comments.get(own.id).withdrawn_at is not None
+        store.decisions.moderate(trashed, "restore")
+        assert store.comments.get(trashed).status is State.HELD
+
+
 def test_a_post_whose_slug_another_article_has_is_refused_with_its_comments(
     project, tmp_path, capsys
 ):
@@ -377,3 +450,42 @@ def test_a_post_whose_slug_another_article_has_is_refused_with_its_comments(
     assert "its 2 comments were not imported" in "".join(capsys.readouterr())
     with Store(tmp_path / "w.db") as store:
         assert len(store.comments.list()) == 1
+
+
+def test_a_post_without_an_excerpt_is_summarised_by_its_first_paragraph(imported):
+    empty_project, _ = imported
+    tables = metadata(empty_project / ARTICLES / "tables-pictures-furniture.md")
+    # Its excerpt is empty: the first paragraph of prose, as plain text, is the summary.
+    assert tables["Summary"] == (
+        "Our learning room was rearranged four times in one summer. Each layout changed "
+        "who talked to whom; the reading circle noticed first."
+    )
+
+
+def test_a_long_first_paragraph_is_cut_at_a_word_and_markup_is_shown_as_text():
+    from moderation.importers.markup import SUMMARY_LENGTH, summary_text
+
+    words = " ".join(["circle"] * 60)
+    figure = "<figure><img src=a.png alt=''><figcaption>Cap</figcaption></figure>"
+    html = f"<h2>Intro</h2>\n\n{figure}\n\n{words}\n\nThe second paragraph."
+    summary = summary_text("", html)
+    assert summary.endswith("circle\u2026") and len(summary) <= SUMMARY_LENGTH
+    assert "Intro" not in summary and "Cap" not in summary
+    # Plain text: what would be Markdown or HTML is escaped, so it reads as written.
+    assert summary_text("", "<p>a <code>*star*</code> &lt;b&gt; [x]</p>") == (
+        r"a \*star\* &lt;b> \[x\]"
+    )
+    assert summary_text("The <em>excerpt</em> wins", "<p>Body</p>") == "The excerpt wins"
+
+
+def test_imported_posts_pass_the_publish_content_check(project, store, settings):
+    """``invoke publish`` checks the content first: what an import wrote must pass."""
+    from pelican.settings import read_settings
+
+    from moderation.deploy.preflight import content_problems
+
+    report = import_wordpress(store, settings, WXR)
+    written = {path.name for path in report.written}
+    assert "tables-pictures-furniture.md" in written
+    problems = content_problems(read_settings(str(project / "publishconf.py")))
+    assert [p for p in problems if any(name in p for name in written)] == []

@@ -111,6 +111,16 @@ BAD_FILES = {
         "post/c-bad.md",
         "bad source 'https://evil.example/\"onmouseover=alert(1)'",
     ),
+    "unknown-remover": (
+        lambda s: s.raw_comment(
+            "post",
+            "c-bad.md",
+            "id: c-bad\nauthor: [removed]\ndate: 2026-02-01T00:00:00+00:00\nremoved: true\n"
+            "removed_by: everyone\nstatus: approved\n\nThis comment was removed.\n",
+        ),
+        "post/c-bad.md",
+        "bad removed_by 'everyone': expected one of author, moderator",
+    ),
 }
 
 

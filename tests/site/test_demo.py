@@ -308,6 +308,43 @@ def test_make_clean_removes_the_demo_data_and_keeps_the_authors_comments(project
     assert own_comment.read_text(encoding="utf-8") == "id: x\n"
 
 
+def test_make_clean_removes_caches_and_locks_but_never_the_owners_database(project_copy):
+    var = project_copy / "var"
+    made = [
+        project_copy / "output" / "index.html",
+        project_copy / "cache" / "pelican-cache",
+        var / "publish" / "cache" / "site" / "index.html",
+        var / "publish" / "checked",
+        var / "publish.lock",
+        var / "demo.db",
+        var / "demo.db-wal",
+        var / "demo.db-shm",
+        var / "demo.db.notify.lock",
+    ]
+    owners = [
+        var / "moderation.db",
+        var / "moderation.db-wal",
+        var / "moderation.db-shm",
+        var / "moderation.db.notify.lock",
+    ]
+    for path in made + owners:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"data")
+    subprocess.run(["git", "add", "-A"], cwd=project_copy, check=True)
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=project_copy, check=True, capture_output=True, text=True
+    ).stdout.split()
+    assert "Makefile" in tracked and not any(name.startswith("var/") for name in tracked)
+
+    subprocess.run([*MAKE, "clean"], cwd=project_copy, check=True, capture_output=True)
+
+    assert [path for path in made if path.exists()] == []
+    assert not (var / "publish").exists()
+    assert [path.read_bytes() for path in owners] == [b"data"] * len(owners)
+    for name in tracked:
+        assert (project_copy / name).exists(), f"make clean removed the tracked {name}"
+
+
 def test_the_readme_counts_the_demo_inbox_right():
     inbox = (ROOT / "demo" / "inbox.jsonl").read_text(encoding="utf-8")
     count = sum(1 for line in inbox.splitlines() if line.strip())
