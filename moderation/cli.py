@@ -35,6 +35,7 @@ from .redaction import mask_email
 from .review import ACTIONS, moderate, recheck_held, select_comments
 from .settings import Settings, load_settings
 from .store import Store, default_db_path
+from .wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +94,6 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "–"
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
-
-
 def _score(score: float | None) -> str:
     return "–" if score is None else f"{score:.2f}"
 
@@ -139,7 +136,8 @@ def _print_outbox(run: CommandRun) -> None:
     if summary.next_retry:
         run.say(f"next retry: {_when(summary.next_retry)} UTC (`moderation notify --all` now)")
     if summary.bounced:
-        run.say(f"{_count(summary.bounced, 'address')} bounced and will not be mailed again")
+        bounced = counted(summary.bounced, "address", "addresses")
+        run.say(f"{bounced} bounced and will not be mailed again")
     for line in summary.problem_lines():
         run.say(line)
 
@@ -187,7 +185,7 @@ def cmd_list(run: CommandRun, args: argparse.Namespace) -> int:
     if total > len(comments):
         run.say(f"newest {len(comments)} of {total} comments (--limit 0 lists all)")
     else:
-        run.say(_count(len(comments), "comment"))
+        run.say(counted(len(comments), "comment"))
     return 0
 
 
@@ -369,7 +367,7 @@ def _say_retention(run: CommandRun, hashed: int) -> None:
     if hashed:
         days = run.settings["COMMENTS_RETENTION_DAYS"]
         run.say(
-            f"retention: IP and user agent of {_count(hashed, 'comment')} older than "
+            f"retention: IP and user agent of {counted(hashed, 'comment')} older than "
             f"{days} days replaced by keyed hashes"
         )
 
@@ -451,9 +449,9 @@ def cmd_import(run: CommandRun, args: argparse.Namespace) -> int:
     for line, existing in report.duplicates:
         run.say(f"{args.file}:line {line}: already stored as {existing}, skipped")
     run.say(
-        f"imported {_count(len(report.imported), 'comment')} from {args.file} "
-        f"({_count(report.lines, 'line')}, {_count(len(report.duplicates), 'duplicate')}, "
-        f"{_count(len(report.errors), 'error')})"
+        f"imported {counted(len(report.imported), 'comment')} from {args.file} "
+        f"({counted(report.lines, 'line')}, {counted(len(report.duplicates), 'duplicate')}, "
+        f"{counted(len(report.errors), 'error')})"
     )
     return 1 if report.errors else 0
 

@@ -35,6 +35,7 @@ from ..models import State
 from ..publish import PublishReport, publish_approved
 from ..settings import Settings, load_settings
 from ..store import Store, default_db_path
+from ..wording import counted
 from .build import BuildResult, build_site, keep_build
 from .errors import DeployError, PreflightError
 from .lock import publish_lock
@@ -49,11 +50,6 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 STEPS = ("checking", "screening", "publishing", "building", "search index", "deploying")
 PUBLISH_DIR = Path("var") / "publish"
-
-
-def _counted(count: int, thing: str) -> str:
-    """``1 file``, ``2 files``, ``1,204 files``."""
-    return f"{count:,} {thing}{'' if count == 1 else 's'}"
 
 
 @dataclass
@@ -108,10 +104,10 @@ class DeployReport:
             ("held", f"{self.held} waiting for a moderator"),
             (
                 "published",
-                f"{_counted(self.published, 'comment file')} {written}, {removed} {removed_verb}",
+                f"{counted(self.published, 'comment file')} {written}, {removed} {removed_verb}",
             ),
             ("pages", f"{self.pages_written:,} {written}{search}"),
-            ("target", f"{_counted(self.changes.count, 'file')} {verb}: {self.changes.summary()}"),
+            ("target", f"{counted(self.changes.count, 'file')} {verb}: {self.changes.summary()}"),
         ]
         return "\n".join([heading, *(f"  {label:<10} {text}" for label, text in rows)])
 

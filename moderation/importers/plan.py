@@ -56,6 +56,7 @@ from ..publish import PublishReport, publish
 from ..settings import Settings
 from ..store import Store
 from ..submission import parse_submission, validate_email, validate_url
+from ..wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -155,16 +156,18 @@ class ImportReport:
         published = len(self.publish.written) if self.publish else 0
         there = len(self.unchanged) + len(self.kept)
         files = (
-            f"{len(self.written)} articles and pages written ({there} already there), "
+            f"{counted(len(self.written), 'article or page', 'articles and pages')} written "
+            f"({there} already there), "
             if self.written or there
             else ""
         )
         text = (
             f"imported from {self.system} export {self.source}: {files}"
-            f"{len(self.imported)} comments stored"
+            f"{counted(len(self.imported), 'comment')} stored"
             + (f" ({states})" if states else "")
-            + f", {self.already} already imported, {published} comment files published, "
-            f"{len(self.errors)} errors"
+            + f", {self.already} already imported, "
+            f"{counted(published, 'comment file')} published, "
+            f"{counted(len(self.errors), 'error')}"
         )
         if self.retrained:
             text += f"; {self.retrained}"

@@ -55,3 +55,12 @@ def test_a_dry_run_says_what_would_be_written_and_would_change():
     assert summary["published"] == "1 comment file would be written, 0 would be removed"
     assert summary["pages"] == "46 would be written"
     assert summary["target"] == "3 files would change: 0 added, 3 updated, 0 removed"
+
+
+def test_every_message_counts_things_the_same_way():
+    from moderation.wording import counted
+
+    assert counted(1, "comment file") == "1 comment file"
+    assert counted(0, "error") == "0 errors"
+    assert counted(1204, "file") == "1,204 files"
+    assert counted(2, "address", "addresses") == "2 addresses"
