@@ -92,6 +92,26 @@ def test_a_keyword_phrase_repeated_for_search_engines_is_stuffing():
     assert stuffed_phrase(text) == ("quickbooks support number", 3)
 
 
+def test_stuffing_alone_decides_spam(settings):
+    body = (
+        "Cron training in Pune | best cron training in Pune with placement | cron training "
+        "in Pune for freshers. Join the best cron training in Pune today."
+    )
+    found = findings(CommercialSignal(), body, settings)
+    assert any(f.startswith("keyword stuffing:") for f in found)
+    verdict = Screener(settings, None, articles={"cron": CRON}).screen_many([comment(body)])[0]
+    assert verdict.decision is Decision.SPAM, verdict.reasons
+
+
+def test_a_trade_with_its_site_as_the_authors_website_is_spam(settings):
+    body = "If you need assignment help like I did, they finished mine in a day. Recommend!"
+    site = "https://assignment-helpers.example"
+    found = findings(CommercialSignal(), body, settings, author_url=site)
+    assert "essays: 'assignment help', from a website (assignment-helpers.example)" in found
+    alone = findings(CommercialSignal(), body, settings)
+    assert alone == ("essays: 'assignment help'",)
+
+
 def test_a_technical_term_used_three_times_is_not_stuffing():
     text = (
         "I run docker compose up in one terminal and docker compose logs in another. When it "
@@ -112,6 +132,15 @@ def test_a_technical_term_used_three_times_is_not_stuffing():
         ("Watch movies online free in HD", "free films"),
         ("Free v-bucks generator no human verification", "game hacks"),
         ("Buy quality backlinks from our backlinks service", "search-engine services"),
+        ("Office 2021 crack + keygen, full version free download", "cracked software"),
+        ("Download the new thriller full movie 720p free, no signup", "free films"),
+        ("Lonely single women in your area want to meet you tonight", "dating"),
+        ("Find a sugar daddy this weekend, verified rich men", "dating"),
+        ("O melhor cassino online, saque na hora", "casino"),
+        ("Рейтинг букмекерских контор и бонусы", "casino"),
+        ("Bitcoin doubler: send 0.1 BTC, get 0.2 BTC back", "crypto"),
+        ("I started investing with Mrs. Carter and she is honest", "crypto"),
+        ("Now I earn $4,200 every week from home", "easy money"),
     ],
 )
 def test_the_trades_of_comment_spam(settings, body, trade):
@@ -125,6 +154,13 @@ def test_the_trades_of_comment_spam(settings, body, trade):
         "I learned essay writing from a patient mentor, not from a course.",
         "I'm betting this breaks again after the next kernel update.",
         "My uncle lost money to a crypto scam; ignore anyone who offers to get it back.",
+        "Password cracking with hashcat is why the key derivation matters.",
+        "I had to download the full version of the installer, the web one failed.",
+        "The full movie of the talk is on the conference site, the slides too.",
+        "Are there women in your area who would run the next meetup?",
+        "Sugar in my coffee is the only vice I kept during the exam weeks.",
+        "I invested with my brother in a small bakery; the spreadsheet saved us.",
+        "I earned my first paycheck from this skill after a year of practice.",
     ],
 )
 def test_the_same_words_in_a_genuine_comment_are_no_trade(settings, body):
