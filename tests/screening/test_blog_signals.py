@@ -178,6 +178,10 @@ def test_the_same_words_in_a_genuine_comment_are_no_trade(settings, body):
         "Great point about PATH. We help teams with cron migrations, book a free 20-minute call.",
         "Use code CRON20 for 20% off my course on Linux automation.",
         'Search for "GracefulHat" on Tindie if you want one.',
+        "I wrote a book on timers last year, it's on Amazon if you want more.",
+        "I teach an evening automation class on Udemy; search my name to find it.",
+        "We've helped dozens of companies with this. Send me a DM if you're stuck.",
+        "We're hosting a free live workshop on cron next Tuesday. Save your seat at our site.",
     ],
 )
 def test_pitches_are_promotion(settings, body):
@@ -190,6 +194,11 @@ def test_pitches_are_promotion(settings, body):
         "Please help: my crontab line never runs, can someone check it?",
         "You can subscribe to the timer's events with `systemctl list-timers --all`.",
         "I subscribed to your RSS feed years ago and this is why.",
+        "I wrote a blog post on timers once, but yours explains Persistent=true better.",
+        "I teach a class on operating systems and cron is where students first meet PATH.",
+        "I took a course on Udemy about this and it never mentioned the short PATH.",
+        "The team that helped us with this was our own ops team, not a vendor.",
+        "We tried this with our bootcamp cohort: every crontab broke on the short PATH.",
     ],
 )
 def test_requests_and_technical_words_are_not_promotion(settings, body):
@@ -211,6 +220,102 @@ def test_generic_praise_with_a_link_is_a_link_drop(settings):
     assert any(f.startswith("generic praise that fits any article") for f in found)
     verdict = Screener(settings, None, articles={"cron": CRON}).screen_many([comment(body)])[0]
     assert verdict.decision is not Decision.APPROVE
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cheap-watches-online.example",  # three words, one of trade
+        "https://smartwatch-coupons.example",  # two words, one of selling
+        "https://bestblenderreviewz.example",  # one word: a superlative, then what it sells
+    ],
+)
+def test_websites_named_for_search_engines(settings, url):
+    found = findings(PromotionSignal(), "Persistent=true fixed my timer.", settings, author_url=url)
+    assert any(f.startswith("a website named for search engines") for f in found)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://blog.kimtanaka.example",
+        "https://code-review.example",
+        "https://topology.example",
+    ],
+)
+def test_a_personal_or_project_website_is_not_named_for_search_engines(settings, url):
+    assert (
+        findings(PromotionSignal(), "Persistent=true fixed my timer.", settings, author_url=url)
+        == ()
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Marvelous weblog layout! You make blogging look easy. How can we be in contact?",
+        "This is a truly enlightening composition. Your site is incredibly beneficial and I "
+        "will bookmark it. Please keep updating this weblog.",
+    ],
+)
+def test_praise_of_the_blog_itself_from_a_keyword_website_is_spam(settings, body):
+    url = "https://smartwatch-coupons.example"
+    found = findings(PromotionSignal(), body, settings, author_url=url)
+    assert any(f.startswith("praise that fits any blog") for f in found), found
+    screener = Screener(settings, None, articles={"cron": CRON})
+    verdict = screener.screen_many([comment(body, author_url=url)])[0]
+    assert verdict.decision is Decision.SPAM, verdict.reasons
+
+
+def test_praise_of_the_blog_beside_its_subject_without_a_website_is_approved(settings):
+    body = (
+        "Your site is incredibly useful: the crontab PATH section fixed my nightly job, "
+        "and I will bookmark it for the systemd timer part."
+    )
+    assert findings(PromotionSignal(), body, settings) == ()
+    verdict = Screener(settings, None, articles={"cron": CRON}).screen_many([comment(body)])[0]
+    assert verdict.decision is Decision.APPROVE, verdict.reasons
+
+
+def test_praise_before_code_and_an_error_is_no_generic_praise(settings):
+    url = "https://notes.kimtanaka.example"
+    bare = (
+        "Nice post. I kept a diary of my first month with cron timers, mostly a list of every "
+        f"error I hit and what it meant: {url}/timers"
+    )
+    with_code = f"{bare}\n\nIt pairs well with this, especially the `OnCalendar` part."
+    found = findings(PromotionSignal(), with_code, settings, author_url=url)
+    assert not any("praise" in f for f in found)
+    assert any("praise" in f for f in findings(PromotionSignal(), bare, settings, author_url=url))
+    screener = Screener(settings, None, articles={"cron": CRON})
+    verdict = screener.screen_many([comment(with_code, author_url=url)])[0]
+    assert verdict.decision is not Decision.SPAM, verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "I paid $15/month for a cron monitoring service for a year; a log file does the same.",
+        "I bought a used mini PC for $85 on eBay plus a $30 SSD, and cron runs fine on it.",
+        "The hosted scheduler was $120 a month at my last job, which is why we moved to timers.",
+    ],
+)
+def test_what_the_writer_paid_is_no_offer(settings, body):
+    assert not any(f.startswith("price") for f in findings(PromotionSignal(), body, settings))
+
+
+def test_a_price_asked_is_an_offer(settings):
+    body = "The monitoring plan is $15/month, and I get you the first month for $5."
+    assert ("price: $15/month") in findings(PromotionSignal(), body, settings)
+
+
+def test_the_people_of_a_course_are_no_offer_but_the_course_is(settings):
+    people = "We tried this with our bootcamp cohort and the short PATH bit everyone."
+    offer = "Our bootcamp starts in May and covers cron in week two."
+    assert findings(PromotionSignal(), people, settings) == ()
+    assert "promotes their own offer: 'our bootcamp'" in findings(
+        PromotionSignal(), offer, settings
+    )
 
 
 def test_generic_praise_without_a_link_or_business_is_just_thanks(settings):
