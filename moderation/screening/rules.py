@@ -19,7 +19,7 @@ from typing import Any
 from ..models import Comment, Decision, SignalResult
 from .base import ScreeningContext, evidence_weight, noisy_or
 from .history import History, load_history
-from .patterns import REGISTRY, runs
+from .patterns import REGISTRY, linear, runs
 from .text import WORD, find_links, host_matches, host_of, prose, without_links
 
 #: Findings that start with this mark a trusted author, whose earlier approved
@@ -80,15 +80,26 @@ REFERENCE_HOSTS = (
 
 
 _REFERENCE_SET = frozenset(REFERENCE_HOSTS)
+#: Top-level domains only universities, governments and treaty organisations get
+#: (who.int), and the second-level ones of universities elsewhere (ox.ac.uk, unimelb.edu.au).
+_PUBLIC_TLDS = frozenset({"edu", "gov", "int", "mil"})
+_ACADEMIC_SLDS = frozenset({"ac", "edu", "gov", "gob", "govt"})
 
 
 def is_reference(host: str) -> bool:
-    """A documentation host, or one of :data:`REFERENCE_HOSTS` (or a subdomain of one)."""
+    """A documentation host, a university's or a government's, or one of
+    :data:`REFERENCE_HOSTS` (or a subdomain of one)."""
     if host.startswith("docs."):
         return True
     labels = host.split(".")[-4:]  # no reference host has more labels than this
+    if labels[-1] in _PUBLIC_TLDS:
+        return True
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _ACADEMIC_SLDS:
+        return True
     return any(".".join(labels[i:]) in _REFERENCE_SET for i in range(len(labels) - 1))
 
+
+_DOCUMENT = linear("document link", r"(?i)\.pdf(?:$|[?#])")
 
 WEIGHTS = {
     "links_over": 0.5,
@@ -253,7 +264,12 @@ class RulesSignal:
 
         links = find_links(comment.body)
         hosts = [host_of(link) for link in links]
-        other_hosts = [h for h in hosts if h and not is_reference(h)]
+        # A paper, a manual or a datasheet is cited as its PDF, wherever it is kept.
+        other_hosts = [
+            host
+            for host, link in zip(hosts, links, strict=True)
+            if host and not is_reference(host) and not _DOCUMENT.search(link)
+        ]
         if max_links > 0 and len(links) >= max_links:
             add(f"{len(links)} links (limit {max_links})", "links_over", Decision.HOLD)
         elif other_hosts:

@@ -332,6 +332,34 @@ def test_a_link_to_documentation_is_no_evidence_but_an_unknown_link_is(settings)
     assert "1 link" in findings(RulesSignal(), other, settings)
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://www.who.int/news/item/burn-out",
+        "https://cs.harvard.edu/courses/cron",
+        "https://www.cl.cam.ac.uk/teaching/timers.html",
+        "http://ccr.example.org/online/files/p83-keshav.pdf",
+    ],
+)
+def test_universities_governments_and_papers_are_references(settings, link):
+    found = findings(RulesSignal(), f"The reference for this: {link}", settings)
+    assert any(f.startswith("links to a reference") for f in found)
+    assert not result(RulesSignal(), f"The reference for this: {link}", settings).grounds
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://edu-essays.example/order",
+        "https://gov-grants-now.com/apply",
+        "https://pdf-converter.example/free",
+        "https://cheap.example/catalogue.pdf.html",
+    ],
+)
+def test_names_that_only_look_academic_are_links(settings, link):
+    assert "1 link" in findings(RulesSignal(), f"The reference for this: {link}", settings)
+
+
 # -- relevance -----------------------------------------------------------------------------------
 
 
