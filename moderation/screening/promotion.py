@@ -407,6 +407,31 @@ BLOG_PRAISE = [
     r"|write-up|composition|piece of writing|paragraph|posting|article post)",
 ]
 
+# Thanks, in the languages readers here write most (language is never evidence: each
+# one is counted alike).
+THANKS = [
+    r"thanks?",
+    r"thank(?:s| you) (?:so much|a lot|again)",
+    r"thx",
+    r"cheers",
+    r"much appreciated",
+    r"appreciate (?:it|this|the|your)",
+    r"merci",
+    r"danke",
+    r"gracias",
+    r"obrigad[oa]",
+    r"grazie",
+    r"tack",
+    r"dank ?je(?: ?wel)?",
+    r"bedankt",
+    r"dzi[eę]kuj[eę]",
+    r"спасибо",
+    r"дякую",
+    r"kiitos",
+    r"terima kasih",
+    r"te[sş]ekk[üu]rler",
+]
+
 FAMILIES = (
     OFFER,
     CALL_TO_ACTION,
@@ -424,6 +449,7 @@ BOOK = PhraseBook(
         **{family.label: family.phrases for family in FAMILIES},
         "members": MEMBERS,
         "blog praise": BLOG_PRAISE,
+        "thanks": THANKS,
     },
 )
 
@@ -554,6 +580,21 @@ def generic_praise(comment: Comment, text: str, hits: dict[str, list[str]]) -> s
     return None
 
 
+#: A short thanks that carries nothing (no link, no website, no offer) is a reader's.
+JUST_THANKS = "just thanks: no link, website or offer"
+THANKS_WEIGHT = -1.0
+#: Words a thanks may have and still be nothing but thanks.
+THANKS_MAX_WORDS = 20
+
+
+def _just_thanks(comment: Comment, text: str, hits: dict[str, list[str]]) -> bool:
+    text = text.strip()
+    # A handle anywhere but at the start (a reply) is where the thanks sends readers.
+    if len(text.split()) > THANKS_MAX_WORDS or "@" in text[1:]:
+        return False
+    return bool(hits.get("thanks")) or _PRAISE.search(text) is not None
+
+
 class PromotionSignal:
     name = "promotion"
 
@@ -619,6 +660,10 @@ class PromotionSignal:
             findings.append("little else besides the pitch")
             weights.append(0.3)
         score = noisy_or(weights)
+        weight = evidence_weight(score, STRENGTH)
+        if not findings and not links and _just_thanks(comment, text, hits):
+            findings.append(JUST_THANKS)
+            weight = THANKS_WEIGHT
         reason = "promotion: " + ("; ".join(findings) if findings else "no sales language")
         return SignalResult(
             self.name,
@@ -626,6 +671,6 @@ class PromotionSignal:
             reason,
             None,
             tuple(findings),
-            weight=evidence_weight(score, STRENGTH),
+            weight=weight,
             grounds=grounds,
         )

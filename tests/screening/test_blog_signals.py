@@ -603,3 +603,27 @@ def test_the_model_with_a_link_to_a_shop_decides_spam(settings):
     verdict = screen_with_model(settings, 0.999, body)
     assert verdict.decision is Decision.SPAM
     assert NO_GROUNDS not in verdict.reasons
+
+
+def test_a_short_thanks_that_carries_nothing_is_approved(settings):
+    # The seed model finds this spam-like: the seed's spam thanks a lot, with links.
+    body = "Really interesting, thanks for writing this."
+    verdict = Screener(settings, None, articles={"cron": CRON}).screen_many([comment(body)])[0]
+    assert verdict.decision is Decision.APPROVE, verdict.reasons
+    assert "just thanks: no link, website or offer" in verdict.reasons
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ("Really interesting, thanks for writing this.", {"author_url": "https://shop.example"}),
+        ("Thanks for the likes, follow me @timerdeals for more", {}),
+        ("Thanks for writing this! More tips at cron-deals.com", {}),
+        ("Thanks! Check out my channel for more cron.", {}),
+    ],
+    ids=["author-website", "handle", "link", "pitch"],
+)
+def test_a_thanks_that_leads_somewhere_is_not_just_thanks(settings, body, fields):
+    assert "just thanks: no link, website or offer" not in findings(
+        PromotionSignal(), body, settings, **fields
+    )
