@@ -60,13 +60,15 @@ OFFER = Family(
         r"\d{1,3}[- ]day (?:free )?trial",
         r"(?:try|test) it (?:free|for free)",
         r"(?:sign|signing) up (?:now|today|here|for free|at|on)",
+        r"(?:sign|signing) up for (?:the|our|a|my) (?:free |private |closed |open )?"
+        r"(?:beta|waitlist|early access|trial)",
         r"register (?:now|today|here|at)",
         r"(?:join|get on) (?:the|our) (?:waitlist|waiting list|beta)",
         r"beta (?:invites?|access|testers)",
         r"(?:enrol(?:l)?ment|registration|doors) (?:opens?|is open|closes?)",
         r"pre-?orders?",
         r"(?:i|we) earn (?:a )?(?:small )?commission",
-        r"affiliate link",
+        r"affiliate links?",
         r"referral (?:code|link)",
         r"invite code",
         r"(?:we(?:'re| are)|i'?m) hiring",
@@ -227,11 +229,15 @@ OWN_OFFER = Family(
         r"|mix|playlist|instagram|tiktok|game|stream)",
         r"(?:i|we) (?:built|made|created|launched|developed|host|publish|founded|designed"
         r"|packaged|recorded|released) (?:a|an|the|our|my) (?:little |small |free |new |short )?"
-        r"(?:tool|app|course|newsletter|podcast|plugin|extension|service|product|platform|saas"
+        r"(?:\w{1,20} )?(?:tool|app|course|newsletter|podcast|plugin|extension|service|product"
+        r"|platform|saas"
         r"|startup|company|agency|template|book|ebook|community|cohort|workshop|program"
         r"|programme|generator|editor|web ui|hat|device|kit|video|episode|series|website)",
         r"(?:i|we) (?:made|recorded) (?:a|an) (?:\d{1,2}-minute |short |quick |new )?(?:video"
         r"|tutorial|episode)",
+        r"i (?:send|write|run|publish|put out) (?:a|an|my) (?:\w{1,20} ){0,3}(?:newsletter"
+        r"|digest|zine)",
+        r"(?:weekly|monthly|daily|fortnightly) (?:email|e-mail) (?:called|named)",
         r"i (?:wrote|have written|'ve written|published|self-published) (?:a|an|my)"
         r" (?:\w{1,20} )?(?:book|ebook|e-book)",
         # a teacher who names the marketplace their course is sold on

@@ -132,6 +132,10 @@ def test_a_technical_term_used_three_times_is_not_stuffing():
         ("Watch movies online free in HD", "free films"),
         ("Free v-bucks generator no human verification", "game hacks"),
         ("Buy quality backlinks from our backlinks service", "search-engine services"),
+        (
+            "I'd love to contribute a guest post to your blog, or paid link insertions",
+            "search-engine services",
+        ),
         ("Office 2021 crack + keygen, full version free download", "cracked software"),
         ("Download the new thriller full movie 720p free, no signup", "free films"),
         ("Lonely single women in your area want to meet you tonight", "dating"),
@@ -151,6 +155,7 @@ def test_the_trades_of_comment_spam(settings, body, trade):
     "body",
     [
         "Keep your backlinks working when you move: add redirects for every old URL.",
+        "I wrote a guest post for a friend's blog about timers and linked this one.",
         "I learned essay writing from a patient mentor, not from a course.",
         "I'm betting this breaks again after the next kernel update.",
         "My uncle lost money to a crypto scam; ignore anyone who offers to get it back.",
@@ -182,6 +187,9 @@ def test_the_same_words_in_a_genuine_comment_are_no_trade(settings, body):
         "I teach an evening automation class on Udemy; search my name to find it.",
         "We've helped dozens of companies with this. Send me a DM if you're stuck.",
         "We're hosting a free live workshop on cron next Tuesday. Save your seat at our site.",
+        "I built a Chrome extension that writes timer units; sign up for the beta on the site.",
+        "I send a short weekly email called Cron Corner with new tricks, free.",
+        "My list of monitoring tools has some affiliate links, which keep the site running.",
     ],
 )
 def test_pitches_are_promotion(settings, body):
@@ -199,6 +207,9 @@ def test_pitches_are_promotion(settings, body):
         "I took a course on Udemy about this and it never mentioned the short PATH.",
         "The team that helped us with this was our own ops team, not a vendor.",
         "We tried this with our bootcamp cohort: every crontab broke on the short PATH.",
+        "I built a wrapper script around the crontab line so it logs its own output.",
+        "I send a weekly email to my team listing every cron job that failed.",
+        "I signed up for the beta of a cron monitor last year and left it.",
     ],
 )
 def test_requests_and_technical_words_are_not_promotion(settings, body):
