@@ -90,6 +90,8 @@ def found(pattern: Any, text: str, limit: int = 3) -> list[str]:
 
 #: A word boundary RE2 can read: the start, or a character that is no letter or digit.
 _RE2_BOUNDARY = r"(?:^|[^\pL\pN_])"
+# \w inside a character class, which the set's rewriting of \w would break.
+_W_IN_CLASS = re.compile(r"\[(?:\\.|[^\]\\])*\\w")
 
 
 class PhraseBook:
@@ -106,7 +108,11 @@ class PhraseBook:
         options.max_mem = 64 << 20
         options.never_capture = True
         self._set = re2.Set.SearchSet(options)
-        for alternatives in families.values():
+        for family, alternatives in families.items():
+            for phrase in alternatives:
+                if _W_IN_CLASS.search(phrase):
+                    # The set would silently never find it: [\w.-] becomes [[\pL\pN_].-].
+                    raise ValueError(f"{name}: {family}: \\w inside a class in {phrase!r}")
             # RE2's \w is ASCII only; a phrase's \w is any letter, as in Python.
             joined = "|".join(alternatives).replace("\\w", "[\\pL\\pN_]")
             self._set.Add(f"{_RE2_BOUNDARY}(?:{joined})")
