@@ -457,6 +457,7 @@ BOOK = PhraseBook(
         "blog praise": BLOG_PRAISE,
         "thanks": THANKS,
     },
+    presence=["thanks"],
 )
 
 _AFFILIATE = linear(
@@ -570,20 +571,20 @@ def _of_members(phrase: str, members: Sequence[str]) -> bool:
     return any(member.startswith(phrase) for member in members)
 
 
-def generic_praise(comment: Comment, text: str, hits: dict[str, list[str]]) -> str | None:
-    """How a short comment praises in words that fit any article or any blog, if it does.
+def generic_praise(comment: Comment, opening: str | None, hits: dict[str, list[str]]) -> str | None:
+    """How a short comment praises in words that fit any article or any blog, if it
+    does (``opening``: the praise it opens with).
 
     Praise is generic only when the comment has little else: beside quoted code it is
     someone's way of saying hello before the point.
     """
-    if len(comment.body) > PRAISE_MAX_CHARS or code_in(comment.body):
+    if opening is not None:
+        praise = f"generic praise that fits any article ('{opening}')"
+    elif len(comment.body) <= PRAISE_MAX_CHARS and (blog := hits.get("blog praise")):
+        praise = f"praise that fits any blog ('{blog[0]}')"
+    else:
         return None
-    if opening := _PRAISE.search(text.strip()):
-        words = " ".join(opening.group(0).split()).strip(" .,!").lower()
-        return f"generic praise that fits any article ('{words}')"
-    if blog := hits.get("blog praise"):
-        return f"praise that fits any blog ('{blog[0]}')"
-    return None
+    return None if code_in(comment.body) else praise
 
 
 #: A short thanks that carries nothing (no link, no website, no offer) is a reader's.
@@ -593,12 +594,15 @@ THANKS_WEIGHT = -1.0
 THANKS_MAX_WORDS = 20
 
 
-def _just_thanks(comment: Comment, text: str, hits: dict[str, list[str]]) -> bool:
+def _just_thanks(text: str, thanks: bool, opening: str | None) -> bool:
+    """Whether ``text`` (only read when short) thanks or praises (``opening``), and does
+    nothing else."""
     text = text.strip()
     # A handle anywhere but at the start (a reply) is where the thanks sends readers.
-    if len(text.split()) > THANKS_MAX_WORDS or "@" in text[1:]:
+    too_long = len(text) > 15 * THANKS_MAX_WORDS or len(text.split()) > THANKS_MAX_WORDS
+    if too_long or "@" in text[1:]:
         return False
-    return bool(hits.get("thanks")) or _PRAISE.search(text) is not None
+    return thanks or opening is not None
 
 
 class PromotionSignal:
@@ -619,7 +623,9 @@ class PromotionSignal:
         # Every finding but engagement bait, a disclosure and "little else" is grounds.
         grounds = False
         for family in FAMILIES:
-            matched = [p for p in hits.get(family.label, ()) if not _of_members(p, members)]
+            matched = hits.get(family.label, ())
+            if members:
+                matched = [p for p in matched if not _of_members(p, members)]
             for position, phrase in enumerate(matched):
                 findings.append(f"{family.label}: '{phrase}'")
                 weights.append(family.weight if position == 0 else family.more)
@@ -635,7 +641,10 @@ class PromotionSignal:
             findings.append(f"affiliate or tracking link: {affiliate[0]}")
             weights.append(0.6)
         keyword_site = bool(comment.author_url) and keyword_host(comment.author_url)
-        if praise := generic_praise(comment, text, hits):
+        opening = None
+        if len(comment.body) <= PRAISE_MAX_CHARS and (match := _PRAISE.search(text.strip())):
+            opening = " ".join(match.group(0).split()).strip(" .,!").lower()
+        if praise := generic_praise(comment, opening, hits):
             carries = []
             if body_links:
                 carries.append(f"a link to {host_of(body_links[0])}")
@@ -667,7 +676,7 @@ class PromotionSignal:
             weights.append(0.3)
         score = noisy_or(weights)
         weight = evidence_weight(score, STRENGTH)
-        if not findings and not links and _just_thanks(comment, text, hits):
+        if not findings and not links and _just_thanks(text, "thanks" in hits, opening):
             findings.append(JUST_THANKS)
             weight = THANKS_WEIGHT
         reason = "promotion: " + ("; ".join(findings) if findings else "no sales language")

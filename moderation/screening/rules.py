@@ -19,7 +19,7 @@ from typing import Any
 from ..models import Comment, Decision, SignalResult
 from .base import ScreeningContext, evidence_weight, noisy_or
 from .history import History, load_history
-from .patterns import REGISTRY, linear, runs
+from .patterns import REGISTRY, runs
 from .text import WORD, find_links, host_matches, host_of, prose, without_links
 
 #: Findings that start with this mark a trusted author, whose earlier approved
@@ -99,7 +99,10 @@ def is_reference(host: str) -> bool:
     return any(".".join(labels[i:]) in _REFERENCE_SET for i in range(len(labels) - 1))
 
 
-_DOCUMENT = linear("document link", r"(?i)\.pdf(?:$|[?#])")
+def _is_document(link: str) -> bool:
+    """A link to a PDF: a paper, a manual or a datasheet is cited as one, wherever it is kept."""
+    return link.split("#", 1)[0].split("?", 1)[0][-4:].lower() == ".pdf"
+
 
 WEIGHTS = {
     "links_over": 0.5,
@@ -264,11 +267,10 @@ class RulesSignal:
 
         links = find_links(comment.body)
         hosts = [host_of(link) for link in links]
-        # A paper, a manual or a datasheet is cited as its PDF, wherever it is kept.
         other_hosts = [
             host
             for host, link in zip(hosts, links, strict=True)
-            if host and not is_reference(host) and not _DOCUMENT.search(link)
+            if host and not is_reference(host) and not _is_document(link)
         ]
         if max_links > 0 and len(links) >= max_links:
             add(f"{len(links)} links (limit {max_links})", "links_over", Decision.HOLD)

@@ -94,3 +94,14 @@ def test_a_phrase_the_set_could_never_find_is_refused(monkeypatch):
         PhraseBook("test", {"offer": [r"i built a (?:[\w.-]{1,20} )?tool"]})
     book = PhraseBook("test ok", {"offer": [r"i built a (?:\w{1,20} )?tool"]})
     assert book.find("i built a chrome tool") == {"offer": ["i built a chrome tool"]}
+
+
+def test_a_family_asked_only_whether_it_occurs_keeps_whole_words(monkeypatch):
+    from moderation.screening import patterns
+    from moderation.screening.patterns import PhraseBook
+
+    monkeypatch.setattr(patterns, "REGISTRY", {})
+    book = PhraseBook("test", {"thanks": [r"thanks?", r"спасибо"]}, presence=["thanks"])
+    assert book.find("thanks!") == {"thanks": []}
+    assert book.find("спасибо, помогло") == {"thanks": []}
+    assert book.find("happy thanksgiving") == {}
