@@ -342,8 +342,9 @@ PRICE_WEIGHT = 0.35
 # "it was $120 a session". Looked for in the price's sentence, before it.
 _PAID = linear(
     "price paid",
-    r"(?:^|[^\pL])(?:paid|pay|paying|spent|spend|bought|got|picked up|costs? (?:me|us)|was"
-    r"|were)(?:[^\pL]|$)",
+    r"(?:^|[^\pL])(?:paid|spent|bought|picked up|costs? (?:me|us)|was|were"
+    r"|(?:i|we|they) (?:also |still |now |just |only )?(?:pay|got)|(?:don'?t|didn'?t|never) pay)"
+    r"(?:[^\pL]|$)",
 )
 #: How far before a price its sentence is read for what was paid.
 PAID_WINDOW = 80

@@ -315,9 +315,16 @@ def test_what_the_writer_paid_is_no_offer(settings, body):
     assert not any(f.startswith("price") for f in findings(PromotionSignal(), body, settings))
 
 
-def test_a_price_asked_is_an_offer(settings):
-    body = "The monitoring plan is $15/month, and I get you the first month for $5."
-    assert ("price: $15/month") in findings(PromotionSignal(), body, settings)
+@pytest.mark.parametrize(
+    ("body", "price"),
+    [
+        ("The monitoring plan is $15/month, and I get you the first month for $5.", "$15/month"),
+        ("Pay only $29 for lifetime access to every timer template.", "$29"),
+        ("You get the whole course for $49 this week.", "$49"),
+    ],
+)
+def test_a_price_asked_is_an_offer(settings, body, price):
+    assert f"price: {price}" in findings(PromotionSignal(), body, settings)
 
 
 def test_the_people_of_a_course_are_no_offer_but_the_course_is(settings):
