@@ -2,10 +2,12 @@
 
 Most comment spam on blogs is not clever. It sells a phone number ("HP printer
 support number +1-888-..."), repeats a keyword phrase for search engines, or
-belongs to a handful of trades: pharmacy, casinos, essays, loans, crypto
-"recovery", free films, game hacks, replicas, followers, backlinks. Each habit
-below is a finding with its own weight; a phone number next to a support or
-reservations phrase is about as sure as screening gets.
+belongs to a handful of trades: pharmacy, casinos and bookmakers (in the
+languages they advertise in), essays, loans, crypto "recovery" and doublers,
+free films, cracked software, game hacks, replicas, followers, backlinks,
+dating. Each habit below is a finding with its own weight; a phone number next
+to a support or reservations phrase is about as sure as screening gets, and a
+trade whose site is the author's website is what the comment sells.
 """
 
 from __future__ import annotations

@@ -6,12 +6,15 @@ what turns a blog's comments into sales media. Each pattern family below is a
 habit of such pitches: an offer (a trial, a discount, a launch), a call to
 contact the writer, the writer promoting their own channel or product, a
 company talking about itself, affiliate and tracking links, and praise that
-could sit under any article followed by a link or a business.
+could sit under any article or any blog ("you make blogging look easy")
+followed by a link, a business or a website named for search engines.
 
 A request to the author ("please help", "can you check my config?"), a
-technical "subscribe" (to a webhook, a topic, a feed) and a product named in
-passing are not promotion; the "genuine" signal counts what speaks for a
-comment instead.
+technical "subscribe" (to a webhook, a topic, a feed), a product named in
+passing and a price the writer paid ("I got mine for $85") are not promotion;
+the "genuine" signal counts what speaks for a comment instead. A short thanks
+that carries nothing (no link, no website, no offer) lowers the odds a little:
+it is what readers write, and it sells nothing.
 """
 
 from __future__ import annotations
