@@ -2,11 +2,10 @@
 
 Links (hold at ``max_links`` or more; a link to a reference, such as documentation,
 a code host, a university, a government or a PDF, is no evidence), moderation
-keywords (hold), disallowed
-words, domains, emails and IPs (spam), URL shorteners, the author's own URL
-repeated in the body, shouting and repetition, exact duplicates, floods from
-one IP, and trust earned by earlier approved comments. Unlike Antispam Bee,
-every rule runs and every match is kept.
+keywords (hold), disallowed words, domains, emails and IPs (spam), URL
+shorteners, the author's own URL repeated in the body, shouting and repetition,
+exact duplicates, floods from one IP, and trust earned by earlier approved
+comments. Unlike Antispam Bee, every rule runs and every match is kept.
 """
 
 from __future__ import annotations
