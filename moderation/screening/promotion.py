@@ -595,7 +595,7 @@ def generic_praise(comment: Comment, opening: str | None, hits: dict[str, list[s
 JUST_THANKS = "just thanks: no link, website or offer"
 THANKS_WEIGHT = -1.0
 #: Words a thanks may have and still be nothing but thanks.
-THANKS_MAX_WORDS = 20
+THANKS_MAX_WORDS = 12
 
 
 def _just_thanks(text: str, thanks: bool, opening: str | None) -> bool:

@@ -638,8 +638,9 @@ def test_a_short_thanks_that_carries_nothing_is_approved(settings):
         ("Thanks for the likes, follow me @timerdeals for more", {}),
         ("Thanks for writing this! More tips at cron-deals.com", {}),
         ("Thanks! Check out my channel for more cron.", {}),
+        ("I post a new cron video every Friday, it would mean a lot if you watched. Thanks!", {}),
     ],
-    ids=["author-website", "handle", "link", "pitch"],
+    ids=["author-website", "handle", "link", "pitch", "more-than-thanks"],
 )
 def test_a_thanks_that_leads_somewhere_is_not_just_thanks(settings, body, fields):
     assert "just thanks: no link, website or offer" not in findings(
