@@ -2,10 +2,12 @@
 
 Most comment spam on blogs is not clever. It sells a phone number ("HP printer
 support number +1-888-..."), repeats a keyword phrase for search engines, or
-belongs to a handful of trades: pharmacy, casinos, essays, loans, crypto
-"recovery", free films, game hacks, replicas, followers, backlinks. Each habit
-below is a finding with its own weight; a phone number next to a support or
-reservations phrase is about as sure as screening gets.
+belongs to a handful of trades: pharmacy, casinos and bookmakers (in the
+languages they advertise in), essays, loans, crypto "recovery" and doublers,
+free films, cracked software, game hacks, replicas, followers, backlinks,
+dating. Each habit below is a finding with its own weight; a phone number next
+to a support or reservations phrase is about as sure as screening gets, and a
+trade whose site is the author's website is what the comment sells.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from ..models import Comment, SignalResult
 from .base import ScreeningContext, evidence_weight, noisy_or
 from .patterns import PhraseBook, linear
-from .text import WORD, find_links, prose
+from .text import WORD, find_links, host_of, prose
 
 #: How strongly commercial findings move the combined log-odds.
 STRENGTH = 1.6
@@ -195,6 +197,19 @@ TRADES: dict[str, list[str]] = {
         r"situs (?:judi|slot|togel)",
         r"togel",
         r"gacor",
+        # the same trade in other languages: a bookmaker is a bookmaker in any of them
+        r"cassinos?",
+        r"casin[òó]",
+        r"kasino",
+        r"kasyno",
+        r"apostas? (?:esportivas?|online|desportivas?)",
+        r"apuestas (?:deportivas|online)",
+        r"sportwetten",
+        r"paris sportifs",
+        r"scommesse (?:sportive|online)",
+        r"букмекер\w{0,8}",
+        r"казино",
+        r"ставк[аи] на спорт",
     ],
     "essays": [
         r"essay (?:writing service|writers?|help|services?)",
@@ -229,8 +244,12 @@ TRADES: dict[str, list[str]] = {
         r"(?:crypto|bitcoin|forex) (?:investment|trading platform|mining|signals)",
         r"invest(?:ed)? (?:in|with) (?:bitcoin|crypto|forex)",
         r"binary options?",
-        r"double your (?:bitcoin|money|investment)",
+        r"double your (?:bitcoin|money|investment|btc|crypto)",
+        r"(?:bitcoin|btc|crypto|eth|usdt) doubler",
         r"(?:daily|weekly) (?:profit|returns?) of",
+        # the testimonial: "I started investing with Mr ... and now I earn ..."
+        r"invest(?:ing|ed)? with (?:mr|mrs|ms|miss|dr|sir|madam|expert)\.?",
+        r"(?:account|investment|trading) manager (?:mr|mrs|ms|miss|dr|sir|madam)\.?",
     ],
     "free films": [
         r"watch (?:\w{1,20} ){0,3}(?:movies?|films?|series|online) (?:free|for free|online free)",
@@ -241,6 +260,19 @@ TRADES: dict[str, list[str]] = {
         r"fmovies",
         r"iptv (?:subscription|service|provider|reseller)",
         r"(?:cheap|premium) iptv",
+        r"full (?:hd )?movie (?:\w{1,20} ){0,2}(?:download|free|online|\d{3,4}p)",
+        r"(?:download|watch) (?:\w{1,20} ){1,3}full (?:hd )?movie",
+        r"(?:480|720|1080|2160)p (?:free )?download",
+        r"live ?stream(?:ing)? (?:for )?free",
+    ],
+    "cracked software": [
+        r"keygen",
+        r"crack(?:ed)? (?:\+ |and |with )?(?:keygen|serial|patch|license key|activation)",
+        r"crack(?:ed)? (?:full version|free download|download)",
+        r"full version (?:free )?download",
+        r"free download (?:full version|cracked|with crack)",
+        r"(?:serial|license|licence|activation|product) keys? (?:free|generator|crack)",
+        r"nulled (?:themes?|plugins?|scripts?)",
     ],
     "game hacks": [
         r"free (?:v-?bucks|robux|coins|gems|diamonds|skins)",
@@ -264,6 +296,9 @@ TRADES: dict[str, list[str]] = {
         r"(?:buy|cheap|quality|high[- ]da|dofollow|pbn|edu|gov|permanent) backlinks?",
         r"backlinks? (?:service|package|for sale|cheap|from)",
         r"guest post(?:ing)? (?:service|sites?|offer|opportunit(?:y|ies))",
+        r"(?:paid |niche )?link insertions?",
+        r"(?:contribute|write|publish) a (?:paid |sponsored )?guest post (?:to|on|for) your",
+        r"sponsored (?:posts?|articles?) (?:on|for|to) your",
         r"(?:rank|ranking) (?:your|on) (?:website|site|google|first page)",
         r"first page of google",
         r"seo (?:services?|agency|company|expert|package)",
@@ -278,7 +313,10 @@ TRADES: dict[str, list[str]] = {
         r"hot (?:girls|singles|women) (?:in|near)",
         r"(?:adult|sex) (?:dating|chat|cams?)",
         r"hookup (?:site|app|tonight)",
-        r"singles in your area",
+        r"(?:hot|single|lonely|sexy|horny|local) (?:\w{1,12} )?(?:girls|women|ladies|singles"
+        r"|milfs|moms) (?:\w{1,20} ){0,2}(?:in|near) your (?:area|city|town)",
+        r"singles (?:in|near) your (?:area|city|town)",
+        r"sugar (?:daddy|daddies|baby|babies|mommy|mommies|dating)",
     ],
     "miracle cures": [
         r"weight loss (?:pills?|supplements?|tea|product)",
@@ -301,8 +339,9 @@ TRADES: dict[str, list[str]] = {
         r"(?:buy|fresh|sell|selling) cvvs?",
     ],
     "easy money": [
-        r"(?:earn|make) (?:\$ ?\d{1,6}|\d{1,6} ?(?:usd|dollars?|euros?)) "
-        r"(?:a|per|every) (?:day|week|month|hour)",
+        r"(?:earn|earning|make|making) "
+        r"(?:\$ ?\d[\d,.]{0,9}|\d[\d,.]{0,9} ?(?:usd|dollars?|euros?)) "
+        r"(?:a|per|every|each) (?:day|week|month|hour)",
         r"work(?:ing)? from home (?:and|jobs?|opportunit(?:y|ies))",
         r"(?:make|earn) money (?:online|from home|fast)",
         r"passive income (?:system|stream|from home|online)",
@@ -355,8 +394,9 @@ WEIGHTS = {
     "phone": 0.35,
     "toll free": 0.35,
     "trade": 0.75,
+    "trade from a website": 0.85,
     "another trade": 0.3,
-    "stuffed": 0.7,
+    "stuffed": 0.85,
 }
 
 
@@ -404,7 +444,14 @@ class CommercialSignal:
         for trade in TRADES:
             if matches := hits.get(trade):
                 quoted = ", ".join(f"'{m}'" for m in matches[:2])
-                add(f"{trade}: {quoted}", "trade" if first_trade else "another trade")
+                if not first_trade:
+                    add(f"{trade}: {quoted}", "another trade")
+                elif comment.author_url:
+                    # The trade's site left as the author's website is what the comment sells.
+                    site = host_of(comment.author_url)
+                    add(f"{trade}: {quoted}, from a website ({site})", "trade from a website")
+                else:
+                    add(f"{trade}: {quoted}", "trade")
                 first_trade = False
         if stuffed := stuffed_phrase(text):
             phrase, count = stuffed

@@ -90,13 +90,23 @@ def found(pattern: Any, text: str, limit: int = 3) -> list[str]:
 
 #: A word boundary RE2 can read: the start, or a character that is no letter or digit.
 _RE2_BOUNDARY = r"(?:^|[^\pL\pN_])"
+_RE2_END = r"(?:$|[^\pL\pN_])"
+# \w inside a character class, which the set's rewriting of \w would break.
+_W_IN_CLASS = re.compile(r"\[(?:\\.|[^\]\\])*\\w")
 
 
 class PhraseBook:
-    """Families of phrases (see :func:`phrases`), searched together."""
+    """Families of phrases (see :func:`phrases`), searched together.
 
-    def __init__(self, name: str, families: dict[str, list[str]]) -> None:
+    A family in ``presence`` is only asked whether it occurs: the set alone answers,
+    and its phrases are not looked for one by one (what a common word needs).
+    """
+
+    def __init__(
+        self, name: str, families: dict[str, list[str]], *, presence: Iterable[str] = ()
+    ) -> None:
         self.names = list(families)
+        self.presence = frozenset(presence)
         self.patterns = {
             family: phrases(f"{name}: {family}", alternatives)
             for family, alternatives in families.items()
@@ -106,18 +116,26 @@ class PhraseBook:
         options.max_mem = 64 << 20
         options.never_capture = True
         self._set = re2.Set.SearchSet(options)
-        for alternatives in families.values():
+        for family, alternatives in families.items():
+            for phrase in alternatives:
+                if _W_IN_CLASS.search(phrase):
+                    # The set would silently never find it: [\w.-] becomes [[\pL\pN_].-].
+                    raise ValueError(f"{name}: {family}: \\w inside a class in {phrase!r}")
             # RE2's \w is ASCII only; a phrase's \w is any letter, as in Python.
             joined = "|".join(alternatives).replace("\\w", "[\\pL\\pN_]")
-            self._set.Add(f"{_RE2_BOUNDARY}(?:{joined})")
+            end = _RE2_END if family in self.presence else ""  # the others' is checked in `found`
+            self._set.Add(f"{_RE2_BOUNDARY}(?:{joined}){end}")
         self._set.Compile()
         REGISTRY[f"{name} (set)"] = self._set
 
     def find(self, text: str, limit: int = 3) -> dict[str, list[str]]:
-        """For each family that occurs in (lower-cased) ``text``, its first distinct phrases."""
-        hits = {}
+        """For each family that occurs in (lower-cased) ``text``, its first distinct phrases
+        (none for a family in ``presence``)."""
+        hits: dict[str, list[str]] = {}
         for index in sorted(self._set.Match(text) or ()):
             family = self.names[index]
-            if matched := found(self.patterns[family], text, limit):
+            if family in self.presence:
+                hits[family] = []
+            elif matched := found(self.patterns[family], text, limit):
                 hits[family] = matched
         return hits

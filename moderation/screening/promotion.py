@@ -6,12 +6,15 @@ what turns a blog's comments into sales media. Each pattern family below is a
 habit of such pitches: an offer (a trial, a discount, a launch), a call to
 contact the writer, the writer promoting their own channel or product, a
 company talking about itself, affiliate and tracking links, and praise that
-could sit under any article followed by a link or a business.
+could sit under any article or any blog ("you make blogging look easy")
+followed by a link, a business or a website named for search engines.
 
 A request to the author ("please help", "can you check my config?"), a
-technical "subscribe" (to a webhook, a topic, a feed) and a product named in
-passing are not promotion; the "genuine" signal counts what speaks for a
-comment instead.
+technical "subscribe" (to a webhook, a topic, a feed), a product named in
+passing and a price the writer paid ("I got mine for $85") are not promotion;
+the "genuine" signal counts what speaks for a comment instead. A short thanks
+that carries nothing (no link, no website, no offer) lowers the odds a little:
+it is what readers write, and it sells nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from ..models import Comment, SignalResult
 from .base import ScreeningContext, evidence_weight, noisy_or
 from .patterns import PhraseBook, found, linear, phrases
-from .text import WORD, find_links, host_of, prose
+from .text import WORD, code_in, find_links, host_of, prose
 
 #: How strongly promotion findings move the combined log-odds.
 STRENGTH = 2.4
@@ -60,13 +63,15 @@ OFFER = Family(
         r"\d{1,3}[- ]day (?:free )?trial",
         r"(?:try|test) it (?:free|for free)",
         r"(?:sign|signing) up (?:now|today|here|for free|at|on)",
+        r"(?:sign|signing) up for (?:the|our|a|my) (?:free |private |closed |open )?"
+        r"(?:beta|waitlist|early access|trial)",
         r"register (?:now|today|here|at)",
         r"(?:join|get on) (?:the|our) (?:waitlist|waiting list|beta)",
         r"beta (?:invites?|access|testers)",
         r"(?:enrol(?:l)?ment|registration|doors) (?:opens?|is open|closes?)",
         r"pre-?orders?",
         r"(?:i|we) earn (?:a )?(?:small )?commission",
-        r"affiliate link",
+        r"affiliate links?",
         r"referral (?:code|link)",
         r"invite code",
         r"(?:we(?:'re| are)|i'?m) hiring",
@@ -74,6 +79,12 @@ OFFER = Family(
         r"apply (?:at|here|now|via|through)",
         r"join our team",
         r"(?:get|grab|buy) (?:your )?tickets?",
+        r"(?:save|reserve|claim|grab|book) (?:your|a) (?:free )?(?:seat|spot|place)",
+        r"(?:we(?:'re| are)|i(?:'m| am)) (?:hosting|running|holding|organi[sz]ing) (?:a|an|our)"
+        r" (?:free |short |live |online |\d{1,3}-minute )?(?:live |online )?(?:session|webinar"
+        r"|workshop|masterclass|training|q&a|ama|bootcamp|challenge)",
+        r"(?:it'?s|it is|now|also|available|out) (?:now )?(?:on|at) (?:amazon|kindle|leanpub"
+        r"|gumroad|udemy|skillshare|etsy|teachable|coursera|domestika)",
         r"tickets? (?:are )?(?:on sale|available|left)",
         # German, French, Spanish, Portuguese, Italian, Swedish, Dutch
         r"jetzt (?:kaufen|bestellen|buchen|anmelden|testen)",
@@ -192,7 +203,10 @@ CONTACT_ME = Family(
         r"(?:link|details|more) (?:is |are )?(?:in|on) (?:my )?(?:bio|profile|description)",
         r"(?:search|look) (?:for )?(?:us|me|it|[\"“'][^\"”']{1,40}[\"”'])? ?(?:on|in) "
         r"(?:the )?(?:app store|play store|google play|spotify|apple podcasts|amazon|etsy"
-        r"|tindie|gumroad|youtube|github marketplace|any podcast app|all the usual apps)",
+        r"|tindie|gumroad|youtube|github marketplace|any podcast app|all the usual apps|udemy"
+        r"|skillshare|teachable|leanpub|kindle|teachers pay teachers|coursera|domestika)",
+        r"(?:search|google|look up) (?:for )?(?:my (?:full )?name|my username|my handle)",
+        r"send (?:me|us) (?:a |an )?(?:dm|pm|message|direct message|line|note|email|e-mail)",
         r"on (?:any|all the usual) (?:podcast )?apps?",
         r"(?:we(?:'re| are)|i(?:'m| am)) easy to find",
         r"kontaktieren sie (?:mich|uns)",
@@ -218,11 +232,20 @@ OWN_OFFER = Family(
         r"|mix|playlist|instagram|tiktok|game|stream)",
         r"(?:i|we) (?:built|made|created|launched|developed|host|publish|founded|designed"
         r"|packaged|recorded|released) (?:a|an|the|our|my) (?:little |small |free |new |short )?"
-        r"(?:tool|app|course|newsletter|podcast|plugin|extension|service|product|platform|saas"
+        r"(?:\w{1,20} )?(?:tool|app|course|newsletter|podcast|plugin|extension|service|product"
+        r"|platform|saas"
         r"|startup|company|agency|template|book|ebook|community|cohort|workshop|program"
         r"|programme|generator|editor|web ui|hat|device|kit|video|episode|series|website)",
         r"(?:i|we) (?:made|recorded) (?:a|an) (?:\d{1,2}-minute |short |quick |new )?(?:video"
         r"|tutorial|episode)",
+        r"i (?:send|write|run|publish|put out) (?:a|an|my) (?:\w{1,20} ){0,3}(?:newsletter"
+        r"|digest|zine)",
+        r"(?:weekly|monthly|daily|fortnightly) (?:email|e-mail) (?:called|named)",
+        r"i (?:wrote|have written|'ve written|published|self-published) (?:a|an|my)"
+        r" (?:\w{1,20} )?(?:book|ebook|e-book)",
+        # a teacher who names the marketplace their course is sold on
+        r"i teach (?:\S{1,30} ){0,8}(?:on |in |at |via |through )?(?:a |an |my )?(?:skillshare"
+        r"|udemy|teachable|domestika|maven|thinkific|kajabi|podia|coursera)",
         r"(?:a|our|my) (?:little |small |free )?(?:tool|app|generator|editor|plugin|extension"
         r"|service|product|platform|template|newsletter|podcast|course) called",
         r"(?:i'?m|i am) (?:the |a |one of the )?(?:co-?)?(?:founder|ceo|cto|creator|maker"
@@ -264,6 +287,9 @@ COMPANY = Family(
         r"we (?:offer|provide|speciali[sz]e in|deliver|sell)",
         r"(?:we|i) help (?:teams|companies|businesses|clients|founders|brands|startups"
         r"|schools|organisations|organizations|people like you)",
+        r"we(?:'ve| have)? helped (?:several |many |dozens of |hundreds of |over \d{1,5} "
+        r"|more than \d{1,5} |\d{1,5}\+? |a few |lots of )?(?:teams|companies|businesses"
+        r"|clients|founders|brands|startups|organisations|organizations)",
         r"we are a (?:leading|professional|trusted|top|full-service|boutique)",
         r"our (?:agency|company|firm|services?|products?|platform|solutions?|experts?|clients?"
         r"|customers|software|courses?|store|shop)",
@@ -315,6 +341,32 @@ PRICE = linear(
     r"|\b\d[\d,.]{0,9}\s?(?:usd|eur|gbp|euros?|dollars?|bucks|kr|sek|inr|reais)\b",
 )
 PRICE_WEIGHT = 0.35
+# What the writer paid is no offer: "I paid $15/month for it", "got mine for $85 on eBay",
+# "it was $120 a session". Looked for in the price's sentence, before it.
+_PAID = linear(
+    "price paid",
+    r"(?:^|[^\pL])(?:paid|spent|bought|picked up|costs? (?:me|us)|was|were"
+    r"|(?:i|we|they) (?:also |still |now |just |only )?(?:pay|got)|(?:don'?t|didn'?t|never) pay)"
+    r"(?:[^\pL]|$)",
+)
+#: How far before a price its sentence is read for what was paid.
+PAID_WINDOW = 80
+
+
+def offered_prices(text: str, limit: int = 3) -> list[str]:
+    """The distinct prices in ``text`` (lower-cased) that are not what the writer paid."""
+    prices: list[str] = []
+    for count, match in enumerate(PRICE.finditer(text)):
+        if count == 8 * limit or len(prices) == limit:
+            break
+        before = text[max(0, match.start() - PAID_WINDOW) : match.start()]
+        sentence = before[max(before.rfind(". "), before.rfind("!"), before.rfind("?"),
+                              before.rfind("\n")) + 1 :]  # fmt: skip
+        price = " ".join(match.group(0).split()).rstrip(".,")
+        if not _PAID.search(sentence) and price not in prices:
+            prices.append(price)
+    return prices
+
 
 # Saying who one works for is honest, and alone it is no pitch: it only adds to one.
 DISCLOSURE = Family(
@@ -330,6 +382,66 @@ DISCLOSURE = Family(
     grounds=False,
 )
 
+# The people of a course or a company are no offer: "we tried this with our bootcamp cohort".
+MEMBERS = [
+    r"(?:my|our) (?:\w{1,20} )?(?:course|cohort|bootcamp|class|workshop|program|programme"
+    r"|academy|community|company|agency|startup|studio|team|shop) (?:cohort|students|learners"
+    r"|members|participants|attendees|alumni|kids|group|instructors|mentors|teachers|staff"
+    r"|colleagues|engineers|developers|interns|trainees|classmates)",
+]
+
+# Spun praise of the blog itself, its layout, its writer or its writing: it fits every
+# blog there is, and says nothing about the article ("you make blogging look easy").
+BLOG_PRAISE = [
+    r"(?:marvell?ous|great|nice|awesome|beautiful|superb|wonderful|amazing|fantastic|excellent"
+    r"|lovely|cool|fabulous|magnificent) (?:blog|weblog|site|website|web site) (?:layout|design"
+    r"|theme|template)",
+    r"(?:you make|make) blogging look easy",
+    r"how long have you been (?:blogging|running (?:a|this) (?:blog|site))",
+    r"(?:the )?(?:overall )?look of your (?:site|website|web site|blog|weblog)",
+    r"your (?:site|website|web site|blog|weblog|writing|content) (?:is|are) (?:very |really "
+    r"|incredibly |extremely |so |truly |quite |genuinely )?(?:useful|helpful|beneficial"
+    r"|informative|great|amazing|awesome|excellent|wonderful|fantastic|superb|valuable"
+    r"|magnificent|pleasant)",
+    r"(?:i will|i'll|i am going to|i'm going to|going to) (?:definitely |certainly |surely )?"
+    r"(?:bookmark|book-mark|book mark) (?:it|this|your (?:site|blog|website|web site|weblog"
+    r"|page))",
+    r"bookmark(?:ed|ing)? (?:your|this) (?:site|blog|website|web site|weblog)",
+    r"(?:keep|retain|continue|carry)(?: on)? (?:updating|posting|writing)(?: on)? (?:this|your"
+    r"|the) (?:weblog|blog|site|website|web site)",
+    r"(?:how|where) (?:can|could|do|may) (?:we|i) (?:be in|get in|stay in|keep in) (?:contact"
+    r"|touch)",
+    r"(?:this|your) weblog",
+    r"(?:do|would) you (?:accept|offer|take|allow|need) guest (?:writers|posts|bloggers|authors)",
+    r"(?:pleasant|fastidious|enlightening|remarkable|superb|fantastic) (?:submit|put up|writeup"
+    r"|write-up|composition|piece of writing|paragraph|posting|article post)",
+]
+
+# Thanks, in the languages readers here write most (language is never evidence: each
+# one is counted alike).
+THANKS = [
+    r"thanks?",
+    r"thank(?:s| you) (?:so much|a lot|again)",
+    r"thx",
+    r"cheers",
+    r"much appreciated",
+    r"appreciate (?:it|this|the|your)",
+    r"merci",
+    r"danke",
+    r"gracias",
+    r"obrigad[oa]",
+    r"grazie",
+    r"tack",
+    r"dank ?je(?: ?wel)?",
+    r"bedankt",
+    r"dzi[eę]kuj[eę]",
+    r"спасибо",
+    r"дякую",
+    r"kiitos",
+    r"terima kasih",
+    r"te[sş]ekk[üu]rler",
+]
+
 FAMILIES = (
     OFFER,
     CALL_TO_ACTION,
@@ -341,7 +453,16 @@ FAMILIES = (
     FUNDRAISING,
     DISCLOSURE,
 )
-BOOK = PhraseBook("promotion", {family.label: family.phrases for family in FAMILIES})
+BOOK = PhraseBook(
+    "promotion",
+    {
+        **{family.label: family.phrases for family in FAMILIES},
+        "members": MEMBERS,
+        "blog praise": BLOG_PRAISE,
+        "thanks": THANKS,
+    },
+    presence=["thanks"],
+)
 
 _AFFILIATE = linear(
     "affiliate link",
@@ -422,11 +543,70 @@ def business_author(comment: Comment) -> bool:
     return "|" in comment.author or (trade >= 1 and len(words) >= 2) or trade >= 2
 
 
+# Words of selling in a website's name: two of its parts are enough with one of these.
+_SHOP_WORDS = frozenset(
+    """coupon coupons deal deals discount discounts promo promos voucher vouchers replica
+    replicas wholesale outlet clearance cheap cheapest bestseller reviews reviewz
+    official gummies pills supplement supplements casino casinos betting slots loans
+    essay essays""".split()
+)
+# One word: "bestsmartwatchreviewz", "cheapjerseysoutlet" (a superlative, then what it sells).
+_SHOP_NAME = linear(
+    "shop name",
+    r"^(?:best|cheap|cheapest|buy|discount|top\d{0,3})[a-z0-9]{0,30}(?:reviews?|reviewz|coupons?"
+    r"|deals?|prices?|discounts?|replicas?|wholesale|outlet|offers?|promos?)",
+)
+
+
 def keyword_host(url: str) -> bool:
-    """A website named for search engines: cheap-car-rental-dubai.example."""
+    """A website named for search engines: cheap-car-rental-dubai.example,
+    watch-replicas.example, bestblenderreviewz.example."""
     name = host_of(url).split(".")[0]
     parts = [part for part in name.split("-") if part]
-    return len(parts) >= 3 and sum(part in _TRADE_WORDS for part in parts) >= 1
+    if len(parts) >= 3 and any(part in _TRADE_WORDS for part in parts):
+        return True
+    if len(parts) >= 2:
+        return any(part in _SHOP_WORDS for part in parts)
+    return _SHOP_NAME.search(name) is not None
+
+
+def _of_members(phrase: str, members: Sequence[str]) -> bool:
+    """``phrase`` ("our bootcamp") only begins the name of its people ("our bootcamp cohort")."""
+    return any(member.startswith(phrase) for member in members)
+
+
+def generic_praise(comment: Comment, opening: str | None, hits: dict[str, list[str]]) -> str | None:
+    """How a short comment praises in words that fit any article or any blog, if it
+    does (``opening``: the praise it opens with).
+
+    Praise is generic only when the comment has little else: beside quoted code it is
+    someone's way of saying hello before the point.
+    """
+    if opening is not None:
+        praise = f"generic praise that fits any article ('{opening}')"
+    elif len(comment.body) <= PRAISE_MAX_CHARS and (blog := hits.get("blog praise")):
+        praise = f"praise that fits any blog ('{blog[0]}')"
+    else:
+        return None
+    return None if code_in(comment.body) else praise
+
+
+#: A short thanks that carries nothing (no link, no website, no offer) is a reader's.
+JUST_THANKS = "just thanks: no link, website or offer"
+THANKS_WEIGHT = -1.0
+#: Words a thanks may have and still be nothing but thanks.
+THANKS_MAX_WORDS = 12
+
+
+def _just_thanks(text: str, thanks: bool, opening: str | None) -> bool:
+    """Whether ``text`` (only read when short) thanks or praises (``opening``), and does
+    nothing else."""
+    text = text.strip()
+    # A handle anywhere but at the start (a reply) is where the thanks sends readers.
+    too_long = len(text) > 15 * THANKS_MAX_WORDS or len(text.split()) > THANKS_MAX_WORDS
+    if too_long or "@" in text[1:]:
+        return False
+    return thanks or opening is not None
 
 
 class PromotionSignal:
@@ -443,16 +623,20 @@ class PromotionSignal:
         findings: list[str] = []
         weights: list[float] = []
         hits = BOOK.find(lowered)
+        members = hits.get("members", ())
         # Every finding but engagement bait, a disclosure and "little else" is grounds.
         grounds = False
         for family in FAMILIES:
-            for position, phrase in enumerate(hits.get(family.label, ())):
+            matched = hits.get(family.label, ())
+            if members:
+                matched = [p for p in matched if not _of_members(p, members)]
+            for position, phrase in enumerate(matched):
                 findings.append(f"{family.label}: '{phrase}'")
                 weights.append(family.weight if position == 0 else family.more)
                 grounds = grounds or family.grounds
         from_families = len(findings)
-        for position, price in enumerate(found(PRICE, lowered)):
-            findings.append(f"price: {price.rstrip('.,')}")
+        for position, price in enumerate(offered_prices(lowered)):
+            findings.append(f"price: {price}")
             weights.append(PRICE_WEIGHT if position == 0 else 0.15)
         body_links = find_links(comment.body)
         links = [*body_links, comment.author_url] if comment.author_url else list(body_links)
@@ -460,8 +644,11 @@ class PromotionSignal:
         if affiliate:
             findings.append(f"affiliate or tracking link: {affiliate[0]}")
             weights.append(0.6)
-        if len(comment.body) <= PRAISE_MAX_CHARS and (praise := _PRAISE.search(text.strip())):
-            opening = " ".join(praise.group(0).split()).strip(" .,!").lower()
+        keyword_site = bool(comment.author_url) and keyword_host(comment.author_url)
+        opening = None
+        if len(comment.body) <= PRAISE_MAX_CHARS and (match := _PRAISE.search(text.strip())):
+            opening = " ".join(match.group(0).split()).strip(" .,!").lower()
+        if praise := generic_praise(comment, opening, hits):
             carries = []
             if body_links:
                 carries.append(f"a link to {host_of(body_links[0])}")
@@ -469,21 +656,21 @@ class PromotionSignal:
                 carries.append(f"'{cue[0]}'")
             if business_author(comment):
                 carries.append(f"a business name as author ('{comment.author}')")
-            if carries:
-                findings.append(
-                    f"generic praise that fits any article ('{opening}') with {', '.join(carries)}"
+            if keyword_site:
+                carries.append(
+                    f"a website named for search engines ({host_of(comment.author_url)})"
                 )
+                keyword_site = False  # said once
+            if carries:
+                findings.append(f"{praise} with {', '.join(carries)}")
                 weights.append(0.8)
             elif comment.author_url:
-                findings.append(
-                    f"generic praise that fits any article ('{opening}') from a website "
-                    f"({host_of(comment.author_url)})"
-                )
+                findings.append(f"{praise} from a website ({host_of(comment.author_url)})")
                 weights.append(0.45)
         if business_author(comment):
             findings.append(f"a business name as author: '{comment.author}'")
             weights.append(0.55)
-        if comment.author_url and keyword_host(comment.author_url):
+        if keyword_site:
             findings.append(f"a website named for search engines: {host_of(comment.author_url)}")
             weights.append(0.35)
         # Prices, affiliate links, link drops and business names all promote something.
@@ -492,6 +679,10 @@ class PromotionSignal:
             findings.append("little else besides the pitch")
             weights.append(0.3)
         score = noisy_or(weights)
+        weight = evidence_weight(score, STRENGTH)
+        if not findings and not links and _just_thanks(text, "thanks" in hits, opening):
+            findings.append(JUST_THANKS)
+            weight = THANKS_WEIGHT
         reason = "promotion: " + ("; ".join(findings) if findings else "no sales language")
         return SignalResult(
             self.name,
@@ -499,6 +690,6 @@ class PromotionSignal:
             reason,
             None,
             tuple(findings),
-            weight=evidence_weight(score, STRENGTH),
+            weight=weight,
             grounds=grounds,
         )

@@ -1,10 +1,11 @@
 """The "rules" signal: what WordPress and Antispam Bee check, each finding named.
 
-Links (hold at ``max_links`` or more), moderation keywords (hold), disallowed
-words, domains, emails and IPs (spam), URL shorteners, the author's own URL
-repeated in the body, shouting and repetition, exact duplicates, floods from
-one IP, and trust earned by earlier approved comments. Unlike Antispam Bee,
-every rule runs and every match is kept.
+Links (hold at ``max_links`` or more; a link to a reference, such as documentation,
+a code host, a university, a government or a PDF, is no evidence), moderation
+keywords (hold), disallowed words, domains, emails and IPs (spam), URL
+shorteners, the author's own URL repeated in the body, shouting and repetition,
+exact duplicates, floods from one IP, and trust earned by earlier approved
+comments. Unlike Antispam Bee, every rule runs and every match is kept.
 """
 
 from __future__ import annotations
@@ -80,14 +81,28 @@ REFERENCE_HOSTS = (
 
 
 _REFERENCE_SET = frozenset(REFERENCE_HOSTS)
+#: Top-level domains only universities, governments and treaty organisations get
+#: (who.int), and the second-level ones of universities elsewhere (ox.ac.uk, unimelb.edu.au).
+_PUBLIC_TLDS = frozenset({"edu", "gov", "int", "mil"})
+_ACADEMIC_SLDS = frozenset({"ac", "edu", "gov", "gob", "govt"})
 
 
 def is_reference(host: str) -> bool:
-    """A documentation host, or one of :data:`REFERENCE_HOSTS` (or a subdomain of one)."""
+    """A documentation host, a university's or a government's, or one of
+    :data:`REFERENCE_HOSTS` (or a subdomain of one)."""
     if host.startswith("docs."):
         return True
     labels = host.split(".")[-4:]  # no reference host has more labels than this
+    if labels[-1] in _PUBLIC_TLDS:
+        return True
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _ACADEMIC_SLDS:
+        return True
     return any(".".join(labels[i:]) in _REFERENCE_SET for i in range(len(labels) - 1))
+
+
+def _is_document(link: str) -> bool:
+    """A link to a PDF: a paper, a manual or a datasheet is cited as one, wherever it is kept."""
+    return link.split("#", 1)[0].split("?", 1)[0][-4:].lower() == ".pdf"
 
 
 WEIGHTS = {
@@ -253,7 +268,11 @@ class RulesSignal:
 
         links = find_links(comment.body)
         hosts = [host_of(link) for link in links]
-        other_hosts = [h for h in hosts if h and not is_reference(h)]
+        other_hosts = [
+            host
+            for host, link in zip(hosts, links, strict=True)
+            if host and not is_reference(host) and not _is_document(link)
+        ]
         if max_links > 0 and len(links) >= max_links:
             add(f"{len(links)} links (limit {max_links})", "links_over", Decision.HOLD)
         elif other_hosts:

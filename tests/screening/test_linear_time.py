@@ -81,3 +81,27 @@ def test_screening_a_maximum_size_comment_of_any_shape_is_fast(screener, shape):
 @pytest.mark.parametrize("shape", ["anchors", "brackets", "url starts", "mixed"])
 def test_the_review_pages_link_finder_is_fast_on_hostile_bodies(shape):
     assert fastest_cpu_seconds(links_in, ADVERSARIAL[shape]) < PATTERN_BUDGET
+
+
+def test_a_phrase_the_set_could_never_find_is_refused(monkeypatch):
+    """The set rewrites \\w as a Unicode class, which breaks it inside a class: such a
+    phrase would be found by its own pattern but never reported by the set."""
+    from moderation.screening import patterns
+    from moderation.screening.patterns import PhraseBook
+
+    monkeypatch.setattr(patterns, "REGISTRY", {})  # these test books are not timed
+    with pytest.raises(ValueError, match="inside a class"):
+        PhraseBook("test", {"offer": [r"i built a (?:[\w.-]{1,20} )?tool"]})
+    book = PhraseBook("test ok", {"offer": [r"i built a (?:\w{1,20} )?tool"]})
+    assert book.find("i built a chrome tool") == {"offer": ["i built a chrome tool"]}
+
+
+def test_a_family_asked_only_whether_it_occurs_keeps_whole_words(monkeypatch):
+    from moderation.screening import patterns
+    from moderation.screening.patterns import PhraseBook
+
+    monkeypatch.setattr(patterns, "REGISTRY", {})
+    book = PhraseBook("test", {"thanks": [r"thanks?", r"спасибо"]}, presence=["thanks"])
+    assert book.find("thanks!") == {"thanks": []}
+    assert book.find("спасибо, помогло") == {"thanks": []}
+    assert book.find("happy thanksgiving") == {}

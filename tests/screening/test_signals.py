@@ -10,7 +10,7 @@ from moderation.models import Decision, Label
 from moderation.screening.base import ScreeningContext, check
 from moderation.screening.commercial import CommercialSignal
 from moderation.screening.intake import IntakeSignal
-from moderation.screening.promotion import PromotionSignal
+from moderation.screening.promotion import JUST_THANKS, PromotionSignal
 from moderation.screening.relevance import RelevanceSignal
 from moderation.screening.rules import TRUSTED, RulesSignal
 
@@ -293,8 +293,10 @@ def test_generic_praise_followed_by_a_link(settings, make_comment):
 
 def test_specific_praise_without_link_is_not_promotion(settings, make_comment):
     result = promotion(settings, make_comment("Great post! The part about mentors rang true."))
-    assert result.findings == ()
+    assert result.findings == (JUST_THANKS,)  # a reader's thanks, which lowers the odds
     assert result.score == 0.0
+    assert result.weight < 0
+    assert not result.grounds
 
 
 def test_unrelated_long_comment_is_flagged_only_when_the_article_is_known(
