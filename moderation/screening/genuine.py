@@ -54,8 +54,10 @@ ERRORS = [
 TECHNICAL = linear(
     "technical detail",
     r"(?i)\b(?:v?\d{1,4}\.\d{1,4}(?:\.\d{1,4})?)\b"  # versions: 3.12, v2.1.0
-    r"|(?:^|\s)(?:sudo|pip|npm|git|docker|apt|brew|systemctl|ssh|python3?|crontab|kubectl|curl)"
-    r"\s+[a-z-]"  # a command line
+    # A command line, typed in lower case: "pip install", "python3 -m venv", "python
+    # app.py"; not "Python mailing list" (python takes an option or a file, not a word).
+    r"|(?-i:(?:^|\s)(?:sudo|pip|npm|git|docker|apt|brew|systemctl|ssh|crontab|kubectl|curl)"
+    r"\s+[a-z-]|(?:^|\s)python3?\s+(?:-|[\w./-]+\.py\b))"
     r"|(?:^|\s)--?[a-z][a-z-]{1,30}\b"  # an option: --force-with-lease
     r"|(?:^|\s)(?:/[\w.-]{1,40}){2,}"  # a path: /etc/cups/printers.conf
     r"|\b[a-z]:\\\\[\w\\\\.-]{2,}"  # a Windows path

@@ -646,3 +646,14 @@ def test_a_thanks_that_leads_somewhere_is_not_just_thanks(settings, body, fields
     assert "just thanks: no link, website or offer" not in findings(
         PromotionSignal(), body, settings, **fields
     )
+
+
+def test_a_command_line_is_technical_detail_but_a_name_in_prose_is_not(settings):
+    def details(body: str) -> list[str]:
+        result = check(GenuineSignal(), comment(body), ScreeningContext(settings))
+        return [f for f in result.findings if f.startswith("technical detail")]
+
+    assert details("I fixed it with python3 -m pip install --user and then python app.py")
+    assert details("Running pip install pelican twice did it")
+    assert details("Ask on the Python mailing list, they answer quickly.") == []
+    assert details("Pip is fine, and Git is fine too, for a beginner.") == []
