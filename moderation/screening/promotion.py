@@ -349,21 +349,38 @@ _PAID = linear(
     r"|(?:i|we|they) (?:also |still |now |just |only )?(?:pay|got)|(?:don'?t|didn'?t|never) pay)"
     r"(?:[^\pL]|$)",
 )
+# What turns a price from what was paid to what is asked: "was $199, now only $49".
+_ASKED = linear(
+    "price asked",
+    r"(?:^|[^\pL])(?:now|only|today|instead|but|sale|off|save|discount(?:ed)?|for (?:you|readers)"
+    r"|(?:you|readers) (?:can )?(?:get|pay))(?:[^\pL]|$)",
+)
 #: How far before a price its sentence is read for what was paid.
 PAID_WINDOW = 80
 
 
 def offered_prices(text: str, limit: int = 3) -> list[str]:
-    """The distinct prices in ``text`` (lower-cased) that are not what the writer paid."""
+    """The distinct prices in ``text`` (lower-cased) that are not what the writer paid.
+
+    Each price's sentence is read back to the price before it at most. Without a word
+    of its own, a price goes on as the one before went ("bought it for $85 plus a $30
+    SSD"); a word of asking turns it ("was $199, now only $49" asks $49).
+    """
     prices: list[str] = []
+    previous_end, previous_paid = 0, False
     for count, match in enumerate(PRICE.finditer(text)):
         if count == 8 * limit or len(prices) == limit:
             break
-        before = text[max(0, match.start() - PAID_WINDOW) : match.start()]
-        sentence = before[max(before.rfind(". "), before.rfind("!"), before.rfind("?"),
-                              before.rfind("\n")) + 1 :]  # fmt: skip
+        start = max(previous_end, match.start() - PAID_WINDOW)
+        before = text[start : match.start()]
+        cut = max(before.rfind(". "), before.rfind("!"), before.rfind("?"), before.rfind("\n"))
+        sentence = before[cut + 1 :]
+        goes_on = previous_paid and cut < 0 and start == previous_end
+        paid = bool(_PAID.search(sentence)) or (goes_on and not _ASKED.search(sentence))
+        # A price that ends its sentence ("$40.") hands nothing on to the next one.
+        previous_end, previous_paid = match.end(), paid and match.group(0)[-1] != "."
         price = " ".join(match.group(0).split()).rstrip(".,")
-        if not _PAID.search(sentence) and price not in prices:
+        if not paid and price not in prices:
             prices.append(price)
     return prices
 

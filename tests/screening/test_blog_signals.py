@@ -321,6 +321,9 @@ def test_what_the_writer_paid_is_no_offer(settings, body):
         ("The monitoring plan is $15/month, and I get you the first month for $5.", "$15/month"),
         ("Pay only $29 for lifetime access to every timer template.", "$29"),
         ("You get the whole course for $49 this week.", "$49"),
+        # The old price was; the new one is asked.
+        ("The cron masterclass was $199, now only $49 for this blog's readers.", "$49"),
+        ("I paid $40 for mine, and you can get it for $10 with code CRON.", "$10"),
     ],
 )
 def test_a_price_asked_is_an_offer(settings, body, price):
