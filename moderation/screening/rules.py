@@ -1,7 +1,7 @@
 """The "rules" signal: what WordPress and Antispam Bee check, each finding named.
 
 Links (hold at ``max_links`` or more; a link to a reference, such as documentation,
-a code host, a university, a government or a PDF, is no evidence), moderation
+a code host, a university or a government, is no evidence), moderation
 keywords (hold), disallowed words, domains, emails and IPs (spam), URL
 shorteners, the author's own URL repeated in the body, shouting and repetition,
 exact duplicates, floods from one IP, and trust earned by earlier approved
@@ -98,11 +98,6 @@ def is_reference(host: str) -> bool:
     if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _ACADEMIC_SLDS:
         return True
     return any(".".join(labels[i:]) in _REFERENCE_SET for i in range(len(labels) - 1))
-
-
-def _is_document(link: str) -> bool:
-    """A link to a PDF: a paper, a manual or a datasheet is cited as one, wherever it is kept."""
-    return link.split("#", 1)[0].split("?", 1)[0][-4:].lower() == ".pdf"
 
 
 WEIGHTS = {
@@ -268,11 +263,8 @@ class RulesSignal:
 
         links = find_links(comment.body)
         hosts = [host_of(link) for link in links]
-        other_hosts = [
-            host
-            for host, link in zip(hosts, links, strict=True)
-            if host and not is_reference(host) and not _is_document(link)
-        ]
+        # Not a PDF anywhere: spam is kept in PDFs on hosts of every kind too.
+        other_hosts = [host for host in hosts if host and not is_reference(host)]
         if max_links > 0 and len(links) >= max_links:
             add(f"{len(links)} links (limit {max_links})", "links_over", Decision.HOLD)
         elif other_hosts:
