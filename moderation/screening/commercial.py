@@ -397,6 +397,7 @@ WEIGHTS = {
     "trade from a website": 0.85,
     "another trade": 0.3,
     "stuffed": 0.85,
+    "refrain": 0.7,
 }
 
 
@@ -455,7 +456,10 @@ class CommercialSignal:
                 first_trade = False
         if stuffed := stuffed_phrase(text):
             phrase, count = stuffed
-            add(f"keyword stuffing: '{phrase}' {count} times", "stuffed")
+            # Stuffing is written for a search engine to send readers somewhere: with
+            # nowhere to go and nothing else sold, it may be a writer's refrain.
+            leads = weights or comment.author_url or find_links(comment.body)
+            add(f"keyword stuffing: '{phrase}' {count} times", "stuffed" if leads else "refrain")
         score = noisy_or(weights)
         reason = "commercial: " + ("; ".join(findings) if findings else "no trade of comment spam")
         return SignalResult(

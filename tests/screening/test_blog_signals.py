@@ -92,15 +92,29 @@ def test_a_keyword_phrase_repeated_for_search_engines_is_stuffing():
     assert stuffed_phrase(text) == ("quickbooks support number", 3)
 
 
-def test_stuffing_alone_decides_spam(settings):
+def test_stuffing_that_leads_somewhere_decides_spam(settings):
     body = (
         "Cron training in Pune | best cron training in Pune with placement | cron training "
         "in Pune for freshers. Join the best cron training in Pune today."
     )
     found = findings(CommercialSignal(), body, settings)
     assert any(f.startswith("keyword stuffing:") for f in found)
-    verdict = Screener(settings, None, articles={"cron": CRON}).screen_many([comment(body)])[0]
+    screener = Screener(settings, None, articles={"cron": CRON})
+    site = "https://crontraining.example"
+    verdict = screener.screen_many([comment(body, author_url=site)])[0]
     assert verdict.decision is Decision.SPAM, verdict.reasons
+    # With nowhere to send readers it is held: never published, never a reader rejected.
+    alone = screener.screen_many([comment(body)])[0]
+    assert alone.decision is Decision.HOLD, alone.reasons
+
+
+def test_a_writers_refrain_is_not_rejected_as_stuffing(settings):
+    body = (
+        "Study group tips: a study group needs a fixed time, a study group needs a host, "
+        "and a study group needs a small goal each week."
+    )
+    verdict = Screener(settings, None).screen_many([comment(body)])[0]
+    assert verdict.decision is not Decision.SPAM, verdict.reasons
 
 
 def test_a_trade_with_its_site_as_the_authors_website_is_spam(settings):
