@@ -198,6 +198,10 @@ CONTACT_ME = Family(
         r"book (?:a|your|an) (?:free )?(?:demo|call|consultation|session|intro call|chat)",
         r"schedule (?:a|your) (?:demo|call|consultation)",
         r"(?:\d{1,2}|fifteen|twenty|thirty)[- ]minute (?:call|chat|consultation)",
+        # a consultant's open door to every reader
+        r"happy to (?:jump|hop|get) on a (?:quick |short |free |brief )?(?:call|zoom|chat)",
+        r"(?:just|feel free to|don'?t hesitate to) reach out",
+        r"feel free to (?:ask|contact|message|email|ping|dm) (?:me|us)",
         r"happy to (?:share|send) (?:our|my|the) (?:framework|template|playbook|deck"
         r"|checklist)",
         r"(?:link|details|more) (?:is |are )?(?:in|on) (?:my )?(?:bio|profile|description)",
@@ -238,6 +242,10 @@ OWN_OFFER = Family(
         r"|programme|generator|editor|web ui|hat|device|kit|video|episode|series|website)",
         r"(?:i|we) (?:made|recorded) (?:a|an) (?:\d{1,2}-minute |short |quick |new )?(?:video"
         r"|tutorial|episode)",
+        r"the (?:\w{1,20}(?:-\w{1,20})? )?(?:course|workshop|bootcamp|masterclass|training)"
+        r" (?:i|we) (?:teach|run|give|offer|host|sell)",
+        r"i do (?:\w{1,20} ){1,3}for (?:\w{1,20} ){0,2}(?:teams|companies|businesses|startups"
+        r"|clients|shops|agencies)",
         r"i (?:send|write|run|publish|put out) (?:a|an|my) (?:\w{1,20} ){0,3}(?:newsletter"
         r"|digest|zine)",
         r"(?:weekly|monthly|daily|fortnightly) (?:email|e-mail) (?:called|named)",

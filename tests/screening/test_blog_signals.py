@@ -674,3 +674,38 @@ def test_a_command_line_is_technical_detail_but_a_name_in_prose_is_not(settings)
     assert details("Running pip install pelican twice did it")
     assert details("Ask on the Python mailing list, they answer quickly.") == []
     assert details("Pip is fine, and Git is fine too, for a beginner.") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "finding"),
+    [
+        (
+            "Solid setup. I do infrastructure reviews for small SaaS teams, so if yours runs "
+            "cron in production, happy to jump on a quick call.",
+            "asks to be contacted: 'happy to jump on a quick call'",
+        ),
+        (
+            "The PATH trap is the first thing the cron workshop I run for sysadmins covers.",
+            "promotes their own offer: 'the cron workshop i run'",
+        ),
+        (
+            "Timers are where most teams get stuck. If that's you, just reach out.",
+            "asks to be contacted: 'just reach out'",
+        ),
+    ],
+)
+def test_a_consultants_open_door_to_every_reader_is_promotion(settings, body, finding):
+    assert finding in findings(PromotionSignal(), body, settings)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "I do code reviews for my team every morning, and this PATH checklist goes in them.",
+        "I jumped on a call with our admin about this, and the PATH fix was the answer.",
+        "The cron workshop I attended last year skipped PATH entirely; this fills the gap.",
+        "Reach out to the maintainers on the issue tracker: they fixed the timer bug fast.",
+    ],
+)
+def test_work_calls_and_courses_one_took_are_no_promotion(settings, body):
+    assert findings(PromotionSignal(), body, settings) == ()
