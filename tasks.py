@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from invoke import Context, Exit, task
@@ -394,17 +394,21 @@ def _bind_error(port: int) -> OSError | None:
     return None
 
 
-def port_problem(port: int, what: str, option: str, others: Iterable[int] = ()) -> str | None:
+def port_problem(port: int, what: str, option: str, taken: set[int] | None = None) -> str | None:
     """Why ``port`` cannot be listened on (it is taken), or None when it is free.
 
-    The port suggested instead is free now and is none of the demo's ``others``.
+    The port suggested instead is free now and not in ``taken`` (the demo's other
+    ports and the suggestions made for them), which it joins.
     """
     error = _bind_error(port)
     if error is None:
         return None
-    taken = {port, *others}
+    taken = taken if taken is not None else set()
+    taken.add(port)
     candidates = range(port + 1, min(port + 200, 65536))
     instead = next((n for n in candidates if n not in taken and not _bind_error(n)), None)
+    if instead:
+        taken.add(instead)
     advice = f", e.g. make serve {option}={instead}" if instead else ""
     return (
         f"demo: port {port} for the {what} is not free ({error.strerror}): stop what "
@@ -499,12 +503,13 @@ def demo(c, port=SITE_PORT, intake_port=INTAKE_PORT, review_port=REVIEW_PORT):
     process that started it (make).
     """
     port, intake_port, review_port = int(port), int(intake_port), int(review_port)
+    taken = {port, intake_port, review_port}  # no suggestion is another's port or suggestion
     problems = [
         problem
         for problem in (
-            port_problem(port, "blog", "PORT", (intake_port, review_port)),
-            port_problem(intake_port, "comment intake", "INTAKE_PORT", (port, review_port)),
-            port_problem(review_port, "review queue", "REVIEW_PORT", (port, intake_port)),
+            port_problem(port, "blog", "PORT", taken),
+            port_problem(intake_port, "comment intake", "INTAKE_PORT", taken),
+            port_problem(review_port, "review queue", "REVIEW_PORT", taken),
         )
         if problem
     ]

@@ -175,6 +175,7 @@ def _sandbox(content: Path, db: Path | None, scratch: Path) -> Iterator[tuple[Pa
     reads the same files, stamps and sizes as a real publish. Symlinks to the
     original entries would not do: a plugin that resolves a path (the image sizes)
     lands outside the copied folder and leaves the file out, and the build differs.
+    Symlinks inside the folder are followed and their files linked the same way.
     """
     overlay = scratch / "content"
     here = scratch.resolve()
@@ -183,8 +184,15 @@ def _sandbox(content: Path, db: Path | None, scratch: Path) -> Iterator[tuple[Pa
         # A content folder that holds var/publish (PATH = the project) holds this copy.
         return {name for name in names if here.is_relative_to(Path(folder, name).resolve())}
 
+    # Links are followed, never copied as links: a symlinked comments folder copied as
+    # a symlink would have the dry run publish into the real one.
     shutil.copytree(
-        content, overlay, symlinks=True, ignore=not_this_run, copy_function=_link_or_copy
+        content,
+        overlay,
+        symlinks=False,
+        ignore_dangling_symlinks=True,
+        ignore=not_this_run,
+        copy_function=_link_or_copy,
     )
     db_copy = None
     if db is not None:

@@ -34,6 +34,7 @@ _BLOCK_START = re2.compile(
 _CAPTION = re2.compile(r"(?is)\[caption\b[^\]]*\](.*?)\[/caption\]")
 _IMAGE = re2.compile(r"(?is)^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$")
 _BLANK_LINES = re2.compile(r"\n{3,}")
+_LEADING_MARK = re2.compile(r"^(\s*)(\d{1,9}[.)]|[#>+-])")
 #: A summary derived from a post's text is cut at a word to at most this many characters.
 SUMMARY_LENGTH = 200
 #: Blocks whose text is no summary: a summary is the post's own prose.
@@ -114,6 +115,10 @@ def _markdown_safe(text: str) -> str:
     text = text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;")
     for char in "`*_[]":
         text = text.replace(char, "\\" + char)
+    # What starts a block when it starts the text: a heading, a quote, a list, a rule.
+    if mark := _LEADING_MARK.match(text):
+        spaces, sign = mark.groups()
+        text = f"{spaces}{sign[:-1]}\\{sign[-1]}{text[mark.end() :]}"
     return text
 
 

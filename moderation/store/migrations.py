@@ -325,7 +325,9 @@ MIGRATIONS: list[str] = [
     UPDATE comments SET withdrawn_at = NULL
     WHERE origin = 'import' AND withdrawn_at IS NOT NULL
     AND EXISTS (SELECT 1 FROM decisions d WHERE d.comment_id = comments.id
-                AND d.actor IN ('import-wordpress', 'import-disqus'));
+                AND d.actor IN ('import-wordpress', 'import-disqus'))
+    AND NOT EXISTS (SELECT 1 FROM comment_revisions r WHERE r.comment_id = comments.id
+                    AND r.kind = 'withdraw');
     """,
 ]
 

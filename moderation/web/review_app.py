@@ -768,7 +768,15 @@ class ReviewService:
             message = exc.detail
         if wants_json(request):
             return JSONResponse({"error": message}, status_code=exc.status_code)
-        html = self.templates.get_template("message.html").render(heading=heading, message=message)
+        user = request.scope.get("user")  # set once the session was read
+        signed_in = (
+            {"moderator": user.display_name, "csrf_token": user.session.csrf_token}
+            if isinstance(user, SessionUser)
+            else {}
+        )
+        html = self.templates.get_template("message.html").render(
+            heading=heading, message=message, **signed_in
+        )
         return HTMLResponse(
             html,
             status_code=exc.status_code,

@@ -170,6 +170,22 @@ def test_a_dry_run_lists_what_would_change_and_changes_nothing(project, tmp_path
     assert files_under(cache) == cache_before
 
 
+def test_a_dry_run_never_writes_through_a_symlinked_comments_folder(project, tmp_path):
+    db = project / "var" / "moderation.db"
+    kept_elsewhere = tmp_path / "comments-elsewhere"
+    if (project / "content" / "comments").exists():
+        shutil.move(project / "content" / "comments", kept_elsewhere)
+    kept_elsewhere.mkdir(exist_ok=True)
+    (project / "content" / "comments").symlink_to(kept_elsewhere, target_is_directory=True)
+    before = files_under(kept_elsewhere)
+    add_comments(db, State.APPROVED, *KIND_WORDS)
+
+    report = publish_site(project, target=str(tmp_path / "www"), db_path=db, dry_run=True)
+
+    assert report.publish.written, "the dry run would publish the approved comments"
+    assert files_under(kept_elsewhere) == before
+
+
 def test_a_publish_with_nothing_new_changes_no_file_on_the_target(project, tmp_path):
     db = project / "var" / "moderation.db"
     add_comments(db, State.APPROVED, *KIND_WORDS)

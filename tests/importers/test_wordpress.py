@@ -476,6 +476,12 @@ def test_a_long_first_paragraph_is_cut_at_a_word_and_markup_is_shown_as_text():
         r"a \*star\* &lt;b> \[x\]"
     )
     assert summary_text("The <em>excerpt</em> wins", "<p>Body</p>") == "The excerpt wins"
+    # What would start a heading, a list or a quote is shown as written too.
+    assert summary_text("", "<p>#1 lesson: rest</p>") == r"\#1 lesson: rest"
+    assert summary_text("", "<p>1. Bring tea.</p>") == r"1\. Bring tea."
+    assert summary_text("", "<p>- a note</p>") == r"\- a note"
+    assert summary_text("", "<p>&gt; quoted</p>") == r"\> quoted"
+    assert summary_text("", "<p>2026 was a long year.</p>") == "2026 was a long year."
 
 
 def test_imported_posts_pass_the_publish_content_check(project, store, settings):

@@ -150,6 +150,9 @@ def test_a_refused_login_page_offers_no_logout_to_someone_not_signed_in(app):
         assert "Signed in as" not in answer.text and 'action="/logout"' not in answer.text
         client.login()
         assert "Signed in as" in client.get("/").text  # a signed-in page still has it
+        missing = client.get("/comments/no-such-comment")
+        assert missing.status_code == 404  # an error page keeps the way out too
+        assert "Signed in as" in missing.text and 'action="/logout"' in missing.text
 
 
 @pytest.mark.parametrize("path", PAGES)

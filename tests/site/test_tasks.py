@@ -180,10 +180,14 @@ def test_a_busy_demo_port_suggests_one_that_is_free_and_not_the_demos_other_port
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         busy = taken.getsockname()[1]
-        problem = tasks.port_problem(busy, "blog", "PORT", others=(busy + 1,))
+        taken = {busy, busy + 1}  # busy + 1: the intake's port, say
+        problem = tasks.port_problem(busy, "blog", "PORT", taken)
         assert problem and f"port {busy} for the blog is not free" in problem
-        assert f"PORT={busy + 1}" not in problem  # the intake's port, say
+        assert f"PORT={busy + 1}" not in problem
         suggested = int(problem.rsplit("PORT=", 1)[1])
-        assert suggested > busy + 1
+        assert suggested > busy + 1 and suggested in taken
+        # A second busy port is not told to take the first one's suggestion.
+        again = tasks.port_problem(busy, "review queue", "REVIEW_PORT", taken)
+        assert again and int(again.rsplit("PORT=", 1)[1]) not in (busy + 1, suggested)
         next_one.bind(("127.0.0.1", suggested))  # really free
     assert tasks.port_problem(busy, "blog", "PORT") is None  # freed: no problem
