@@ -21,6 +21,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from ..models import Comment, SignalResult
 from .base import ScreeningContext, evidence_weight, noisy_or
 from .patterns import PhraseBook, linear
+from .promotion import SHOP_WORDS, keyword_host
 from .text import WORD, find_links, host_of, prose
 
 #: How strongly commercial findings move the combined log-odds.
@@ -263,15 +264,25 @@ TRADES: dict[str, list[str]] = {
         r"full (?:hd )?movie (?:\w{1,20} ){0,2}(?:download|free|online|\d{3,4}p)",
         r"(?:download|watch) (?:\w{1,20} ){1,3}full (?:hd )?movie",
         r"(?:480|720|1080|2160)p (?:free )?download",
-        r"live ?stream(?:ing)? (?:for )?free",
+        # A stream of a match or a film, not a library's talk streamed for free.
+        r"(?:vs\.? (?:\w{1,20} ){1,3}|(?:football|soccer|nfl|nba|nhl|mlb|ufc|boxing|wrestling|f1"
+        r"|cricket|rugby|match|game|movie|film|tv|sports?) )live ?stream(?:ing)? (?:for )?free",
+        r"live ?stream(?:ing)? (?:for )?free (?:\w{1,20} ){0,2}(?:football|soccer|nfl|nba|nhl"
+        r"|mlb|ufc|boxing|wrestling|f1|cricket|rugby|match(?:es)?|games?|movies?|films?|tv"
+        r"|sports?|channels?)",
     ],
     "cracked software": [
-        r"keygen",
+        # ssh-keygen makes keys; a keygen sold beside a crack or a download makes licences.
+        r"keygen (?:\+ |and |with |& )?(?:crack|serial|patch|activator|(?:free )?download"
+        r"|full version)",
+        r"(?:serial|patch|activator|full version) (?:\+ |and |with |& )?keygen",
         r"crack(?:ed)? (?:\+ |and |with )?(?:keygen|serial|patch|license key|activation)",
         r"crack(?:ed)? (?:full version|free download|download)",
         r"full version (?:free )?download",
         r"free download (?:full version|cracked|with crack)",
-        r"(?:serial|license|licence|activation|product) keys? (?:free|generator|crack)",
+        # Sold or generated, not asked about: "is the license key free for non-profits?"
+        r"(?:serial|license|licence|activation|product) keys? (?:generator|crack(?:ed)?"
+        r"|(?:free )?download|for sale|free (?:download|lifetime|\d{4}))",
         r"nulled (?:themes?|plugins?|scripts?)",
     ],
     "game hacks": [
@@ -313,10 +324,13 @@ TRADES: dict[str, list[str]] = {
         r"hot (?:girls|singles|women) (?:in|near)",
         r"(?:adult|sex) (?:dating|chat|cams?)",
         r"hookup (?:site|app|tonight)",
+        # The women themselves in your area, not "single moms study groups in your area".
         r"(?:hot|single|lonely|sexy|horny|local) (?:\w{1,12} )?(?:girls|women|ladies|singles"
-        r"|milfs|moms) (?:\w{1,20} ){0,2}(?:in|near) your (?:area|city|town)",
-        r"singles (?:in|near) your (?:area|city|town)",
-        r"sugar (?:daddy|daddies|baby|babies|mommy|mommies|dating)",
+        r"|milfs) (?:(?:in|near) your (?:area|city|town)|near you)",
+        r"singles (?:(?:in|near) your (?:area|city|town)|near you)",
+        # A sugar baby is also a watermelon: only its dating is a trade.
+        r"sugar (?:daddy|daddies|mommy|mommies|dating)",
+        r"sugar (?:baby|babies) (?:dating|arrangements?|websites?|sites?|apps?)",
     ],
     "miracle cures": [
         r"weight loss (?:pills?|supplements?|tea|product)",
@@ -339,9 +353,13 @@ TRADES: dict[str, list[str]] = {
         r"(?:buy|fresh|sell|selling) cvvs?",
     ],
     "easy money": [
-        r"(?:earn|earning|make|making) "
-        r"(?:\$ ?\d[\d,.]{0,9}|\d[\d,.]{0,9} ?(?:usd|dollars?|euros?)) "
+        r"(?:earn|make) (?:\$ ?\d[\d,.]{0,9}|\d[\d,.]{0,9} ?(?:usd|dollars?|euros?)) "
         r"(?:a|per|every|each) (?:day|week|month|hour)",
+        # "When I was earning $1,800 a month as a teaching assistant" is a life, not a scheme.
+        r"(?:earning|making) (?:\$ ?\d[\d,.]{0,9}|\d[\d,.]{0,9} ?(?:usd|dollars?|euros?)) "
+        r"(?:a|per|every|each) (?:day|week|month|hour) (?:\w{1,20} ){0,2}(?:from home|online"
+        r"|easily|passively|with (?:mr|mrs|ms|miss|dr)|(?:by |from |through )?(?:investing"
+        r"|trading))",
         r"work(?:ing)? from home (?:and|jobs?|opportunit(?:y|ies))",
         r"(?:make|earn) money (?:online|from home|fast)",
         r"passive income (?:system|stream|from home|online)",
@@ -384,6 +402,19 @@ def stuffed_phrase(text: str) -> tuple[str, int] | None:
             if fills and (best is None or count * size > best[1] * len(best[0].split())):
                 best = (" ".join(phrase), count)
     return best
+
+
+def names_trade(url: str, trade: str, matches: Sequence[str]) -> bool:
+    """Whether the website at ``url`` names ``trade`` or what matched of it: a name
+    built for search engines, a word of selling, the trade's own words
+    (assignment-help.example for 'assignment help'). A personal blog names none."""
+    if keyword_host(url):
+        return True
+    name = host_of(url).removeprefix("www.").rsplit(".", 1)[0]
+    parts = set(WORD.findall(name))
+    words = {w for phrase in [trade, *matches] for w in WORD.findall(phrase)} - _STOP
+    # Long words may be run together in the name ("cheapessays"); short ones must stand alone.
+    return any(w in parts or (len(w) >= 5 and w in name) for w in words | SHOP_WORDS)
 
 
 # -- the signal ---------------------------------------------------------------------------------
@@ -447,7 +478,7 @@ class CommercialSignal:
                 quoted = ", ".join(f"'{m}'" for m in matches[:2])
                 if not first_trade:
                     add(f"{trade}: {quoted}", "another trade")
-                elif comment.author_url:
+                elif comment.author_url and names_trade(comment.author_url, trade, matches):
                     # The trade's site left as the author's website is what the comment sells.
                     site = host_of(comment.author_url)
                     add(f"{trade}: {quoted}, from a website ({site})", "trade from a website")

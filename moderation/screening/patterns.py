@@ -91,8 +91,19 @@ def found(pattern: Any, text: str, limit: int = 3) -> list[str]:
 #: A word boundary RE2 can read: the start, or a character that is no letter or digit.
 _RE2_BOUNDARY = r"(?:^|[^\pL\pN_])"
 _RE2_END = r"(?:$|[^\pL\pN_])"
-# \w inside a character class, which the set's rewriting of \w would break.
-_W_IN_CLASS = re.compile(r"\[(?:\\.|[^\]\\])*\\w")
+# A character class (escaped characters, such as an escaped bracket, are skipped first).
+_CLASS = re.compile(r"\\.|\[(?P<body>(?:\\.|[^\]\\])*)\]")
+_ESCAPE = re.compile(r"\\.")
+
+
+def _w_in_class(phrase: str) -> bool:
+    """Whether ``phrase`` has \\w inside a character class, which the set's rewriting of
+    \\w would break (an escaped bracket, ``\\[\\w``, opens no class)."""
+    return any(
+        "\\w" in _ESCAPE.findall(match.group("body"))
+        for match in _CLASS.finditer(phrase)
+        if match.group("body") is not None
+    )
 
 
 class PhraseBook:
@@ -118,7 +129,7 @@ class PhraseBook:
         self._set = re2.Set.SearchSet(options)
         for family, alternatives in families.items():
             for phrase in alternatives:
-                if _W_IN_CLASS.search(phrase):
+                if _w_in_class(phrase):
                     # The set would silently never find it: [\w.-] becomes [[\pL\pN_].-].
                     raise ValueError(f"{name}: {family}: \\w inside a class in {phrase!r}")
             # RE2's \w is ASCII only; a phrase's \w is any letter, as in Python.

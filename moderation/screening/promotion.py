@@ -79,11 +79,18 @@ OFFER = Family(
         r"apply (?:at|here|now|via|through)",
         r"join our team",
         r"(?:get|grab|buy) (?:your )?tickets?",
-        r"(?:save|reserve|claim|grab|book) (?:your|a) (?:free )?(?:seat|spot|place)",
+        # Your seat, or a free one, or one at our session: not "grab a seat near the door".
+        r"(?:save|reserve|claim|grab|book) (?:your (?:free )?|a free )(?:seat|spot|place)",
+        r"(?:save|reserve|claim|grab|book) a (?:seat|spot|place) (?:at|in|for|on) (?:our|my)",
         r"(?:we(?:'re| are)|i(?:'m| am)) (?:hosting|running|holding|organi[sz]ing) (?:a|an|our)"
         r" (?:free |short |live |online |\d{1,3}-minute )?(?:live |online )?(?:session|webinar"
         r"|workshop|masterclass|training|q&a|ama|bootcamp|challenge)",
-        r"(?:it'?s|it is|now|also|available|out) (?:now )?(?:on|at) (?:amazon|kindle|leanpub"
+        # One's own book out on a store (said of it up to a few lines on), not a reader's
+        # "it's also on Kindle" of someone else's.
+        r"(?:(?:i (?:wrote|published|self-published|have written|'ve written) (?:a|an|my)|my|our)"
+        r" (?:new |first |latest )?(?:book|ebook|e-book|course|guide).{0,160}(?:it'?s|it is|is"
+        r"|(?:just )?came)|(?:it'?s|it is) (?:now )?(?:out|available)|(?:out|available) now)"
+        r" (?:now |also )?(?:out |available )?(?:on|at) (?:amazon|kindle|leanpub"
         r"|gumroad|udemy|skillshare|etsy|teachable|coursera|domestika)",
         r"tickets? (?:are )?(?:on sale|available|left)",
         # German, French, Spanish, Portuguese, Italian, Swedish, Dutch
@@ -200,7 +207,9 @@ CONTACT_ME = Family(
         r"(?:\d{1,2}|fifteen|twenty|thirty)[- ]minute (?:call|chat|consultation)",
         # a consultant's open door to every reader
         r"happy to (?:jump|hop|get) on a (?:quick |short |free |brief )?(?:call|zoom|chat)",
-        r"(?:just|feel free to|don'?t hesitate to) reach out",
+        # To me or us, or to no one named: "just reach out to the maintainers" sends elsewhere.
+        r"(?:just|feel free to|don'?t hesitate to) reach out(?: to (?:me|us)|[.!?,;:)\n]|$"
+        r"| (?:if|anytime|any time|whenever|with|via|here))",
         r"feel free to (?:ask|contact|message|email|ping|dm) (?:me|us)",
         r"happy to (?:share|send) (?:our|my|the) (?:framework|template|playbook|deck"
         r"|checklist)",
@@ -210,7 +219,9 @@ CONTACT_ME = Family(
         r"|tindie|gumroad|youtube|github marketplace|any podcast app|all the usual apps|udemy"
         r"|skillshare|teachable|leanpub|kindle|teachers pay teachers|coursera|domestika)",
         r"(?:search|google|look up) (?:for )?(?:my (?:full )?name|my username|my handle)",
-        r"send (?:me|us) (?:a |an )?(?:dm|pm|message|direct message|line|note|email|e-mail)",
+        # Asked of the reader, not told: "my grandmother used to send me a note".
+        r"(?:^|\w{1,30}(?:[.!?,:]\s?|\n)|just |please |feel free to |you can )send (?:me|us)"
+        r" (?:a |an )?(?:dm|pm|message|direct message|line|note|email|e-mail)",
         r"on (?:any|all the usual) (?:podcast )?apps?",
         r"(?:we(?:'re| are)|i(?:'m| am)) easy to find",
         r"kontaktieren sie (?:mich|uns)",
@@ -236,7 +247,8 @@ OWN_OFFER = Family(
         r"|mix|playlist|instagram|tiktok|game|stream)",
         r"(?:i|we) (?:built|made|created|launched|developed|host|publish|founded|designed"
         r"|packaged|recorded|released) (?:a|an|the|our|my) (?:little |small |free |new |short )?"
-        r"(?:\w{1,20} )?(?:tool|app|course|newsletter|podcast|plugin|extension|service|product"
+        # a Chrome extension, a CLI tool: only a tool takes a word first ("a weekly video call")
+        r"(?:(?:\w{1,20} )?(?:tool|app|plugin|extension|product)|course|newsletter|podcast|service"
         r"|platform|saas"
         r"|startup|company|agency|template|book|ebook|community|cohort|workshop|program"
         r"|programme|generator|editor|web ui|hat|device|kit|video|episode|series|website)",
@@ -295,8 +307,9 @@ COMPANY = Family(
         r"we (?:offer|provide|speciali[sz]e in|deliver|sell)",
         r"(?:we|i) help (?:teams|companies|businesses|clients|founders|brands|startups"
         r"|schools|organisations|organizations|people like you)",
+        # how many: "we helped teams move their meetings online" is a story
         r"we(?:'ve| have)? helped (?:several |many |dozens of |hundreds of |over \d{1,5} "
-        r"|more than \d{1,5} |\d{1,5}\+? |a few |lots of )?(?:teams|companies|businesses"
+        r"|more than \d{1,5} |\d{1,5}\+? |a few |lots of )(?:teams|companies|businesses"
         r"|clients|founders|brands|startups|organisations|organizations)",
         r"we are a (?:leading|professional|trusted|top|full-service|boutique)",
         r"our (?:agency|company|firm|services?|products?|platform|solutions?|experts?|clients?"
@@ -407,12 +420,24 @@ DISCLOSURE = Family(
     grounds=False,
 )
 
-# The people of a course or a company are no offer: "we tried this with our bootcamp cohort".
+# Longer phrases that begin like an offer and are none: the people of a course or a
+# company ("we tried this with our bootcamp cohort"), what one does or sends for one's
+# own people ("I do weekly retros for my teams", "I send a digest to my team"), and a
+# book report or a book club.
+_OWN_PEOPLE = (
+    r"(?:my|our) (?:\w{1,20} )?(?:teams?|colleagues|co-?workers|students|class|family|kids"
+    r"|staff|department|group|friends|manager|boss)"
+)
 MEMBERS = [
     r"(?:my|our) (?:\w{1,20} )?(?:course|cohort|bootcamp|class|workshop|program|programme"
     r"|academy|community|company|agency|startup|studio|team|shop) (?:cohort|students|learners"
     r"|members|participants|attendees|alumni|kids|group|instructors|mentors|teachers|staff"
     r"|colleagues|engineers|developers|interns|trainees|classmates)",
+    rf"i do (?:\w{{1,20}} ){{1,3}}for {_OWN_PEOPLE}",
+    r"i (?:send|write|run|publish|put out) (?:a|an|my) (?:\w{1,20} ){0,3}(?:newsletter|digest"
+    rf"|zine) (?:to|for) {_OWN_PEOPLE}",
+    r"i (?:wrote|have written|'ve written|published|self-published) (?:a|an|my)"
+    r" (?:\w{1,20} )?(?:book|ebook|e-book) (?:report|club|review)",
 ]
 
 # Spun praise of the blog itself, its layout, its writer or its writing: it fits every
@@ -424,7 +449,7 @@ BLOG_PRAISE = [
     r"(?:you make|make) blogging look easy",
     r"how long have you been (?:blogging|running (?:a|this) (?:blog|site))",
     r"(?:the )?(?:overall )?look of your (?:site|website|web site|blog|weblog)",
-    r"your (?:site|website|web site|blog|weblog|writing|content) (?:is|are) (?:very |really "
+    r"your (?:site|website|web site|blog|weblog) (?:is|are) (?:very |really "
     r"|incredibly |extremely |so |truly |quite |genuinely )?(?:useful|helpful|beneficial"
     r"|informative|great|amazing|awesome|excellent|wonderful|fantastic|superb|valuable"
     r"|magnificent|pleasant)",
@@ -569,7 +594,7 @@ def business_author(comment: Comment) -> bool:
 
 
 # Words of selling in a website's name: two of its parts are enough with one of these.
-_SHOP_WORDS = frozenset(
+SHOP_WORDS = frozenset(
     """coupon coupons deal deals discount discounts promo promos voucher vouchers replica
     replicas wholesale outlet clearance cheap cheapest bestseller reviews reviewz
     official gummies pills supplement supplements casino casinos betting slots loans
@@ -591,7 +616,7 @@ def keyword_host(url: str) -> bool:
     if len(parts) >= 3 and any(part in _TRADE_WORDS for part in parts):
         return True
     if len(parts) >= 2:
-        return any(part in _SHOP_WORDS for part in parts)
+        return any(part in SHOP_WORDS for part in parts)
     return _SHOP_NAME.search(name) is not None
 
 

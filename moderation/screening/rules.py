@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..models import Comment, Decision, SignalResult
 from .base import ScreeningContext, evidence_weight, noisy_or
@@ -83,18 +84,30 @@ REFERENCE_HOSTS = (
 _REFERENCE_SET = frozenset(REFERENCE_HOSTS)
 #: Top-level domains only universities, governments and treaty organisations get
 #: (who.int), and the second-level ones of universities elsewhere (ox.ac.uk, unimelb.edu.au).
-_PUBLIC_TLDS = frozenset({"edu", "gov", "int", "mil"})
+_PUBLIC_TLDS = frozenset({"gov", "int", "mil"})
 _ACADEMIC_SLDS = frozenset({"ac", "edu", "gov", "gob", "govt"})
+#: Where a .edu site keeps its people's and courses' pages. Spam is also kept on
+#: hacked .edu sites (in uploads, old blogs, forums), so a .edu link elsewhere, and a
+#: signal sees only its own findings, is a link like any other.
+_ACADEMIC_PATH = re.compile(
+    r"^/(?:~|(?:people|courses?|papers|pubs|publications|docs|research|teaching|faculty"
+    r"|lectures|class|classes)(?:/|$))",
+    re.IGNORECASE,
+)
 
 
-def is_reference(host: str) -> bool:
+def is_reference(host: str, link: str = "") -> bool:
     """A documentation host, a university's or a government's, or one of
-    :data:`REFERENCE_HOSTS` (or a subdomain of one)."""
+    :data:`REFERENCE_HOSTS` (or a subdomain of one). A bare .edu host is one only
+    for its home page or an academic folder of ``link`` (see :data:`_ACADEMIC_PATH`)."""
     if host.startswith("docs."):
         return True
     labels = host.split(".")[-4:]  # no reference host has more labels than this
     if labels[-1] in _PUBLIC_TLDS:
         return True
+    if labels[-1] == "edu":
+        path = urlsplit(link if "://" in link else f"http://{link}").path if link else "/"
+        return path in ("", "/") or _ACADEMIC_PATH.match(path) is not None
     if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _ACADEMIC_SLDS:
         return True
     return any(".".join(labels[i:]) in _REFERENCE_SET for i in range(len(labels) - 1))
@@ -264,7 +277,11 @@ class RulesSignal:
         links = find_links(comment.body)
         hosts = [host_of(link) for link in links]
         # Not a PDF anywhere: spam is kept in PDFs on hosts of every kind too.
-        other_hosts = [host for host in hosts if host and not is_reference(host)]
+        other_hosts = [
+            host
+            for host, link in zip(hosts, links, strict=True)
+            if host and not is_reference(host, link)
+        ]
         if max_links > 0 and len(links) >= max_links:
             add(f"{len(links)} links (limit {max_links})", "links_over", Decision.HOLD)
         elif other_hosts:

@@ -94,6 +94,11 @@ def test_a_phrase_the_set_could_never_find_is_refused(monkeypatch):
         PhraseBook("test", {"offer": [r"i built a (?:[\w.-]{1,20} )?tool"]})
     book = PhraseBook("test ok", {"offer": [r"i built a (?:\w{1,20} )?tool"]})
     assert book.find("i built a chrome tool") == {"offer": ["i built a chrome tool"]}
+    # An escaped bracket opens no class: \w after it is a word, which the set finds.
+    bracket = PhraseBook("test bracket", {"tag": [r"\[\w{1,12}\] deal"]})
+    assert bracket.find("see [cron] deal today") == {"tag": ["[cron] deal"]}
+    with pytest.raises(ValueError, match="inside a class"):
+        PhraseBook("test class", {"tag": [r"\[[\w-]{1,12}\] deal"]})
 
 
 def test_a_family_asked_only_whether_it_occurs_keeps_whole_words(monkeypatch):
