@@ -10,10 +10,8 @@ from datetime import datetime
 
 from ..errors import StoreError, UnknownComment
 from ..models import Comment, Label, Origin, State, new_comment_id, utcnow
-from .db import Part, from_text, like_pattern, to_text
+from .db import Part, from_text, in_chunks, like_pattern, to_text
 from .decisions import NOT_UNDONE, log_decision
-
-_CHUNK = 500  # stays far below SQLite's limit on bound parameters
 
 
 def comment_from_row(row: sqlite3.Row) -> Comment:
@@ -37,10 +35,6 @@ def comment_from_row(row: sqlite3.Row) -> Comment:
         edited_at=from_text(row["edited_at"]),
         withdrawn_at=from_text(row["withdrawn_at"]),
     )
-
-
-def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
-    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
 
 class Comments(Part):
@@ -234,7 +228,7 @@ class Comments(Part):
     def current_labels(self, comment_ids: Sequence[str]) -> dict[str, Label]:
         """The current label of each of ``comment_ids`` that has one."""
         labels: dict[str, Label] = {}
-        for chunk in _chunks(list(dict.fromkeys(comment_ids))):
+        for chunk in in_chunks(comment_ids):
             marks = ",".join("?" * len(chunk))
             for comment_id, label in self.conn.execute(
                 f"SELECT c.id, {CURRENT_LABEL} FROM comments c WHERE c.id IN ({marks})",
@@ -266,7 +260,7 @@ class Comments(Part):
     def with_content(self, content_hashes: Sequence[str]) -> dict[str, list[tuple[datetime, str]]]:
         """For each content hash, the (received at, id) of the comments that have it."""
         found: dict[str, list[tuple[datetime, str]]] = {}
-        for chunk in _chunks(sorted(set(content_hashes))):
+        for chunk in in_chunks(sorted(set(content_hashes))):
             marks = ",".join("?" * len(chunk))
             for content_hash, received_at, comment_id in self.conn.execute(
                 f"""SELECT content_hash, received_at, id FROM comments
@@ -281,7 +275,7 @@ class Comments(Part):
     def approved_by_email(self, emails: Sequence[str]) -> Counter[str]:
         """How many approved comments each (lower-cased) email address has."""
         approved: Counter[str] = Counter()
-        for chunk in _chunks(sorted({email.lower() for email in emails})):
+        for chunk in in_chunks(sorted({email.lower() for email in emails})):
             marks = ",".join("?" * len(chunk))
             for email, count in self.conn.execute(
                 f"""SELECT lower(email), count(*) FROM comments WHERE status = 'approved'

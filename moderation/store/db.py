@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,8 @@ from .migrations import MIGRATIONS, split_sql
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_SECONDS = 30.0
+#: Values bound to one ``IN (...)`` at most: far below SQLite's limit on parameters.
+IN_CHUNK = 500
 
 
 def to_text(moment: datetime) -> str:
@@ -32,6 +34,12 @@ def to_text(moment: datetime) -> str:
 
 def from_text(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def in_chunks(values: Iterable[str]) -> list[list[str]]:
+    """``values`` without repeats, in pieces small enough for one ``IN (...)`` each."""
+    unique = list(dict.fromkeys(values))
+    return [unique[i : i + IN_CHUNK] for i in range(0, len(unique), IN_CHUNK)]
 
 
 def like_pattern(text: str) -> str:

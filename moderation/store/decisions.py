@@ -30,7 +30,7 @@ from ..models import (
     transition,
     utcnow,
 )
-from .db import Part, from_text, to_text
+from .db import Part, from_text, in_chunks, to_text
 
 #: The ``action`` of a line written by an undo.
 UNDO = "undo"
@@ -365,11 +365,9 @@ class Decisions(Part):
         (:data:`~moderation.models.OLD_SYSTEM_ACTORS`): deleted on the blog's old system,
         where their replies stayed, so they stay as tombstones here. A moderator's later
         decision here (a restore, say) takes over; undoing it brings the import's back."""
-        ids = list(dict.fromkeys(comment_ids))
         found: set[str] = set()
         actors = ", ".join("?" for _ in OLD_SYSTEM_ACTORS)
-        for start in range(0, len(ids), 500):  # far below SQLite's limit on parameters
-            chunk = ids[start : start + 500]
+        for chunk in in_chunks(comment_ids):
             rows = self.conn.execute(
                 f"""SELECT c.id FROM comments c
                     WHERE c.id IN ({", ".join("?" for _ in chunk)}) AND c.status = ?

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from ..errors import StoreError
 from ..models import utcnow
-from .db import Part, from_text, to_text
+from .db import Part, from_text, in_chunks, to_text
 
 PENDING, VERIFIED, REFUSED, GONE = "pending", "verified", "refused", "gone"
 
@@ -120,9 +120,7 @@ class Mentions(Part):
     def of_comments(self, comment_ids: Sequence[str]) -> dict[str, Mention]:
         """The mention each of ``comment_ids`` was made from (those that were)."""
         found: dict[str, Mention] = {}
-        ids = list(dict.fromkeys(comment_ids))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in in_chunks(comment_ids):
             marks = ",".join("?" * len(chunk))
             for row in self.conn.execute(
                 f"SELECT * FROM webmentions WHERE comment_id IN ({marks})", chunk
